@@ -1,0 +1,54 @@
+// swift-tools-version:5.9
+// charlstm: character-level LSTM language models on the CPU.
+import PackageDescription
+
+let package = Package(
+    name: "charlstm",
+    products: [
+        .library(name: "CharLSTM", targets: ["CharLSTM"]),
+        .executable(name: "charlstm", targets: ["charlstm"]),
+        .executable(name: "charlstm-train", targets: ["charlstm-train"]),
+        .executable(name: "charlstm-sample", targets: ["charlstm-sample"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // C shim over ICU (libicu-dev): grapheme breaks over UTF-8 and normalization.
+        // ICU's versioned symbol names stay inside this target.
+        .target(
+            name: "CICU",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("icuuc")]
+        ),
+        // OpenBLAS (libopenblas-dev) as a system library exposing cblas.h.
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Vectorised element-wise kernels (gate nonlinearities), compiled with -O3.
+        .target(
+            name: "CKernels",
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-mavx2", "-mfma"])]
+        ),
+        // All the logic: text, model, optimizers, checkpoints, training, sampling.
+        .target(
+            name: "CharLSTM",
+            dependencies: ["CICU", "CBLAS", "CKernels"]
+        ),
+        // Command-line definitions shared by the three thin executables.
+        .target(
+            name: "CharLSTMCLI",
+            dependencies: [
+                "CharLSTM",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "charlstm", dependencies: ["CharLSTMCLI"]),
+        .executableTarget(name: "charlstm-train", dependencies: ["CharLSTMCLI"]),
+        .executableTarget(name: "charlstm-sample", dependencies: ["CharLSTMCLI"]),
+        .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"]),
+        .testTarget(name: "CLITests", dependencies: ["CharLSTM"]),
+    ]
+)

@@ -1,0 +1,75 @@
+// ModelConfig: the hyper-parameters that fix a model's shape.
+
+/// The recurrent cell used by every layer of the stack.
+public enum CellKind: String, CaseIterable, Sendable {
+    /// Long short-term memory (the default): forget, input, output gates and a cell state.
+    case lstm
+    /// Gated recurrent unit: reset and update gates, no separate cell state.
+    case gru
+    /// Vanilla (Elman) RNN: h' = tanh(W_xh·x + W_hh·h + b).
+    case rnn
+
+    /// Stable numeric code used in checkpoint files.
+    public var code: UInt8 {
+        switch self { case .lstm: 0; case .gru: 1; case .rnn: 2 }
+    }
+
+    public init?(code: UInt8) {
+        switch code { case 0: self = .lstm; case 1: self = .gru; case 2: self = .rnn; default: return nil }
+    }
+
+    /// Number of gate blocks G in the fused weights: the input weight of a layer
+    /// is (in, G·H), the recurrent weight (H, G·H), the bias (G·H).
+    public var gateCount: Int {
+        switch self { case .lstm: 4; case .gru: 3; case .rnn: 1 }
+    }
+
+    /// Whether the cell carries a separate cell state c besides h.
+    public var hasCellState: Bool { self == .lstm }
+}
+
+/// The shape of a model: embedding (V×E) → L recurrent layers of width H → linear (H×V) → softmax.
+public struct ModelConfig: Equatable, Sendable {
+    public var cell: CellKind
+    /// L, number of stacked recurrent layers (≥ 1).
+    public var layers: Int
+    /// E, embedding width (≥ 1).
+    public var embed: Int
+    /// H, hidden width of every recurrent layer (≥ 1).
+    public var hidden: Int
+    /// V, vocabulary size including `<unk>` at id 0 (≥ 2).
+    public var vocab: Int
+    /// Inverted-dropout probability between layers and before the output layer (0 ≤ p < 1).
+    public var dropout: Float
+    /// Normalization applied to all text this model meets.
+    public var normalization: NormalizationForm
+
+    public init(cell: CellKind = .lstm, layers: Int = 2, embed: Int = 64, hidden: Int = 256,
+                vocab: Int, dropout: Float = 0, normalization: NormalizationForm = .nfc) {
+        self.cell = cell
+        self.layers = layers
+        self.embed = embed
+        self.hidden = hidden
+        self.vocab = vocab
+        self.dropout = dropout
+        self.normalization = normalization
+    }
+
+    /// Largest accepted size of any one dimension; guards size arithmetic against
+    /// overflow from corrupt files or absurd flags.
+    public static let maxDimension = 1 << 20
+    /// Largest accepted layer count.
+    public static let maxLayers = 64
+
+    /// Checks that every size is in range and that the parameter count does not
+    /// overflow. Returns a one-line description of the first problem, or nil.
+    public func problem() -> String? {
+        if layers < 1 || layers > Self.maxLayers { return "layers must be between 1 and \(Self.maxLayers) (got \(layers))" }
+        if embed < 1 || embed > Self.maxDimension { return "embedding size must be between 1 and \(Self.maxDimension) (got \(embed))" }
+        if hidden < 1 || hidden > Self.maxDimension { return "hidden size must be between 1 and \(Self.maxDimension) (got \(hidden))" }
+        if vocab < 2 || vocab > Self.maxDimension { return "vocabulary size must be between 2 and \(Self.maxDimension) (got \(vocab))" }
+        if !(dropout >= 0 && dropout < 1) { return "dropout must be in [0, 1) (got \(dropout))" }
+        if ParameterLayout.checkedCount(self) == nil { return "model too large: parameter count overflows" }
+        return nil
+    }
+}

@@ -1,0 +1,51 @@
+// CommandRunner: how the thin executables start a command.
+//
+// Every failure a user can cause ends with one line on stderr,
+// `charlstm: error: <what happened and what to do>`, and exit status 1
+// (130/143 after SIGINT/SIGTERM). --help and --version exit 0 as usual.
+
+import ArgumentParser
+import CharLSTM
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Parses the command line for `Root` (or its subcommands) and runs it.
+public func runCommand<Root: ParsableCommand>(_ root: Root.Type, name: String) -> Never {
+    ignoreBrokenPipeSignal()
+    do {
+        var command = try Root.parseAsRoot()
+        try command.run()
+        OutputStream.standardOutput.flush()
+        exit(0)
+    } catch {
+        OutputStream.standardOutput.flush()
+        let code = Root.exitCode(for: error)
+        if code == .success {
+            // --help, --version, completion scripts: print them as ArgumentParser would.
+            Root.exit(withError: error)
+        }
+        if let exitCode = error as? ExitCode {
+            exit(exitCode.rawValue)
+        }
+        let message: String
+        if error is CustomStringConvertible && !(error is ValidationError) && Root.fullMessage(for: error).isEmpty {
+            message = String(describing: error)
+        } else {
+            // Keep only the first line (ArgumentParser adds usage and a help hint).
+            message = Root.fullMessage(for: error)
+                .split(separator: "\n", omittingEmptySubsequences: true).first.map(String.init) ?? String(describing: error)
+        }
+        var text = message
+        if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
+        OutputStream.standardError.line("\(name): error: \(text)")
+        exit(1)
+    }
+}
+
+/// An error for a command that has no implementation yet.
+struct NotImplemented: Error, CustomStringConvertible {
+    var what: String
+    var description: String { "\(what) is not implemented yet" }
+}

@@ -1,0 +1,2 @@
+import CharLSTMCLI
+runCommand(SampleCommand.self, name: "charlstm-sample")

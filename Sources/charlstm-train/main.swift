@@ -1,0 +1,2 @@
+import CharLSTMCLI
+runCommand(TrainCommand.self, name: "charlstm-train")

@@ -1,0 +1,2 @@
+import CharLSTMCLI
+runCommand(CharLSTMCommand.self, name: "charlstm")
