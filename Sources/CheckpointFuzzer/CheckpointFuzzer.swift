@@ -82,11 +82,39 @@ public func checkpointFuzzerMain(_ argc: CInt, _ argv: UnsafeMutablePointer<Unsa
     return LLVMFuzzerRunDriver(&argc, &argv, { data, size in checkpointFuzzerTestOneInput(data, size) })
 }
 #else
-/// Without -DFUZZING this is a stub, so plain `swift build` needs no sanitizer runtime.
+import CharLSTM
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Without -DFUZZING this is a stub, so plain `swift build` needs no sanitizer
+/// runtime. Given checkpoint paths it times loading them (best of 20), which is
+/// how the load-time figure in docs/checkpoint-format.md is measured:
+///   swift build -c release --product CheckpointFuzzer && .build/release/CheckpointFuzzer big.ckpt
 @main
 enum CheckpointFuzzerStub {
     static func main() {
-        print("CheckpointFuzzer: build and run it with `make fuzz` (needs -sanitize=fuzzer).")
+        let paths = CommandLine.arguments.dropFirst()
+        if paths.isEmpty {
+            print("CheckpointFuzzer: run it with `make fuzz` (needs -sanitize=fuzzer); give it files to time loading them.")
+        }
+        for path in paths {
+            var best = Double.infinity
+            var parameters = 0
+            for _ in 0..<20 {
+                var t0 = timespec(), t1 = timespec()
+                clock_gettime(CLOCK_MONOTONIC, &t0)
+                do {
+                    parameters = try CheckpointFile.read(path).parameters.count
+                } catch {
+                    print("\(error)")
+                    exit(1)
+                }
+                clock_gettime(CLOCK_MONOTONIC, &t1)
+                best = min(best, Double(t1.tv_sec - t0.tv_sec) * 1e3 + Double(t1.tv_nsec - t0.tv_nsec) / 1e6)
+            }
+            print("\(path): \(parameters) parameters, load best of 20: \((best * 100).rounded() / 100) ms")
+        }
     }
 }
 #endif

@@ -2,21 +2,22 @@
 //
 // Reflected polynomial 0xEDB88320 (normal form 0x04C11DB7), initial value
 // 0xFFFFFFFF, final XOR 0xFFFFFFFF: the CRC of zlib, PNG and gzip.
-// CRC32("123456789") = 0xCBF43926. Table-driven, eight bytes per step
-// ("slicing-by-8") so that a 13 MB weight section checks in a few ms.
+// CRC32("123456789") = 0xCBF43926. Table-driven, sixteen bytes per step
+// ("slicing-by-16", 16 tables of 256 words = 16 KiB) so that a 13 MB weight
+// section checks in a few ms.
 
 /// The IEEE CRC-32 used in checkpoint files.
 public enum CRC32 {
-    /// Eight 256-entry tables: table[0] is the classic byte table, table[k][i]
+    /// Sixteen 256-entry tables: table[0] is the classic byte table, table[k][i]
     /// advances table[k-1][i] by one more zero byte.
     static let table: [UInt32] = {
-        var t = [UInt32](repeating: 0, count: 8 * 256)
+        var t = [UInt32](repeating: 0, count: 16 * 256)
         for i in 0..<256 {
             var c = UInt32(i)
             for _ in 0..<8 { c = (c & 1) != 0 ? (c >> 1) ^ 0xEDB8_8320 : c >> 1 }
             t[i] = c
         }
-        for k in 1..<8 {
+        for k in 1..<16 {
             for i in 0..<256 {
                 let prev = t[(k - 1) * 256 + i]
                 t[k * 256 + i] = (prev >> 8) ^ t[Int(prev & 0xFF)]
@@ -33,6 +34,22 @@ public enum CRC32 {
         var c = ~crc
         table.withUnsafeBufferPointer { tb in
             let t = tb.baseAddress!
+            while n >= 16 {
+                let a = UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) ^ c
+                let b = UInt32(littleEndian: (p + 4).loadUnaligned(as: UInt32.self))
+                let d = UInt32(littleEndian: (p + 8).loadUnaligned(as: UInt32.self))
+                let e = UInt32(littleEndian: (p + 12).loadUnaligned(as: UInt32.self))
+                c = t[15 * 256 + Int(a & 0xFF)] ^ t[14 * 256 + Int((a >> 8) & 0xFF)]
+                  ^ t[13 * 256 + Int((a >> 16) & 0xFF)] ^ t[12 * 256 + Int(a >> 24)]
+                  ^ t[11 * 256 + Int(b & 0xFF)] ^ t[10 * 256 + Int((b >> 8) & 0xFF)]
+                  ^ t[9 * 256 + Int((b >> 16) & 0xFF)] ^ t[8 * 256 + Int(b >> 24)]
+                  ^ t[7 * 256 + Int(d & 0xFF)] ^ t[6 * 256 + Int((d >> 8) & 0xFF)]
+                  ^ t[5 * 256 + Int((d >> 16) & 0xFF)] ^ t[4 * 256 + Int(d >> 24)]
+                  ^ t[3 * 256 + Int(e & 0xFF)] ^ t[2 * 256 + Int((e >> 8) & 0xFF)]
+                  ^ t[1 * 256 + Int((e >> 16) & 0xFF)] ^ t[Int(e >> 24)]
+                p += 16
+                n -= 16
+            }
             while n >= 8 {
                 let lo = UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) ^ c
                 let hi = UInt32(littleEndian: (p + 4).loadUnaligned(as: UInt32.self))
