@@ -333,7 +333,11 @@ final class CheckpointRoundTripTests: XCTestCase {
             best = min(best, Double(t1 - t0) / 1e6)
         }
         print("checkpoint load: P = \(P), best of 5 = \(best) ms")
-        XCTAssertLessThan(best, 2000)
+        #if DEBUG
+        XCTAssertLessThan(best, 5000, "gross regression (debug build; swift test -c release for the real figure)")
+        #else
+        XCTAssertLessThan(best, 100)
+        #endif
     }
 }
 
@@ -402,5 +406,56 @@ enum ChecksumPatcher {
         write(&b, 32, UInt64(b.count), width: 8)
         refresh(&b)
         return b
+    }
+}
+
+/// docs/checkpoint-format.md is checked by an independent Python reader/writer
+/// (Fixtures/ckpt_reference.py, written from the document alone).
+final class CheckpointReferenceImplementationTests: XCTestCase {
+    func python(_ arguments: [String]) throws -> (status: Int32, stdout: Data) {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["python3", fixturesDirectory.appendingPathComponent("ckpt_reference.py").path] + arguments
+        let out = Pipe()
+        p.standardOutput = out
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return (p.terminationStatus, data)
+    }
+
+    func testPythonReaderAgreesWithSwiftOnEveryGoldenFile() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 not installed")
+        for fixture in goldenFixtures {
+            let url = fixturesDirectory.appendingPathComponent(fixture.name)
+            let r = try python(["dump", url.path])
+            XCTAssertEqual(r.status, 0, fixture.name)
+            let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+            let c = try CheckpointFile.read(url.path)
+            XCTAssertEqual(summary["params"] as? Int, c.parameters.count)
+            XCTAssertEqual(summary["tokens"] as? [String], c.vocabulary.tokens)
+            XCTAssertEqual(summary["cell"] as? String, c.config.cell.rawValue)
+            XCTAssertEqual(summary["half"] as? Bool, fixture.half)
+            XCTAssertEqual(summary["step"] as? Int, c.metadata.step)
+            let weightSum = c.parameters.reduce(0.0) { $0 + Double($1) }
+            XCTAssertEqual(try XCTUnwrap(summary["weight_sum"] as? Double), weightSum, accuracy: 0.002)
+            if let t = c.training {
+                let training = try XCTUnwrap(summary["training"] as? [String: Any])
+                XCTAssertEqual(training["optimizer"] as? String, t.options.optimizer.rawValue)
+                XCTAssertEqual((training["rng"] as? [NSNumber])?.map(\.uint64Value), t.rngState)
+                XCTAssertEqual(training["history_steps"] as? [Int], t.history.map(\.step))
+            }
+        }
+    }
+
+    func testSwiftReadsAFileWrittenByThePythonWriter() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 not installed")
+        let path = try makeTemporaryDirectory(self) + "/py.ckpt"
+        XCTAssertEqual(try python(["write", path, "2", "3", "5", "7"]).status, 0)
+        let c = try CheckpointFile.read(path)
+        XCTAssertEqual(c.config, ModelConfig(cell: .lstm, layers: 2, embed: 3, hidden: 5, vocab: 7, dropout: 0, normalization: .nfc))
+        XCTAssertEqual(c.parameters, (0..<c.parameters.count).map { Float(Double($0 % 1000) * 1e-3) })
+        XCTAssertEqual(c.metadata, CheckpointMetadata(step: 7, epoch: 1, bestValBPC: 1.5, corpusName: "reference", createdAt: 0))
+        XCTAssertNil(c.training)
     }
 }

@@ -26,14 +26,22 @@ public enum CRC32 {
         return t
     }()
 
+    /// `table` at a stable address for the hot loop (allocated once, never freed).
+    nonisolated(unsafe) static let tablePointer: UnsafePointer<UInt32> = {
+        let p = UnsafeMutablePointer<UInt32>.allocate(capacity: table.count)
+        p.initialize(from: table, count: table.count)
+        return UnsafePointer(p)
+    }()
+
     /// The CRC of `bytes`, or, given the CRC of earlier bytes as `crc`, the CRC
     /// of the earlier bytes followed by `bytes` (so a checksum can be built piece by piece).
+    @_optimize(speed)  // also in debug builds, where tests checksum many megabytes
     public static func checksum(_ bytes: UnsafeRawBufferPointer, continuing crc: UInt32 = 0) -> UInt32 {
         guard var p = bytes.baseAddress, bytes.count > 0 else { return crc }
         var n = bytes.count
         var c = ~crc
-        table.withUnsafeBufferPointer { tb in
-            let t = tb.baseAddress!
+        let t = tablePointer
+        do {
             while n >= 16 {
                 let a = UInt32(littleEndian: p.loadUnaligned(as: UInt32.self)) ^ c
                 let b = UInt32(littleEndian: (p + 4).loadUnaligned(as: UInt32.self))
