@@ -15,7 +15,8 @@ struct ProcessResult {
 /// The directory holding the built executables (next to the test bundle).
 func productsDirectory() -> URL {
     let bundle = Bundle(for: CLIMarker.self).bundleURL
-    return bundle.deletingLastPathComponent()
+    // macOS: .../debug/X.xctest is a bundle directory; Linux: the bundle URL is .../debug itself.
+    return bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
 }
 
 final class CLIMarker {}

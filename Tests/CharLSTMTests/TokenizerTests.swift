@@ -238,5 +238,6 @@ final class TokenizerTests: XCTestCase {
         XCTAssertEqual(escapeGrapheme("👨‍👩‍👧"), "👨‍👩‍👧")      // visible: kept whole, ZWJs and all
         XCTAssertEqual(escapeGrapheme("❤️"), "❤️")
         XCTAssertEqual(escapeGrapheme("e\u{301}"), "e\u{301}")
+        XCTAssertEqual(escapeGrapheme("\\\u{301}"), "\\\\\u{301}")     // a backslash with a mark: still doubled
     }
 }
