@@ -98,45 +98,47 @@ public struct TokenizeCommand: ParsableCommand {
 
                     """)
             } else {
+                // Each id's line, rendered once.
+                let lines: [[UInt8]] = (0 ..< corpus.vocabulary.count).map { Array("\($0)\n".utf8) }
                 let ids = corpus.ids
-                for i in 0 ..< ids.count { out.write("\(ids[i])\n") }
+                for i in 0 ..< ids.count {
+                    lines[ids[i]].withUnsafeBufferPointer { out.write(bytes: $0) }
+                }
             }
             out.flush()
             return
         }
 
         let tokenizer = GraphemeTokenizer(normalization: normalization)
+        var writer = LineWriter(out)
+        // The closures below are passed directly (non-escaping): no dynamic
+        // exclusivity checks on `writer` per grapheme.
+        func each(_ body: (UnsafeBufferPointer<UInt8>) -> Void) throws(TextError) -> Int {
+            if let file { return try tokenizer.forEachGrapheme(inFile: file, lossy: lossy, body) }
+            return try tokenizer.forEachGrapheme(utf8: input!, source: source, lossy: lossy, body)
+        }
         let replaced: Int
         if boundaries {
-            // "0" is written with the first boundary, so a failing input prints nothing.
+            // "0" goes out with the first boundary, so a failing input prints nothing.
             var offset = 0
-            let body: (UnsafeBufferPointer<UInt8>) -> Void = { g in
-                if offset == 0 { out.write("0") }
+            replaced = try each { g in
+                if offset == 0 { writer.append(0x30) }
                 offset += g.count
-                out.write(" \(offset)")
+                writer.append(0x20)
+                writer.append(decimal: offset)
             }
-            if let file {
-                replaced = try tokenizer.forEachGrapheme(inFile: file, lossy: lossy, body)
-            } else {
-                replaced = try tokenizer.forEachGrapheme(utf8: input!, source: source, lossy: lossy, body)
-            }
-            out.write(offset == 0 ? "0\n" : "\n")
+            writer.append(offset == 0 ? "0\n" : "\n")
         } else {
-            let newline: [UInt8] = [0x0A]
-            let body: (UnsafeBufferPointer<UInt8>) -> Void = { g in
+            replaced = try each { g in
                 if g.count == 1 && g[0] > 0x20 && g[0] < 0x7F && g[0] != 0x5C {
-                    out.write(bytes: g)                       // visible ASCII as is
+                    writer.append(g[0])                       // visible ASCII as is
                 } else {
-                    out.write(escapeGrapheme(String(decoding: g, as: UTF8.self)))
+                    writer.append(escapeGrapheme(String(decoding: g, as: UTF8.self)))
                 }
-                newline.withUnsafeBufferPointer { out.write(bytes: $0) }
-            }
-            if let file {
-                replaced = try tokenizer.forEachGrapheme(inFile: file, lossy: lossy, body)
-            } else {
-                replaced = try tokenizer.forEachGrapheme(utf8: input!, source: source, lossy: lossy, body)
+                writer.append(0x0A)
             }
         }
+        writer.flush()
         out.flush()
         reportReplaced(replaced, source: source)
     }
@@ -149,5 +151,43 @@ public struct TokenizeCommand: ParsableCommand {
 
     private func warn(_ text: String) {
         OutputStream.standardError.line("charlstm: warning: \(text)")
+    }
+}
+
+/// Collects output bytes and hands them to an OutputStream 64 KiB at a time
+/// (one call per grapheme to the stream would dominate the run time).
+struct LineWriter {
+    private let out: OutputStream
+    private var buffer: [UInt8] = []
+
+    init(_ out: OutputStream) {
+        self.out = out
+        buffer.reserveCapacity(1 << 16 + 64)
+    }
+
+    mutating func append(_ byte: UInt8) {
+        buffer.append(byte)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func append(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    /// Appends `n` (≥ 0) in decimal.
+    mutating func append(decimal n: Int) {
+        var divisor = 1
+        while divisor <= n / 10 { divisor *= 10 }
+        while divisor > 0 {
+            buffer.append(UInt8(truncatingIfNeeded: 0x30 + (n / divisor) % 10))
+            divisor /= 10
+        }
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    mutating func flush() {
+        buffer.withUnsafeBufferPointer { out.write(bytes: $0) }
+        buffer.removeAll(keepingCapacity: true)
     }
 }

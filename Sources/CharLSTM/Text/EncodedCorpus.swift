@@ -180,7 +180,7 @@ struct GraphemeCounter {
     }
 
     /// The corpus: final vocabulary, ids remapped to it.
-    consuming func finish(stream: GraphemeStream, order: VocabularyOrder) throws(TextError) -> EncodedCorpus {
+    mutating func finish(stream: GraphemeStream, order: VocabularyOrder) throws(TextError) -> EncodedCorpus {
         let distinct = table.count
         var map = [UInt32](repeating: 0, count: distinct)
         var unknown = 0
@@ -214,7 +214,10 @@ struct GraphemeCounter {
             }
         }
         let count = ids.count
-        let final = ids.remapped(map, width: TokenIDs.bytesPerID(vocabularySize: vocabulary.count))
+        // Move the ids out so the remap can work in place (no copy-on-write).
+        let provisional = ids
+        ids = .u8([])
+        let final = (consume provisional).remapped(map, width: TokenIDs.bytesPerID(vocabularySize: vocabulary.count))
         return EncodedCorpus(
             vocabulary: vocabulary, ids: TokenIDs(storage: final, start: 0, count: count),
             unknownCount: unknown, replacedSequences: stream.replaced, byteCount: stream.inputBytes,
