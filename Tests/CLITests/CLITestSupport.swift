@@ -14,8 +14,8 @@ struct ProcessResult {
 
 /// The directory holding the built executables (next to the test bundle).
 func productsDirectory() -> URL {
-    // On Linux the bundle URL may be the .xctest itself or the directory holding it.
     let bundle = Bundle(for: CLIMarker.self).bundleURL
+    // macOS: .../debug/X.xctest is a bundle directory; Linux: the bundle URL is .../debug itself.
     return bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
 }
 
