@@ -30,7 +30,7 @@ let package = Package(
         // Vectorised element-wise kernels (gate nonlinearities), compiled with -O3.
         .target(
             name: "CKernels",
-            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast", "-mavx2", "-mfma"])]
+            cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
         ),
         // All the logic: text, model, optimizers, checkpoints, training, sampling.
         .target(

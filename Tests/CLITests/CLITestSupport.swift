@@ -20,6 +20,13 @@ func productsDirectory() -> URL {
 
 final class CLIMarker {}
 
+/// Same as `run`; a name that does not clash with `XCTestCase.run()` inside test methods.
+@discardableResult
+func runTool(_ executable: String, _ arguments: [String], stdin: Data? = nil,
+             directory: URL? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+    try run(executable, arguments, stdin: stdin, directory: directory, environment: environment)
+}
+
 /// Runs `executable` (a product name such as "charlstm") with `arguments`,
 /// feeding `stdin` bytes, in `directory` if given.
 @discardableResult
@@ -38,12 +45,14 @@ func run(_ executable: String, _ arguments: [String], stdin: Data? = nil,
     if let stdin { input.fileHandleForWriting.write(stdin) }
     try input.fileHandleForWriting.close()
     // Read both pipes concurrently so a large output cannot dead-lock.
-    var errData = Data()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
     group.wait()
+    let errData = errBox.data
     process.waitUntilExit()
     return ProcessResult(status: process.terminationStatus,
                          stdout: String(decoding: outData, as: UTF8.self),

@@ -1,7 +1,24 @@
-// ckernels: vectorised element-wise kernels for the recurrent cells.
-// No stable API: called only from CharLSTM.
+// ckernels: vectorised element-wise kernels for the recurrent cells and the softmax.
+//
+// No stable API: called only from CharLSTM (BLASScalar+Float). Each kernel is
+// compiled twice, for AVX2+FMA and for baseline x86-64, and the variant is
+// chosen once at run time from the CPU's features. exp uses a Cephes-style
+// polynomial (max relative error ≈ 2e-7 over the clamped range), so
+// sigmoid/tanh built on it agree with libm to ~1e-7.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stdint.h>
+
+/// x[i] = exp(x[i]) for i < n.
+void ck_exp(float *x, int64_t n);
+/// x[i] = 1 / (1 + exp(-x[i])) for i < n.
+void ck_sigmoid(float *x, int64_t n);
+/// x[i] = tanh(x[i]) for i < n.
+void ck_tanh(float *x, int64_t n);
+/// y[i] = tanh(x[i]) for i < n (x and y may alias).
+void ck_tanh_to(float *y, const float *x, int64_t n);
+/// Rows of an (rows, cols) matrix: x[r, c] -= m_r, then exp; returns nothing,
+/// writes each row's maximum into maxOut[r] and sum of exps into sumOut[r].
+void ck_softmax_rows(float *x, int64_t rows, int64_t cols, float *maxOut, float *sumOut);
 
 #endif

@@ -1,0 +1,122 @@
+// GRULayer: a gated recurrent unit over a whole window, forward and backward.
+//
+// Dimension key: T time steps, B batch, In input width, H hidden.
+// Gate order in the fused weights: [r | z | n]; the bias (3H) is added on the
+// input side and the candidate's recurrent term is gated by r ("reset after",
+// as in cuDNN and PyTorch, without a separate recurrent bias):
+//   r = σ(x·Wxr + h·Whr + br)
+//   z = σ(x·Wxz + h·Whz + bz)
+//   n = tanh(x·Wxn + bn + r⊙(h·Whn))
+//   h' = (1 - z)⊙n + z⊙h
+
+/// A fused GRU layer.
+public final class GRULayer<T: BLASScalar>: RecurrentLayer {
+    public typealias Scalar = T
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let parameters: LayerParameters
+
+    /// input-side pre-activations, then [r | z | n] after the forward, then dG_x in backward; (T, B, 3H)
+    private let gx = Workspace<T>()
+    /// h_{t-1}·Wh per step, then dG_h in backward; (T, B, 3H)
+    private let gh = Workspace<T>()
+    /// h_0 ... h_T, (T+1, B, H)
+    private let hs = Workspace<T>()
+    private var input: UnsafePointer<T>?
+    private var steps = 0
+    private var batch = 0
+
+    public init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.parameters = parameters
+    }
+
+    public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
+                        weights: UnsafePointer<T>) -> UnsafePointer<T> {
+        let (B, H, In, G3) = (state.batch, hiddenSize, inputSize, 3 * hiddenSize)
+        self.input = input
+        self.steps = steps
+        self.batch = B
+        let gx = self.gx.pointer(steps * B * G3), gh = self.gh.pointer(steps * B * G3)
+        let hs = self.hs.pointer((steps + 1) * B * H)
+        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        hs.update(from: state.h.base, count: B * H)
+        // gx (T·B, 3H) = X (T·B, In) · Wx (In, 3H) + b
+        T.gemm(transA: false, transB: false, m: steps * B, n: G3, k: In, alpha: 1,
+               a: input, lda: In, b: wx, ldb: G3, beta: 0, c: gx, ldc: G3)
+        addRowBias(gx, weights + parameters.bias.offset, rows: steps * B, cols: G3)
+
+        for t in 0..<steps {
+            let x = gx + t * B * G3, hp = gh + t * B * G3
+            let hPrev = hs + t * B * H, hNext = hPrev + B * H
+            // hp (B, 3H) = h_{t-1} (B, H) · Wh (H, 3H)
+            T.gemm(transA: false, transB: false, m: B, n: G3, k: H, alpha: 1,
+                   a: hPrev, lda: H, b: wh, ldb: G3, beta: 0, c: hp, ldc: G3)
+            for b in 0..<B {
+                let row = x + b * G3, hrow = hp + b * G3
+                for j in 0..<(2 * H) { row[j] += hrow[j] }
+                T.sigmoid(row, 2 * H)
+                for j in 0..<H { row[2 * H + j] += row[j] * hrow[2 * H + j] }
+                T.tanh(row + 2 * H, row + 2 * H, H)
+                let hpb = hPrev + b * H, hnb = hNext + b * H
+                for j in 0..<H {
+                    let z = row[H + j]
+                    hnb[j] = (1 - z) * row[2 * H + j] + z * hpb[j]
+                }
+            }
+        }
+        state.h.base.update(from: hs + steps * B * H, count: B * H)
+        return UnsafePointer(hs + B * H)
+    }
+
+    public func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
+                         initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>,
+                         gradients: UnsafeMutablePointer<T>) {
+        guard let input else { return }
+        let (B, H, In, G3, steps) = (batch, hiddenSize, inputSize, 3 * hiddenSize, self.steps)
+        let gx = self.gx.pointer(0), gh = self.gh.pointer(0), hs = self.hs.pointer(0)
+        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let x = gx + t * B * G3, hp = gh + t * B * G3
+            let hPrev = hs + t * B * H, dh = dOutput + t * B * H
+            // Where dh_{t-1} goes: the previous step's output gradient, or the initial state's.
+            let dPrev: UnsafeMutablePointer<T>? = t > 0 ? dOutput + (t - 1) * B * H : initialStateGradient?.h.base
+            if t == 0, let dPrev { dPrev.update(repeating: 0, count: B * H) }
+            for b in 0..<B {
+                let row = x + b * G3, hrow = hp + b * G3
+                let dhb = dh + b * H, hpb = hPrev + b * H
+                for j in 0..<H {
+                    let r = row[j], z = row[H + j], n = row[2 * H + j], hn = hrow[2 * H + j]
+                    // h' = (1-z)⊙n + z⊙h
+                    let dN = dhb[j] * (1 - z)
+                    let dZ = dhb[j] * (hpb[j] - n)
+                    if let dPrev { dPrev[b * H + j] += dhb[j] * z }
+                    // n = tanh(xn + r⊙hn)
+                    let dNp = dN * (1 - n * n)
+                    let dR = dNp * hn
+                    let dRp = dR * r * (1 - r), dZp = dZ * z * (1 - z)
+                    row[j] = dRp; row[H + j] = dZp; row[2 * H + j] = dNp          // dG_x
+                    hrow[j] = dRp; hrow[H + j] = dZp; hrow[2 * H + j] = dNp * r   // dG_h
+                }
+            }
+            // dh_{t-1} += dG_h (B, 3H) · Whᵀ (3H, H)
+            if let dPrev {
+                T.gemm(transA: false, transB: true, m: B, n: H, k: G3, alpha: 1,
+                       a: hp, lda: G3, b: wh, ldb: G3, beta: 1, c: dPrev, ldc: H)
+            }
+        }
+        let rows = steps * B
+        T.gemm(transA: true, transB: false, m: In, n: G3, k: rows, alpha: 1,
+               a: input, lda: In, b: gx, ldb: G3, beta: 1, c: gradients + parameters.wx.offset, ldc: G3)
+        T.gemm(transA: true, transB: false, m: H, n: G3, k: rows, alpha: 1,
+               a: hs, lda: H, b: gh, ldb: G3, beta: 1, c: gradients + parameters.wh.offset, ldc: G3)
+        addColumnSums(gradients + parameters.bias.offset, gx, rows: rows, cols: G3)
+        if let dInput {
+            T.gemm(transA: false, transB: true, m: rows, n: In, k: G3, alpha: 1,
+                   a: gx, lda: G3, b: wx, ldb: G3, beta: 0, c: dInput, ldc: In)
+        }
+        self.input = nil
+    }
+}

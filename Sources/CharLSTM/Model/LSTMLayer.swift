@@ -1,0 +1,157 @@
+// LSTMLayer: the fused LSTM over a whole window, forward and backward.
+//
+// Dimension key: T time steps, B batch, In input width, H hidden.
+// Gate order in the fused weights (columns of wx, wh and bias): [i | f | o | g]
+//   i = σ(x·Wxi + h·Whi + bi)     input gate
+//   f = σ(x·Wxf + h·Whf + bf)     forget gate (bias initialised to 1)
+//   o = σ(x·Wxo + h·Who + bo)     output gate
+//   g = tanh(x·Wxg + h·Whg + bg)  candidate c̃
+//   c' = f⊙c + i⊙g
+//   h' = o⊙tanh(c')
+// so σ applies to the first 3H columns of each gate row and tanh to the last H.
+//
+// Forward: the input projections of all T steps are one GEMM, (T·B, In)·(In, 4H);
+// each step then adds h_{t-1}·Wh (one GEMM) and applies the fused nonlinearities.
+// Backward: per step only the fused gate backward and dh_{t-1} = dG_t·Whᵀ;
+// dWx, dWh and dX are one large GEMM each over all T steps afterwards.
+
+/// A fused LSTM layer (one weight for the four gates).
+public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
+    public typealias Scalar = T
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let parameters: LayerParameters
+
+    // Caches of the last forward window (reused across windows; grown on demand).
+    /// gates after their nonlinearity, (T, B, 4H)
+    private let gates = Workspace<T>()
+    /// h_0 ... h_T, (T+1, B, H); slot 0 holds the initial state
+    private let hs = Workspace<T>()
+    /// c_0 ... c_T, (T+1, B, H)
+    private let cs = Workspace<T>()
+    /// tanh(c_1) ... tanh(c_T), (T, B, H)
+    private let tanhCs = Workspace<T>()
+    /// dL/dc carried backwards through time, (B, H)
+    private let dCell = Workspace<T>()
+    /// the input of the last forward, (T, B, In); owned by the caller
+    private var input: UnsafePointer<T>?
+    private var steps = 0
+    private var batch = 0
+
+    public init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.parameters = parameters
+    }
+
+    public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
+                        weights: UnsafePointer<T>) -> UnsafePointer<T> {
+        let (B, H, In, G4) = (state.batch, hiddenSize, inputSize, 4 * hiddenSize)
+        self.input = input
+        self.steps = steps
+        self.batch = B
+        let gates = self.gates.pointer(steps * B * G4)
+        let hs = self.hs.pointer((steps + 1) * B * H)
+        let cs = self.cs.pointer((steps + 1) * B * H)
+        let tanhCs = self.tanhCs.pointer(steps * B * H)
+        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let bias = weights + parameters.bias.offset
+
+        hs.update(from: state.h.base, count: B * H)
+        cs.update(from: state.c.base, count: B * H)
+        // All input projections at once: gates (T·B, 4H) = X (T·B, In) · Wx (In, 4H) + b
+        T.gemm(transA: false, transB: false, m: steps * B, n: G4, k: In, alpha: 1,
+               a: input, lda: In, b: wx, ldb: G4, beta: 0, c: gates, ldc: G4)
+        addRowBias(gates, bias, rows: steps * B, cols: G4)
+
+        for t in 0..<steps {
+            let g = gates + t * B * G4                  // (B, 4H)
+            let hPrev = hs + t * B * H, cPrev = cs + t * B * H
+            let hNext = hPrev + B * H, cNext = cPrev + B * H
+            let tc = tanhCs + t * B * H
+            // g += h_{t-1} (B, H) · Wh (H, 4H)
+            T.gemm(transA: false, transB: false, m: B, n: G4, k: H, alpha: 1,
+                   a: hPrev, lda: H, b: wh, ldb: G4, beta: 1, c: g, ldc: G4)
+            for b in 0..<B {
+                let row = g + b * G4
+                T.sigmoid(row, 3 * H)
+                T.tanh(row + 3 * H, row + 3 * H, H)
+                let cp = cPrev + b * H, cn = cNext + b * H
+                for j in 0..<H {
+                    cn[j] = row[H + j] * cp[j] + row[j] * row[3 * H + j]   // c' = f⊙c + i⊙g
+                }
+            }
+            T.tanh(tc, cNext, B * H)
+            for b in 0..<B {
+                let row = g + b * G4, hn = hNext + b * H, tcb = tc + b * H
+                for j in 0..<H { hn[j] = row[2 * H + j] * tcb[j] }         // h' = o⊙tanh(c')
+            }
+        }
+        state.h.base.update(from: hs + steps * B * H, count: B * H)
+        state.c.base.update(from: cs + steps * B * H, count: B * H)
+        return UnsafePointer(hs + B * H)
+    }
+
+    public func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
+                         initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>,
+                         gradients: UnsafeMutablePointer<T>) {
+        guard let input else { return }
+        let (B, H, In, G4, steps) = (batch, hiddenSize, inputSize, 4 * hiddenSize, self.steps)
+        let gates = self.gates.pointer(0), hs = self.hs.pointer(0), cs = self.cs.pointer(0)
+        let tanhCs = self.tanhCs.pointer(0)
+        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        // The gate gradients overwrite the gate activations step by step (each
+        // step's activations are read only by that step's backward).
+        let dGates = gates
+        let dcp = dCell.pointer(B * H)         // dL/dc_t carried backwards, (B, H)
+        dcp.update(repeating: 0, count: B * H)
+
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let g = gates + t * B * G4, dh = dOutput + t * B * H
+            let cPrev = cs + t * B * H, tc = tanhCs + t * B * H
+            for b in 0..<B {
+                let row = g + b * G4, dhb = dh + b * H, dcb = dcp + b * H
+                let cpb = cPrev + b * H, tcb = tc + b * H
+                for j in 0..<H {
+                    let i = row[j], f = row[H + j], o = row[2 * H + j], gg = row[3 * H + j]
+                    let tcj = tcb[j]
+                    // h' = o⊙tanh(c')  →  do = dh⊙tanh(c'),  dc' += dh⊙o⊙(1 - tanh²(c'))
+                    let dcj = dcb[j] + dhb[j] * o * (1 - tcj * tcj)
+                    let dO = dhb[j] * tcj
+                    // c' = f⊙c + i⊙g  →  df = dc'⊙c, di = dc'⊙g, dg = dc'⊙i, dc = dc'⊙f
+                    let dI = dcj * gg, dF = dcj * cpb[j], dG = dcj * i
+                    dcb[j] = dcj * f
+                    // through the nonlinearities: σ' = s(1-s), tanh' = 1 - t²
+                    row[j] = dI * i * (1 - i)
+                    row[H + j] = dF * f * (1 - f)
+                    row[2 * H + j] = dO * o * (1 - o)
+                    row[3 * H + j] = dG * (1 - gg * gg)
+                }
+            }
+            // dh_{t-1} += dG_t (B, 4H) · Whᵀ (4H, H)
+            let target: UnsafeMutablePointer<T>
+            let beta: T
+            if t > 0 { target = dOutput + (t - 1) * B * H; beta = 1 }
+            else if let s = initialStateGradient { target = s.h.base; beta = 0 }
+            else { continue }
+            T.gemm(transA: false, transB: true, m: B, n: H, k: G4, alpha: 1,
+                   a: dGates + t * B * G4, lda: G4, b: wh, ldb: G4, beta: beta, c: target, ldc: H)
+        }
+        if let s = initialStateGradient { s.c.base.update(from: dcp, count: B * H) }
+
+        let rows = steps * B
+        // dWx (In, 4H) += Xᵀ (In, T·B) · dG (T·B, 4H)
+        T.gemm(transA: true, transB: false, m: In, n: G4, k: rows, alpha: 1,
+               a: input, lda: In, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wx.offset, ldc: G4)
+        // dWh (H, 4H) += H_{0..T-1}ᵀ (H, T·B) · dG (T·B, 4H)
+        T.gemm(transA: true, transB: false, m: H, n: G4, k: rows, alpha: 1,
+               a: hs, lda: H, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wh.offset, ldc: G4)
+        addColumnSums(gradients + parameters.bias.offset, dGates, rows: rows, cols: G4)
+        // dX (T·B, In) = dG (T·B, 4H) · Wxᵀ (4H, In)
+        if let dInput {
+            T.gemm(transA: false, transB: true, m: rows, n: In, k: G4, alpha: 1,
+                   a: dGates, lda: G4, b: wx, ldb: G4, beta: 0, c: dInput, ldc: In)
+        }
+        self.input = nil
+    }
+}

@@ -1,0 +1,82 @@
+// RNNLayer: the vanilla (Elman) RNN over a whole window, forward and backward.
+//
+// Dimension key: T time steps, B batch, In input width, H hidden.
+//   h' = tanh(x·Wxh + h·Whh + b)
+
+/// A vanilla tanh RNN layer.
+public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
+    public typealias Scalar = T
+    public let inputSize: Int
+    public let hiddenSize: Int
+    public let parameters: LayerParameters
+
+    /// pre-activations, then dA in backward; (T, B, H)
+    private let pre = Workspace<T>()
+    /// h_0 ... h_T, (T+1, B, H)
+    private let hs = Workspace<T>()
+    private var input: UnsafePointer<T>?
+    private var steps = 0
+    private var batch = 0
+
+    public init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+        self.inputSize = inputSize
+        self.hiddenSize = hiddenSize
+        self.parameters = parameters
+    }
+
+    public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
+                        weights: UnsafePointer<T>) -> UnsafePointer<T> {
+        let (B, H, In) = (state.batch, hiddenSize, inputSize)
+        self.input = input
+        self.steps = steps
+        self.batch = B
+        let a = pre.pointer(steps * B * H), hs = self.hs.pointer((steps + 1) * B * H)
+        let wh = weights + parameters.wh.offset
+        hs.update(from: state.h.base, count: B * H)
+        // a (T·B, H) = X (T·B, In) · Wx (In, H) + b
+        T.gemm(transA: false, transB: false, m: steps * B, n: H, k: In, alpha: 1,
+               a: input, lda: In, b: weights + parameters.wx.offset, ldb: H, beta: 0, c: a, ldc: H)
+        addRowBias(a, weights + parameters.bias.offset, rows: steps * B, cols: H)
+        for t in 0..<steps {
+            let at = a + t * B * H, hPrev = hs + t * B * H
+            // a_t += h_{t-1} · Wh ;  h_t = tanh(a_t)
+            T.gemm(transA: false, transB: false, m: B, n: H, k: H, alpha: 1,
+                   a: hPrev, lda: H, b: wh, ldb: H, beta: 1, c: at, ldc: H)
+            T.tanh(hPrev + B * H, at, B * H)
+        }
+        state.h.base.update(from: hs + steps * B * H, count: B * H)
+        return UnsafePointer(hs + B * H)
+    }
+
+    public func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
+                         initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>,
+                         gradients: UnsafeMutablePointer<T>) {
+        guard let input else { return }
+        let (B, H, In, steps) = (batch, hiddenSize, inputSize, self.steps)
+        let dA = pre.pointer(0), hs = self.hs.pointer(0)
+        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        for t in stride(from: steps - 1, through: 0, by: -1) {
+            let da = dA + t * B * H, h = hs + (t + 1) * B * H, dh = dOutput + t * B * H
+            for k in 0..<(B * H) { da[k] = dh[k] * (1 - h[k] * h[k]) }   // tanh' = 1 - h²
+            let target: UnsafeMutablePointer<T>
+            let beta: T
+            if t > 0 { target = dOutput + (t - 1) * B * H; beta = 1 }
+            else if let s = initialStateGradient { target = s.h.base; beta = 0 }
+            else { continue }
+            // dh_{t-1} += dA_t (B, H) · Whᵀ
+            T.gemm(transA: false, transB: true, m: B, n: H, k: H, alpha: 1,
+                   a: da, lda: H, b: wh, ldb: H, beta: beta, c: target, ldc: H)
+        }
+        let rows = steps * B
+        T.gemm(transA: true, transB: false, m: In, n: H, k: rows, alpha: 1,
+               a: input, lda: In, b: dA, ldb: H, beta: 1, c: gradients + parameters.wx.offset, ldc: H)
+        T.gemm(transA: true, transB: false, m: H, n: H, k: rows, alpha: 1,
+               a: hs, lda: H, b: dA, ldb: H, beta: 1, c: gradients + parameters.wh.offset, ldc: H)
+        addColumnSums(gradients + parameters.bias.offset, dA, rows: rows, cols: H)
+        if let dInput {
+            T.gemm(transA: false, transB: true, m: rows, n: In, k: H, alpha: 1,
+                   a: dA, lda: H, b: wx, ldb: H, beta: 0, c: dInput, ldc: In)
+        }
+        self.input = nil
+    }
+}

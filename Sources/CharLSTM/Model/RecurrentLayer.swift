@@ -1,0 +1,63 @@
+// RecurrentLayer: the interface shared by the LSTM, GRU and RNN layers.
+//
+// Dimension key: T time steps, B batch, In input width, H hidden, G gate blocks.
+// A layer runs forward over a whole (T, B, In) window from the state it is
+// given, caches what backward needs, and leaves the final state in place.
+// Backward walks the window in reverse (truncated BPTT: no gradient flows in
+// from beyond the window), accumulates (+=) parameter gradients, and returns
+// the gradients of the input and of the initial state.
+
+/// One recurrent layer of a stack, over whole windows.
+public protocol RecurrentLayer<Scalar>: AnyObject {
+    associatedtype Scalar: BLASScalar
+    /// In, the width of each input row.
+    var inputSize: Int { get }
+    /// H.
+    var hiddenSize: Int { get }
+    /// Where the layer's weights live in the flat parameter buffer.
+    var parameters: LayerParameters { get }
+
+    /// Runs T steps over `input` (T, B, In) starting from `state`, which is
+    /// replaced by the final state. Returns the outputs h_1...h_T, (T, B, H),
+    /// valid until the next forward. `input` must stay valid until `backward`.
+    func forward(input: UnsafePointer<Scalar>, steps: Int, state: LayerState<Scalar>,
+                 weights: UnsafePointer<Scalar>) -> UnsafePointer<Scalar>
+
+    /// Backward through the last forward window. `dOutput` (T, B, H) is the
+    /// loss gradient w.r.t. the outputs and is overwritten (used as scratch).
+    /// Writes dInput (T, B, In) when non-nil, adds weight gradients into
+    /// `gradients` (flat, same layout as the weights), and writes the gradient
+    /// w.r.t. the initial state into `initialStateGradient` when non-nil.
+    func backward(dInput: UnsafeMutablePointer<Scalar>?, dOutput: UnsafeMutablePointer<Scalar>,
+                  initialStateGradient: LayerState<Scalar>?, weights: UnsafePointer<Scalar>,
+                  gradients: UnsafeMutablePointer<Scalar>)
+}
+
+/// Adds the column sums of `m` (rows, cols) into `out` (cols).
+@inline(__always)
+func addColumnSums<T: BLASScalar>(_ out: UnsafeMutablePointer<T>, _ m: UnsafePointer<T>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = m + r * cols
+        for c in 0..<cols { out[c] += row[c] }
+    }
+}
+
+/// Adds `bias` (cols) to every row of `m` (rows, cols).
+@inline(__always)
+func addRowBias<T: BLASScalar>(_ m: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>, rows: Int, cols: Int) {
+    for r in 0..<rows {
+        let row = m + r * cols
+        for c in 0..<cols { row[c] += bias[c] }
+    }
+}
+
+/// A workspace that grows to the largest size asked of it and is reused.
+final class Workspace<T: BLASScalar> {
+    private(set) var buffer = Buffer<T>(count: 0)
+
+    /// A pointer to at least `count` elements (contents unspecified).
+    func pointer(_ count: Int) -> UnsafeMutablePointer<T> {
+        if buffer.count < count { buffer = Buffer(count: count) }
+        return buffer.base
+    }
+}

@@ -1,0 +1,91 @@
+// Optimizer: Adam, RMSprop and SGD with momentum over the flat parameter buffer.
+//
+// Moments share the parameter layout, so each update is one loop over P.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Updates parameters from gradients; deterministic.
+public final class Optimizer<T: BLASScalar> {
+    public let kind: OptimizerKind
+    /// Adam m / RMSprop mean square / SGD velocity, (P)
+    public let moment1: Buffer<T>
+    /// Adam v, (P); empty for RMSprop and SGD
+    public let moment2: Buffer<T>
+    /// Updates taken so far (Adam's bias correction uses it).
+    public var step: Int = 0
+
+    public static var adamBeta1: Double { 0.9 }
+    public static var adamBeta2: Double { 0.999 }
+    public static var epsilon: Double { 1e-8 }
+    /// char-rnn's RMSprop decay.
+    public static var rmspropDecay: Double { 0.95 }
+    public static var sgdMomentum: Double { 0.9 }
+
+    public init(kind: OptimizerKind, parameterCount: Int) {
+        self.kind = kind
+        moment1 = Buffer(count: parameterCount)
+        moment2 = Buffer(count: kind == .adam ? parameterCount : 0)
+    }
+
+    /// One update of `parameters` (P) from `gradients` (P) at `learningRate`.
+    public func update(parameters: Buffer<T>, gradients: Buffer<T>, learningRate: Double) {
+        step += 1
+        let p = parameters.base, g = gradients.base, m = moment1.base
+        let n = parameters.count
+        let eps = T(Self.epsilon)
+        switch kind {
+        case .adam:
+            let v = moment2.base
+            let b1 = T(Self.adamBeta1), b2 = T(Self.adamBeta2)
+            let c1 = 1 - pow(Self.adamBeta1, Double(step)), c2 = 1 - pow(Self.adamBeta2, Double(step))
+            // p -= lr · m̂ / (√v̂ + ε) with m̂ = m/c1, v̂ = v/c2
+            let stepSize = T(learningRate / c1), rc2 = T(1 / c2.squareRoot())
+            for k in 0..<n {
+                let gk = g[k]
+                let mk = b1 * m[k] + (1 - b1) * gk
+                let vk = b2 * v[k] + (1 - b2) * gk * gk
+                m[k] = mk
+                v[k] = vk
+                p[k] -= stepSize * mk / (T.sqrt(vk) * rc2 + eps)
+            }
+        case .rmsprop:
+            let d = T(Self.rmspropDecay), lr = T(learningRate)
+            for k in 0..<n {
+                let gk = g[k]
+                let mk = d * m[k] + (1 - d) * gk * gk
+                m[k] = mk
+                p[k] -= lr * gk / (T.sqrt(mk) + eps)
+            }
+        case .sgd:
+            let mu = T(Self.sgdMomentum), lr = T(learningRate)
+            for k in 0..<n {
+                let vk = mu * m[k] + g[k]
+                m[k] = vk
+                p[k] -= lr * vk
+            }
+        }
+    }
+}
+
+/// Scales `gradients` so their global L2 norm is at most `maxNorm` (0 = no clipping).
+/// Returns the norm before clipping (NaN/inf if any gradient is not finite).
+@discardableResult
+public func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Double) -> Double {
+    let g = gradients.base
+    var sum = 0.0
+    for k in 0..<gradients.count { let x = Double(g[k]); sum += x * x }
+    let norm = sum.squareRoot()
+    if maxNorm > 0, norm > maxNorm, norm.isFinite {
+        let s = T(maxNorm / norm)
+        for k in 0..<gradients.count { g[k] *= s }
+    }
+    return norm
+}
+
+/// The learning rate after `step` steps: base · decay^⌊step / every⌋ (every = 0: no decay).
+public func decayedLearningRate(base: Double, decay: Double, every: Int, step: Int) -> Double {
+    guard every > 0, decay != 1 else { return base }
+    return base * pow(decay, Double(step / every))
+}

@@ -1,0 +1,139 @@
+// InferenceModel: the one-step-at-a-time path used to sample, predict and score.
+//
+// Dimension key: N streams (1 for plain sampling), E embedding, H hidden,
+// V vocabulary, G gate blocks, In layer input width (E, then H).
+//
+// Training runs whole windows and caches activations for backward; sampling
+// needs neither, and at N = 1 every product is a matrix-vector product bound
+// by memory bandwidth. This path keeps only the state and a few small
+// workspaces, allocates nothing per step, and for the LSTM and RNN reads each
+// layer's weights once per step as one matrix: wx (In, G·H) is immediately
+// followed by wh (H, G·H) in the flat layout, so [x, h] (In + H) times that
+// (In + H, G·H) block is a single GEMV (GEMM for N > 1).
+
+/// A model prepared for stepping N streams one grapheme at a time (no dropout, no gradients).
+public final class InferenceModel {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    /// N, the number of streams stepped together.
+    public let streams: Int
+    /// The weights (P), layout order.
+    public let weights: Buffer<Float>
+    /// Per layer: [x, h] rows (N, In + H); the h part is the layer's hidden state.
+    private let inputs: [Buffer<Float>]
+    /// Per layer: c (N, H) for the LSTM.
+    private let cells: [Buffer<Float>]
+    /// Gate pre-activations (N, G·H), and the GRU's recurrent part (N, G·H).
+    private let gates: Buffer<Float>
+    private let recurrent: Buffer<Float>
+    /// Logits of the last step (N, V).
+    private let logitBuffer: Buffer<Float>
+
+    /// Prepares `parameters` (P floats in layout order) for N streams.
+    public init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1) {
+        self.config = config
+        layout = ParameterLayout(config)
+        self.streams = streams
+        weights = Buffer(count: layout.count)
+        weights.base.update(from: parameters.baseAddress!, count: min(parameters.count, layout.count))
+        let (E, H, G) = (config.embed, config.hidden, config.cell.gateCount)
+        inputs = (0..<config.layers).map { l in Buffer(count: streams * ((l == 0 ? E : H) + H)) }
+        cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }
+        gates = Buffer(count: streams * G * H)
+        recurrent = Buffer(count: config.cell == .gru ? streams * G * H : 0)
+        logitBuffer = Buffer(count: streams * config.vocab)
+    }
+
+    /// Convenience: from an array of P floats.
+    public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1) {
+        self.init(config: config, parameters: parameters.withUnsafeBufferPointer { $0 }, streams: streams)
+    }
+
+    /// Zeroes the state of every stream.
+    public func reset() {
+        for b in inputs { b.zero() }
+        for c in cells { c.zero() }
+    }
+
+    /// The logits (N, V) of the last `step`; row s is stream s.
+    public var logits: UnsafePointer<Float> { UnsafePointer(logitBuffer.base) }
+
+    /// Advances every stream by one grapheme (`ids` has N entries) and
+    /// returns the logits (N, V) for the next grapheme.
+    @discardableResult
+    public func step(_ ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
+        let (N, E, H, V, G) = (streams, config.embed, config.hidden, config.vocab, config.cell.gateCount)
+        let w = UnsafePointer(weights.base)
+        let GH = G * H
+        // Embedding rows into layer 0's x part.
+        let emb = w + layout.embedding.offset
+        let in0 = inputs[0].base, width0 = E + H
+        for s in 0..<N { (in0 + s * width0).update(from: emb + Int(ids[s]) * E, count: E) }
+
+        for l in 0..<config.layers {
+            let In = l == 0 ? E : H, width = In + H
+            let row = inputs[l].base
+            let p = layout.layers[l]
+            let g = gates.base
+            let bias = w + p.bias.offset
+            for s in 0..<N { (g + s * GH).update(from: bias, count: GH) }
+            if config.cell == .gru {
+                // r and z need x·Wx + h·Wh, n needs x·Wxn + r⊙(h·Whn): two products.
+                product(out: g, a: row, lda: width, k: In, w: w + p.wx.offset, n: GH, rows: N, beta: 1)
+                product(out: recurrent.base, a: row + In, lda: width, k: H, w: w + p.wh.offset, n: GH, rows: N, beta: 0)
+            } else {
+                // [x, h] · [Wx; Wh] as one (In + H, G·H) matrix.
+                product(out: g, a: row, lda: width, k: width, w: w + p.wx.offset, n: GH, rows: N, beta: 1)
+            }
+            // Where this layer's new h goes: its own state, and the next layer's x part.
+            for s in 0..<N {
+                let gs = g + s * GH, h = row + s * width + In
+                switch config.cell {
+                case .lstm:
+                    let c = cells[l].base + s * H
+                    Float.sigmoid(gs, 3 * H)
+                    Float.tanh(gs + 3 * H, gs + 3 * H, H)
+                    for j in 0..<H { c[j] = gs[H + j] * c[j] + gs[j] * gs[3 * H + j] }
+                    Float.tanh(h, c, H)
+                    for j in 0..<H { h[j] *= gs[2 * H + j] }
+                case .gru:
+                    let hr = recurrent.base + s * GH
+                    for j in 0..<(2 * H) { gs[j] += hr[j] }
+                    Float.sigmoid(gs, 2 * H)
+                    for j in 0..<H { gs[2 * H + j] += gs[j] * hr[2 * H + j] }
+                    Float.tanh(gs + 2 * H, gs + 2 * H, H)
+                    for j in 0..<H { let z = gs[H + j]; h[j] = (1 - z) * gs[2 * H + j] + z * h[j] }
+                case .rnn:
+                    Float.tanh(h, gs, H)
+                }
+                if l + 1 < config.layers {
+                    (inputs[l + 1].base + s * (2 * H)).update(from: h, count: H)
+                }
+            }
+        }
+        // logits (N, V) = h_top · Wy + by
+        let top = inputs[config.layers - 1].base, topIn = config.layers == 1 ? E : H
+        let out = logitBuffer.base
+        for s in 0..<N { (out + s * V).update(from: w + layout.outputBias.offset, count: V) }
+        product(out: out, a: top + topIn, lda: topIn + H, k: H, w: w + layout.outputWeight.offset, n: V, rows: N, beta: 1)
+        return UnsafePointer(out)
+    }
+
+    /// out (rows, n) = a (rows, k; row stride lda) · w (k, n) + beta · out.
+    @inline(__always)
+    private func product(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, lda: Int, k: Int,
+                         w: UnsafePointer<Float>, n: Int, rows: Int, beta: Float) {
+        if rows == 1 {
+            Float.gemv(trans: true, rows: k, cols: n, alpha: 1, a: w, lda: n, x: a, beta: beta, y: out)
+        } else {
+            Float.gemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: lda,
+                       b: w, ldb: n, beta: beta, c: out, ldc: n)
+        }
+    }
+
+    /// The hidden state h of the top layer for stream s, (H).
+    public func topHidden(stream s: Int) -> UnsafePointer<Float> {
+        let l = config.layers - 1, In = l == 0 ? config.embed : config.hidden
+        return UnsafePointer(inputs[l].base + s * (In + config.hidden) + In)
+    }
+}

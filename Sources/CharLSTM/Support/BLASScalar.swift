@@ -1,0 +1,121 @@
+// BLASScalar: the scalar types the model is written for (Float to train and
+// sample, Double for gradient checks), with their BLAS and element-wise kernels.
+//
+// All matrices are row-major. gemm computes C = alpha·op(A)·op(B) + beta·C
+// with op(A) (m, k), op(B) (k, n), C (m, n).
+
+import CBLAS
+import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A floating-point type with BLAS matrix products and vector element-wise kernels.
+public protocol BLASScalar: BinaryFloatingPoint, Sendable {
+    /// C (m, n) = alpha · op(A) · op(B) + beta · C, row-major with leading dimensions lda, ldb, ldc.
+    static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Self,
+                     a: UnsafePointer<Self>, lda: Int, b: UnsafePointer<Self>, ldb: Int,
+                     beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// y (n) = alpha · op(A) · x + beta · y, A row-major (rows, cols); op(A) = Aᵀ if trans.
+    static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
+                     x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
+    /// x[i] = σ(x[i]) for i < n.
+    static func sigmoid(_ x: UnsafeMutablePointer<Self>, _ n: Int)
+    /// y[i] = tanh(x[i]) for i < n (may alias).
+    static func tanh(_ y: UnsafeMutablePointer<Self>, _ x: UnsafePointer<Self>, _ n: Int)
+    /// Each row of x (rows, cols) becomes exp(x - rowmax); row maxima and sums of exps are returned in maxOut, sumOut (rows).
+    static func softmaxRows(_ x: UnsafeMutablePointer<Self>, rows: Int, cols: Int,
+                            maxOut: UnsafeMutablePointer<Self>, sumOut: UnsafeMutablePointer<Self>)
+    /// Natural logarithm.
+    static func log(_ x: Self) -> Self
+    /// Square root.
+    static func sqrt(_ x: Self) -> Self
+}
+
+@inline(__always)
+private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+
+extension Float: BLASScalar {
+    @inline(__always)
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                            beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        cblas_sgemm(CblasRowMajor, blasTranspose(transA), blasTranspose(transB),
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+                    beta, c, blasint(ldc))
+    }
+
+    @inline(__always)
+    public static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                            x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
+        cblas_sgemv(CblasRowMajor, blasTranspose(trans), blasint(rows), blasint(cols), alpha, a, blasint(lda),
+                    x, 1, beta, y, 1)
+    }
+
+    @inline(__always)
+    public static func sigmoid(_ x: UnsafeMutablePointer<Float>, _ n: Int) { ck_sigmoid(x, Int64(n)) }
+
+    @inline(__always)
+    public static func tanh(_ y: UnsafeMutablePointer<Float>, _ x: UnsafePointer<Float>, _ n: Int) {
+        ck_tanh_to(y, x, Int64(n))
+    }
+
+    @inline(__always)
+    public static func softmaxRows(_ x: UnsafeMutablePointer<Float>, rows: Int, cols: Int,
+                                   maxOut: UnsafeMutablePointer<Float>, sumOut: UnsafeMutablePointer<Float>) {
+        ck_softmax_rows(x, Int64(rows), Int64(cols), maxOut, sumOut)
+    }
+
+    @inline(__always) public static func log(_ x: Float) -> Float { logf(x) }
+    @inline(__always) public static func sqrt(_ x: Float) -> Float { sqrtf(x) }
+}
+
+extension Double: BLASScalar {
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
+                            a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+                            beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
+        cblas_dgemm(CblasRowMajor, blasTranspose(transA), blasTranspose(transB),
+                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
+                    beta, c, blasint(ldc))
+    }
+
+    public static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
+                            x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
+        cblas_dgemv(CblasRowMajor, blasTranspose(trans), blasint(rows), blasint(cols), alpha, a, blasint(lda),
+                    x, 1, beta, y, 1)
+    }
+
+    public static func sigmoid(_ x: UnsafeMutablePointer<Double>, _ n: Int) {
+        for i in 0..<n { x[i] = 1 / (1 + Glibc.exp(-x[i])) }
+    }
+
+    public static func tanh(_ y: UnsafeMutablePointer<Double>, _ x: UnsafePointer<Double>, _ n: Int) {
+        for i in 0..<n { y[i] = Glibc.tanh(x[i]) }
+    }
+
+    public static func softmaxRows(_ x: UnsafeMutablePointer<Double>, rows: Int, cols: Int,
+                                   maxOut: UnsafeMutablePointer<Double>, sumOut: UnsafeMutablePointer<Double>) {
+        for r in 0..<rows {
+            let row = x + r * cols
+            var m = row[0]
+            for c in 1..<max(cols, 1) where row[c] > m { m = row[c] }
+            var s = 0.0
+            for c in 0..<cols { let e = Glibc.exp(row[c] - m); row[c] = e; s += e }
+            maxOut[r] = m
+            sumOut[r] = s
+        }
+    }
+
+    public static func log(_ x: Double) -> Double { Glibc.log(x) }
+    public static func sqrt(_ x: Double) -> Double { Glibc.sqrt(x) }
+}
+
+/// Sets the number of threads OpenBLAS uses for large products (≥ 1).
+public func setBLASThreads(_ n: Int) {
+    openblas_set_num_threads(Int32(max(1, n)))
+}
+
+/// Number of online CPU cores.
+public func availableCores() -> Int {
+    max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+}

@@ -1,0 +1,151 @@
+// Centered finite-difference gradient checks in Double for every layer and the whole model.
+// Sizes all differ (B=2, T=3, In/E=4, H=5, V=7) so swapped axes show up.
+import XCTest
+@testable import CharLSTM
+
+/// |a - n| / max(|a| + |n|, floor): the relative error used by torch-rnn's tests.
+/// The floor keeps entries near zero from being judged by finite-difference
+/// noise (≈1e-11 absolute here): below it, the bound is on absolute error.
+private func relativeError(_ a: Double, _ n: Double, floor: Double = 1e-6) -> Double {
+    abs(a - n) / max(abs(a) + abs(n), floor)
+}
+
+/// Floor for whole-model checks: the mean loss makes many gradients ~1e-6, where
+/// the difference quotient's own rounding (~1e-11) would dominate a 1e-6 floor.
+private let modelFloor = 1e-4
+
+/// Bound on the relative error of any gradient entry (Double, step 1e-5).
+private let tolerance = 1e-6
+
+final class GradientCheckTests: XCTestCase {
+    let (B, T, In, H) = (2, 3, 4, 5)
+
+    private func makeLayer(_ cell: CellKind) -> (any RecurrentLayer<Double>, Int) {
+        let cfg = ModelConfig(cell: cell, layers: 1, embed: In, hidden: H, vocab: 7)
+        let layout = ParameterLayout(cfg)
+        let p = layout.layers[0]
+        switch cell {
+        case .lstm: return (LSTMLayer<Double>(inputSize: In, hiddenSize: H, parameters: p), layout.count)
+        case .gru: return (GRULayer<Double>(inputSize: In, hiddenSize: H, parameters: p), layout.count)
+        case .rnn: return (RNNLayer<Double>(inputSize: In, hiddenSize: H, parameters: p), layout.count)
+        }
+    }
+
+    /// L = Σ R ⊙ outputs for a fixed random R; checks d/dweights, d/dinput, d/dh0, d/dc0.
+    private func checkLayer(_ cell: CellKind) {
+        var rng = RandomGenerator(seed: 42)
+        let (layer, P) = makeLayer(cell)
+        let w = Buffer<Double>(count: P)
+        for k in 0..<P { w[k] = rng.nextDouble() * 2 - 1 }
+        let x = Buffer<Double>(count: T * B * In)
+        for k in 0..<x.count { x[k] = rng.nextDouble() * 2 - 1 }
+        let r = (0..<(T * B * H)).map { _ in rng.nextDouble() * 2 - 1 }
+        let s0 = LayerState<Double>(batch: B, hidden: H, hasCell: cell.hasCellState)
+        for k in 0..<s0.h.count { s0.h[k] = rng.nextDouble() - 0.5 }
+        for k in 0..<s0.c.count { s0.c[k] = rng.nextDouble() - 0.5 }
+
+        func loss() -> Double {
+            let s = LayerState<Double>(batch: B, hidden: H, hasCell: cell.hasCellState)
+            s.h.copy(from: s0.h); s.c.copy(from: s0.c)
+            let out = layer.forward(input: x.base, steps: T, state: s, weights: w.base)
+            var total = 0.0
+            for k in 0..<(T * B * H) { total += r[k] * out[k] }
+            return total
+        }
+        // Analytic gradients.
+        _ = loss()
+        let dOut = Buffer<Double>(copying: r)
+        let dX = Buffer<Double>(count: x.count)
+        let grads = Buffer<Double>(count: P)
+        let dS = LayerState<Double>(batch: B, hidden: H, hasCell: cell.hasCellState)
+        layer.backward(dInput: dX.base, dOutput: dOut.base, initialStateGradient: dS, weights: w.base, gradients: grads.base)
+
+        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double {
+            let h = 1e-5, old = ptr.pointee
+            ptr.pointee = old + h; let plus = loss()
+            ptr.pointee = old - h; let minus = loss()
+            ptr.pointee = old
+            return (plus - minus) / (2 * h)
+        }
+        var worst = 0.0
+        let views = [layer.parameters.wx, layer.parameters.wh, layer.parameters.bias]
+        for v in views {
+            var worstView = 0.0
+            for k in v.range { worstView = max(worstView, relativeError(grads[k], numeric(w.base + k))) }
+            XCTAssertLessThan(worstView, tolerance, "\(cell) \(v.name)")
+            worst = max(worst, worstView)
+        }
+        for k in 0..<x.count { XCTAssertLessThan(relativeError(dX[k], numeric(x.base + k)), tolerance, "\(cell) dX[\(k)]") }
+        for k in 0..<s0.h.count { XCTAssertLessThan(relativeError(dS.h[k], numeric(s0.h.base + k)), tolerance, "\(cell) dh0[\(k)]") }
+        for k in 0..<s0.c.count { XCTAssertLessThan(relativeError(dS.c[k], numeric(s0.c.base + k)), tolerance, "\(cell) dc0[\(k)]") }
+        // The check must be able to fail: a perturbed analytic gradient is caught.
+        XCTAssertGreaterThan(relativeError(grads[views[0].offset] * 1.01 + 1e-3, numeric(w.base + views[0].offset)), tolerance)
+    }
+
+    func testLSTMLayerGradients() { checkLayer(.lstm) }
+    func testGRULayerGradients() { checkLayer(.gru) }
+    func testRNNLayerGradients() { checkLayer(.rnn) }
+
+    /// Whole model: mean cross-entropy w.r.t. every parameter tensor and the initial states.
+    private func checkModel(_ cell: CellKind, dropout: Float) {
+        let cfg = ModelConfig(cell: cell, layers: 2, embed: 4, hidden: 5, vocab: 7, dropout: dropout)
+        let model = Model<Double>(config: cfg)
+        var rng = RandomGenerator(seed: 7)
+        model.initialize(rng: &rng)
+        // Random biases too, so no gradient is trivially symmetric.
+        for k in 0..<model.parameters.count { model.parameters[k] += (rng.nextDouble() - 0.5) * 0.2 }
+        let inputs: [Int32] = (0..<(T * B)).map { _ in Int32(rng.nextInt(below: 7)) }
+        let targets: [Int32] = (0..<(T * B)).map { _ in Int32(rng.nextInt(below: 7)) }
+        let s0 = model.makeState(batch: B)
+        for l in s0.layers {
+            for k in 0..<l.h.count { l.h[k] = rng.nextDouble() - 0.5 }
+            for k in 0..<l.c.count { l.c[k] = rng.nextDouble() - 0.5 }
+        }
+        let dropoutSeed = rng
+        func loss() -> Double {
+            let s = model.makeState(batch: B)
+            s.copy(from: s0)
+            var r = dropoutSeed   // same masks every time
+            return inputs.withUnsafeBufferPointer { i in targets.withUnsafeBufferPointer { t in
+                model.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: T, state: s,
+                              training: true, rng: &r) / Double(T * B)
+            } }
+        }
+        let dS = model.makeState(batch: B)
+        model.gradients.zero()
+        inputs.withUnsafeBufferPointer { i in targets.withUnsafeBufferPointer { t in
+            let s = model.makeState(batch: B)
+            s.copy(from: s0)
+            var r = dropoutSeed
+            _ = model.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: T, state: s, training: true, rng: &r)
+            model.backward(lossScale: 1 / Double(T * B), initialStateGradient: dS)
+        } }
+        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double {
+            let h = 1e-5, old = ptr.pointee
+            ptr.pointee = old + h; let plus = loss()
+            ptr.pointee = old - h; let minus = loss()
+            ptr.pointee = old
+            return (plus - minus) / (2 * h)
+        }
+        for v in model.layout.views {
+            var worst = 0.0
+            for k in v.range {
+                worst = max(worst, relativeError(model.gradients[k], numeric(model.parameters.base + k), floor: modelFloor))
+            }
+            XCTAssertLessThan(worst, tolerance, "\(cell) p=\(dropout) \(v.name)")
+        }
+        for (l, layer) in s0.layers.enumerated() {
+            for k in 0..<layer.h.count {
+                XCTAssertLessThan(relativeError(dS.layers[l].h[k], numeric(layer.h.base + k), floor: modelFloor), tolerance, "\(cell) dh0 layer \(l)")
+            }
+            for k in 0..<layer.c.count {
+                XCTAssertLessThan(relativeError(dS.layers[l].c[k], numeric(layer.c.base + k), floor: modelFloor), tolerance, "\(cell) dc0 layer \(l)")
+            }
+        }
+    }
+
+    func testModelGradientsLSTM() { checkModel(.lstm, dropout: 0) }
+    func testModelGradientsLSTMWithDropout() { checkModel(.lstm, dropout: 0.3) }
+    func testModelGradientsGRU() { checkModel(.gru, dropout: 0) }
+    func testModelGradientsRNN() { checkModel(.rnn, dropout: 0.25) }
+}
