@@ -115,7 +115,7 @@ public final class Trainer {
         snapshot = Snapshot(parameterCount: model.parameterCount, moment2Count: optimizer.moment2.count,
                             state: model.makeState(batch: geometry.batch))
         if let initialParameters, initialParameters.count == model.parameterCount {
-            model.parameters.pointer.update(fromContentsOf: initialParameters)
+            _ = model.parameters.pointer.update(fromContentsOf: initialParameters)
         } else {
             model.initialize(rng: &rng)
         }
@@ -163,8 +163,8 @@ public final class Trainer {
         if checkpoint.parameters.count != model.parameterCount {
             throw refuse("it holds \(checkpoint.parameters.count) parameters; its config needs \(model.parameterCount)")
         }
-        optimizer.moment1.pointer.update(fromContentsOf: saved.moment1)
-        optimizer.moment2.pointer.update(fromContentsOf: saved.moment2)
+        _ = optimizer.moment1.pointer.update(fromContentsOf: saved.moment1)
+        _ = optimizer.moment2.pointer.update(fromContentsOf: saved.moment2)
         optimizer.step = saved.step
         step = saved.step
         epoch = saved.epoch
