@@ -1,4 +1,4 @@
-// `charlstm bench`.
+// `charlstm bench`: the PyTorch peer's protocol, flags and JSON keys (../shared/bench/peer_torch.py).
 
 import ArgumentParser
 import CharLSTM
@@ -6,12 +6,77 @@ import CharLSTM
 public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "(bench: not implemented yet)"
+        abstract: "Measure training and sampling throughput with the PyTorch peer's protocol.",
+        discussion: """
+        Same flags and JSON keys as ../shared/bench/peer_torch.py: vocabulary = the corpus's \
+        distinct graphemes, the last 10% is validation, B contiguous streams with carried \
+        state, Adam, clip 5, timed after --warmup steps. Compare side by side with \
+        ../shared/bench/compare.sh .build/release/charlstm 3. Use a release build.
+        """
     )
+
+    @Argument(help: "UTF-8 text corpus.")
+    var corpus: String
+    @Option(help: "Hidden size H.") var hidden = 128
+    @Option(help: "Stacked LSTM layers L.") var layers = 2
+    @Option(help: "Embedding size E.") var embed = 64
+    @Option(help: "Parallel streams B.") var batch = 50
+    @Option(help: "Time steps per window T.") var seq = 50
+    @Option(help: "Timed training steps.") var steps = 100
+    @Option(help: "Untimed warm-up steps.") var warmup = 5
+    @Option(help: "Threads for OpenBLAS.") var threads = 2
+    @Option(help: "Adam learning rate.") var lr = 2e-3
+    @Option(help: "Random seed.") var seed: UInt64 = 0
+    @Flag(help: "Also report validation bits per grapheme (val_bpc).") var eval = false
+    @Option(name: .customLong("sample-bench"), help: "Also time N steps of batch-1 sampling at temperature 0.8.")
+    var sampleBench = 0
+    @Flag(help: "Print one JSON line instead of text.") var json = false
 
     public init() {}
 
-    public func run() throws {
-        throw NotImplemented(what: "charlstm bench")
+    public func validate() throws {
+        for (name, v) in [("hidden", hidden), ("layers", layers), ("embed", embed), ("batch", batch),
+                          ("seq", seq), ("steps", steps), ("threads", threads)] where v < 1 {
+            throw ValidationError("--\(name) must be at least 1 (got \(v))")
+        }
+        if warmup < 0 { throw ValidationError("--warmup must be 0 or more (got \(warmup))") }
+        if sampleBench < 0 { throw ValidationError("--sample-bench must be 0 or more (got \(sampleBench))") }
+        if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
     }
+
+    public func run() throws {
+        let (ids, vocab) = try benchmarkEncode(corpus)
+        var s = BenchmarkSettings()
+        (s.hidden, s.layers, s.embed, s.batch, s.seq) = (hidden, layers, embed, batch, seq)
+        (s.steps, s.warmup, s.threads, s.learningRate, s.seed) = (steps, warmup, threads, lr, seed)
+        s.evaluate = eval
+        s.sampleSteps = sampleBench
+        let r = try runBenchmark(ids: ids, vocab: vocab, settings: s)
+        let out = OutputStream.standardOutput
+        if json {
+            out.line(r.json)
+            return
+        }
+        out.line("params \(r.params) vocab \(r.vocab)")
+        out.line("train_loss_last \(formatted(r.trainLossLast, 4))")
+        out.line("chars_per_s \(formatted(r.trainCharsPerSecond, 0))")
+        if let v = r.valBPC { out.line("val_bpc \(formatted(v, 4))") }
+        if let v = r.sampleCharsPerSecond { out.line("sample_chars_per_s \(formatted(v, 0))") }
+        if let v = r.peakRSSMiB { out.line("peak_rss_mib \(formatted(v, 1))") }
+    }
+}
+
+/// `x` with `digits` decimals.
+func formatted(_ x: Double, _ digits: Int) -> String {
+    guard x.isFinite else { return String(x) }
+    var p = 1.0
+    for _ in 0..<digits { p *= 10 }
+    let r = (x * p).rounded() / p
+    if digits == 0 { return String(Int(r)) }
+    var s = String(r)
+    if let dot = s.firstIndex(of: ".") {
+        let decimals = s.distance(from: dot, to: s.endIndex) - 1
+        if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
+    }
+    return s
 }

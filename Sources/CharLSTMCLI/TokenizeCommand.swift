@@ -1,17 +1,152 @@
-// `charlstm tokenize`.
+// `charlstm tokenize`: shows how charlstm cuts text into characters
+// (normalized extended grapheme clusters), their ids, counts or boundaries.
 
 import ArgumentParser
 import CharLSTM
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 public struct TokenizeCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tokenize",
-        abstract: "(tokenize: not implemented yet)"
+        abstract: "Split text into graphemes (charlstm's characters) and show them, their ids, counts or boundaries.",
+        discussion: """
+        Reads a UTF-8 file, or standard input when no file is given. By default prints one \
+        grapheme per line; invisible ones are escaped: \\n, \\r, \\t, \\s (space), \\\\ \
+        (backslash), U+XXXX (e.g. U+200D). A leading BOM is dropped. See docs/unicode.md.
+        """
     )
+
+    @Argument(help: "A UTF-8 text file. (default: standard input)")
+    var file: String?
+
+    @Flag(help: "Print one id per line, against a vocabulary built from the same input (id 0 is <unk>). (default: off)")
+    var ids = false
+
+    @Flag(help: "Print counts, one 'key: value' per line: bytes, code points, graphemes, distinct graphemes, ... (default: off)")
+    var stats = false
+
+    @Flag(help: "Print on one line the UTF-8 byte offsets of every grapheme boundary of the normalized input, from 0 to its length. (default: off)")
+    var boundaries = false
+
+    @Option(name: .customLong("normalize"), help: "Unicode normalization applied before segmentation.")
+    var normalization: NormalizationForm = .nfc
+
+    @Flag(help: "Replace invalid UTF-8 sequences with U+FFFD (and report how many on stderr) instead of failing. (default: off)")
+    var lossy = false
+
+    @Option(help: "With --ids/--stats: keep at most N vocabulary entries, <unk> included; the rest map to <unk>. (default: no cap)")
+    var maxVocab: Int?
+
+    @Option(help: "With --ids/--stats: graphemes seen fewer than N times map to <unk>.")
+    var minCount: Int = 1
 
     public init() {}
 
+    public func validate() throws {
+        if [ids, stats, boundaries].filter({ $0 }).count > 1 {
+            throw ValidationError("--ids, --stats and --boundaries cannot be combined; pick one")
+        }
+        if let maxVocab, maxVocab < 1 {
+            throw ValidationError("--max-vocab must be at least 1 (it counts <unk>), got \(maxVocab)")
+        }
+        if minCount < 1 { throw ValidationError("--min-count must be at least 1, got \(minCount)") }
+        if (maxVocab != nil || minCount != 1) && !ids && !stats {
+            throw ValidationError("--max-vocab and --min-count only apply with --ids or --stats")
+        }
+        if file == nil && isatty(0) == 1 {
+            throw ValidationError("no input: give a file, or pipe text on standard input")
+        }
+    }
+
     public func run() throws {
-        throw NotImplemented(what: "charlstm tokenize")
+        let out = OutputStream.standardOutput
+        let source = file ?? TextInput.standardInputName
+        // Standard input is read whole; files are streamed in chunks.
+        var input: [UInt8]? = nil
+        if file == nil {
+            let bytes = try TextInput.readStandardInput()
+            try TextInput.checkNotEmpty(bytes, source: source)
+            input = bytes
+        }
+
+        if ids || stats {
+            let corpus: EncodedCorpus
+            if let file {
+                corpus = try EncodedCorpus.build(file: file, normalization: normalization, lossy: lossy,
+                                                 maxVocab: maxVocab, minCount: minCount)
+            } else {
+                corpus = try EncodedCorpus.build(utf8: input!, source: source, normalization: normalization,
+                                                 lossy: lossy, maxVocab: maxVocab, minCount: minCount)
+            }
+            reportReplaced(corpus.replacedSequences, source: source)
+            if corpus.unknownCount > 0 {
+                warn("\(corpus.unknownCount) of \(corpus.graphemeCount) tokens map to <unk> (outside --max-vocab/--min-count)")
+            }
+            if let w = Vocabulary.sizeWarning(count: corpus.vocabulary.count) { warn(w) }
+            if stats {
+                out.write("""
+                    bytes: \(corpus.byteCount)
+                    normalized bytes: \(corpus.normalizedByteCount)
+                    code points: \(corpus.codePointCount)
+                    graphemes: \(corpus.graphemeCount)
+                    distinct graphemes: \(corpus.distinctGraphemes)
+                    vocabulary: \(corpus.vocabulary.count)
+                    unknown: \(corpus.unknownCount)
+
+                    """)
+            } else {
+                let ids = corpus.ids
+                for i in 0 ..< ids.count { out.write("\(ids[i])\n") }
+            }
+            out.flush()
+            return
+        }
+
+        let tokenizer = GraphemeTokenizer(normalization: normalization)
+        let replaced: Int
+        if boundaries {
+            var offset = 0
+            out.write("0")
+            let body: (UnsafeBufferPointer<UInt8>) -> Void = { g in
+                offset += g.count
+                out.write(" \(offset)")
+            }
+            if let file {
+                replaced = try tokenizer.forEachGrapheme(inFile: file, lossy: lossy, body)
+            } else {
+                replaced = try tokenizer.forEachGrapheme(utf8: input!, source: source, lossy: lossy, body)
+            }
+            out.write("\n")
+        } else {
+            let newline: [UInt8] = [0x0A]
+            let body: (UnsafeBufferPointer<UInt8>) -> Void = { g in
+                if g.count == 1 && g[0] > 0x20 && g[0] < 0x7F && g[0] != 0x5C {
+                    out.write(bytes: g)                       // visible ASCII as is
+                } else {
+                    out.write(escapeGrapheme(String(decoding: g, as: UTF8.self)))
+                }
+                newline.withUnsafeBufferPointer { out.write(bytes: $0) }
+            }
+            if let file {
+                replaced = try tokenizer.forEachGrapheme(inFile: file, lossy: lossy, body)
+            } else {
+                replaced = try tokenizer.forEachGrapheme(utf8: input!, source: source, lossy: lossy, body)
+            }
+        }
+        out.flush()
+        reportReplaced(replaced, source: source)
+    }
+
+    private func reportReplaced(_ count: Int, source: String) {
+        if count > 0 {
+            warn("\(source): replaced \(count) invalid UTF-8 sequence\(count == 1 ? "" : "s") with U+FFFD (--lossy)")
+        }
+    }
+
+    private func warn(_ text: String) {
+        OutputStream.standardError.line("charlstm: warning: \(text)")
     }
 }

@@ -178,7 +178,7 @@ final class CheckpointCorruptionTests: XCTestCase {
         XCTAssertThrowsError(try CheckpointFile.read(dir + "/fifo")) {
             XCTAssertEqual($0 as? CheckpointError, .unreadable(path: dir + "/fifo", reason: "not a regular file"))
         }
-        FileManager.default.createFile(atPath: dir + "/empty.ckpt", contents: Data())
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/empty.ckpt", contents: Data()))
         XCTAssertThrowsError(try CheckpointFile.read(dir + "/empty.ckpt")) {
             XCTAssertEqual($0 as? CheckpointError, .truncated(path: dir + "/empty.ckpt", expected: 64, found: 0))
         }
@@ -221,7 +221,7 @@ final class CheckpointCorruptionTests: XCTestCase {
         // PID 2^22 + 1 exceeds Linux's pid_max limit, so it cannot be running.
         let stale = dir + "/.m.ckpt.tmp-4194305", staleK = dir + "/.m.ckpt.tmp-4194305-2"
         let alive = dir + "/.m.ckpt.tmp-1", other = dir + "/.other.ckpt.tmp-4194305"
-        for p in [stale, staleK, alive, other] { FileManager.default.createFile(atPath: p, contents: Data([1])) }
+        for p in [stale, staleK, alive, other] { XCTAssertTrue(FileManager.default.createFile(atPath: p, contents: Data([1]))) }
         try CheckpointFile.write(makeCheckpoint(), to: dir + "/m.ckpt")
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: dir)),
                        [".m.ckpt.tmp-1", ".other.ckpt.tmp-4194305", "m.ckpt"])
@@ -238,7 +238,7 @@ final class CheckpointCorruptionTests: XCTestCase {
 
     private func maxResidentKB() -> Int {
         var usage = rusage()
-        getrusage(RUSAGE_SELF, &usage)
+        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
         return usage.ru_maxrss
     }
 }

@@ -34,9 +34,12 @@ func makeCheckpoint(cell: CellKind = .lstm, layers: Int = 2, embed: Int = 3, hid
         options.totalSteps = 20000
         options.seed = seed
         let states = layers * (cell.hasCellState ? 2 : 1) * batch * hidden
-        let history = (0..<historyCount).map { i in
-            HistoryPoint(step: 100 * (i + 1), epoch: Double(i) / 3, trainBPC: 3 - Double(i) * 0.1,
-                         valBPC: i == 0 ? .nan : 3.1 - Double(i) * 0.1, learningRate: 3e-3)
+        var history: [HistoryPoint] = []
+        for i in 0..<historyCount {
+            let x = Double(i)
+            let val: Double = i == 0 ? .nan : 3.1 - x * 0.1
+            history.append(HistoryPoint(step: 100 * (i + 1), epoch: x / 3, trainBPC: 3 - x * 0.1,
+                                        valBPC: val, learningRate: 3e-3))
         }
         training = TrainingState(options: options, moment1: floats(P, 0.01),
                                  moment2: optimizer == .adam ? floats(P, 1e-4).map(abs) : [],
@@ -76,11 +79,17 @@ func assertIdentical(_ a: Checkpoint, _ b: Checkpoint, file: StaticString = #fil
 }
 
 func decodeBytes(_ bytes: [UInt8], source: String = "test.ckpt") throws(CheckpointError) -> Checkpoint {
-    try bytes.withUnsafeBytes { (raw) throws(CheckpointError) in try CheckpointFile.decode(raw, source: source) }
+    let r = bytes.withUnsafeBytes { raw in
+        Result { () throws(CheckpointError) in try CheckpointFile.decode(raw, source: source) }
+    }
+    return try r.get()
 }
 
 func decodeWithInfo(_ bytes: [UInt8]) throws(CheckpointError) -> (checkpoint: Checkpoint, file: CheckpointFileInfo) {
-    try bytes.withUnsafeBytes { (raw) throws(CheckpointError) in try CheckpointDecoder.decode(raw, source: "test.ckpt") }
+    let r = bytes.withUnsafeBytes { raw in
+        Result { () throws(CheckpointError) in try CheckpointDecoder.decode(raw, source: "test.ckpt") }
+    }
+    return try r.get()
 }
 
 /// The error decoding `bytes` throws, or nil if it loads.
@@ -349,12 +358,12 @@ enum ChecksumPatcher {
 
     /// Recomputes every section CRC, the table CRC and the header CRC.
     static func refresh(_ b: inout [UInt8]) {
-        let count = Int(read32(b, 20))
+        let count = min(Int(read32(b, 20)), (b.count - 64) / 32)
         for i in 0..<count {
             let e = 64 + 32 * i
-            let off = Int(read64(b, e + 8)), len = Int(read64(b, e + 16))
-            if off <= b.count && len <= b.count - off {
-                write(&b, e + 24, UInt64(CRC32.checksum(Array(b[off..<(off + len)]))), width: 4)
+            let off = read64(b, e + 8), len = read64(b, e + 16)
+            if off <= UInt64(b.count) && len <= UInt64(b.count) - off {
+                write(&b, e + 24, UInt64(CRC32.checksum(Array(b[Int(off)..<Int(off + len)]))), width: 4)
             }
         }
         write(&b, 28, UInt64(CRC32.checksum(Array(b[64..<(64 + 32 * count)]))), width: 4)

@@ -19,7 +19,7 @@ public final class Model<T: BLASScalar> {
     /// dLoss/dParameters, (P), same layout; `backward` adds into it.
     public let gradients: Buffer<T>
     /// The recurrent layers, bottom first.
-    public let layers: [any RecurrentLayer<T>]
+    public let layers: [RecurrentLayerKind<T>]
 
     /// embedded inputs, (N, E)
     private let embedded = Workspace<T>()
@@ -45,13 +45,13 @@ public final class Model<T: BLASScalar> {
         layout = ParameterLayout(config)
         parameters = Buffer(count: layout.count)
         gradients = Buffer(count: layout.count)
-        var layers: [any RecurrentLayer<T>] = []
+        var layers: [RecurrentLayerKind<T>] = []
         for (l, p) in layout.layers.enumerated() {
             let input = l == 0 ? config.embed : config.hidden
             switch config.cell {
-            case .lstm: layers.append(LSTMLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p))
-            case .gru: layers.append(GRULayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p))
-            case .rnn: layers.append(RNNLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p))
+            case .lstm: layers.append(.lstm(LSTMLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p)))
+            case .gru: layers.append(.gru(GRULayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p)))
+            case .rnn: layers.append(.rnn(RNNLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p)))
             }
         }
         self.layers = layers

@@ -33,6 +33,35 @@ public protocol RecurrentLayer<Scalar>: AnyObject {
                   gradients: UnsafeMutablePointer<Scalar>)
 }
 
+/// One layer of a stack, by cell kind. An enum rather than an existential so
+/// that calls are static and the compiler specializes each layer's hot loops
+/// for the concrete scalar type (an `any RecurrentLayer` call would run the
+/// unspecialized generic code).
+public enum RecurrentLayerKind<T: BLASScalar> {
+    case lstm(LSTMLayer<T>)
+    case gru(GRULayer<T>)
+    case rnn(RNNLayer<T>)
+
+    @inline(__always)
+    func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>, weights: UnsafePointer<T>) -> UnsafePointer<T> {
+        switch self {
+        case .lstm(let l): l.forward(input: input, steps: steps, state: state, weights: weights)
+        case .gru(let l): l.forward(input: input, steps: steps, state: state, weights: weights)
+        case .rnn(let l): l.forward(input: input, steps: steps, state: state, weights: weights)
+        }
+    }
+
+    @inline(__always)
+    func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
+                  initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>, gradients: UnsafeMutablePointer<T>) {
+        switch self {
+        case .lstm(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients)
+        case .gru(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients)
+        case .rnn(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients)
+        }
+    }
+}
+
 /// Adds the column sums of `m` (rows, cols) into `out` (cols).
 @inline(__always)
 func addColumnSums<T: BLASScalar>(_ out: UnsafeMutablePointer<T>, _ m: UnsafePointer<T>, rows: Int, cols: Int) {

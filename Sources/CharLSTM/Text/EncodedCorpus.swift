@@ -119,6 +119,13 @@ enum VocabularyOrder {
     case fixed(Vocabulary)
 }
 
+/// The number of code points in valid UTF-8 `text` (bytes that are not continuation bytes).
+func countCodePoints(_ text: UnsafeBufferPointer<UInt8>) -> Int {
+    var continuation = 0
+    for b in text { continuation &+= Int((b & 0xC0) == 0x80 ? 1 : 0) }
+    return text.count - continuation
+}
+
 /// Counts graphemes and stores their provisional (first-seen) ids.
 struct GraphemeCounter {
     var table = GraphemeTable()
@@ -137,30 +144,39 @@ struct GraphemeCounter {
     /// Adds the graphemes of one piece (see GraphemeStream).
     mutating func add(_ text: UnsafeBufferPointer<UInt8>, _ ends: UnsafeBufferPointer<Int32>) {
         guard let p = text.baseAddress else { return }
+        let n = ends.count
         normalizedBytes += text.count
-        var cp = 0
-        for b in text where b & 0xC0 != 0x80 { cp += 1 }
-        codePoints += cp
-        if scratch.count < ends.count { scratch = [UInt32](repeating: 0, count: ends.count) }
-        var largest: UInt32 = 0
+        codePoints += countCodePoints(text)
+        if scratch.count < n { scratch = [UInt32](repeating: 0, count: n) }
+        var ascii = table.ascii            // local copy: no uniqueness checks in the loop
         scratch.withUnsafeMutableBufferPointer { out in
-            var start = 0
-            for k in 0 ..< ends.count {
-                let end = Int(ends[k])
-                let index = table.index(of: p + start, count: end - start)
-                if index == counts.count { counts.append(0) }
-                counts[index] += 1
-                let id = UInt32(truncatingIfNeeded: index)
-                out[k] = id
-                largest = max(largest, id)
-                start = end
+            ascii.withUnsafeMutableBufferPointer { a in
+                var start = 0
+                for k in 0 ..< n {
+                    let end = Int(ends[k])
+                    let b = p[start]
+                    if end - start == 1 && b < 0x80 && a[Int(b)] >= 0 {
+                        out[k] = UInt32(truncatingIfNeeded: a[Int(b)])
+                    } else {
+                        let index = table.index(of: p + start, count: end - start)
+                        if end - start == 1 && b < 0x80 { a[Int(b)] = Int32(index) }
+                        out[k] = UInt32(truncatingIfNeeded: index)
+                    }
+                    start = end
+                }
             }
         }
-        if largest > ids.maxID {
-            let width = largest <= 0xFFFF ? 2 : 4
-            ids = ids.widened(to: width, capacity: expected)
+        if counts.count < table.count { counts.append(contentsOf: repeatElement(0, count: table.count - counts.count)) }
+        scratch.withUnsafeBufferPointer { ids in
+            counts.withUnsafeMutableBufferPointer { c in
+                for k in 0 ..< n { c[Int(ids[k])] += 1 }
+            }
         }
-        ids.append(scratch[0 ..< ends.count])
+        let largest = UInt32(truncatingIfNeeded: table.count - 1)
+        if largest > ids.maxID {
+            ids = ids.widened(to: largest <= 0xFFFF ? 2 : 4, capacity: expected)
+        }
+        scratch.withUnsafeBufferPointer { ids.append(UnsafeBufferPointer(rebasing: $0[0 ..< n])) }
     }
 
     /// The corpus: final vocabulary, ids remapped to it.

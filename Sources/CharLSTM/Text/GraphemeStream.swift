@@ -99,7 +99,7 @@ final class GraphemeStream {
             }
             bomPending = false
         }
-        if checksInput { try check(isFinal: isFinal) } else { validEnd = raw.count }
+        if checksInput { try check(isFinal: isFinal) } else { validEnd = completeEnd(isFinal: isFinal) }
         try normalizeAndSegment(isFinal: isFinal, emit)
     }
 
@@ -116,6 +116,21 @@ final class GraphemeStream {
     }
 
     // MARK: - UTF-8 check / lossy repair
+
+    /// For input known to be valid: the end of the last complete code point.
+    private func completeEnd(isFinal: Bool) -> Int {
+        let n = raw.count
+        if isFinal { return n }
+        var j = n
+        while j > max(0, n - 4) {
+            j -= 1
+            let b = raw[j]
+            if b & 0xC0 == 0x80 { continue }
+            let length = b < 0x80 ? 1 : (b < 0xE0 ? 2 : (b < 0xF0 ? 3 : 4))
+            return j + length <= n ? n : j
+        }
+        return n
+    }
 
     private func check(isFinal: Bool) throws(TextError) {
         let begin = validEnd

@@ -30,6 +30,13 @@ public struct GraphemeTokenizer: Sendable {
         self.fastASCII = fastASCII
     }
 
+    /// The Unicode version of the linked ICU (e.g. "15.0" for ICU 72).
+    public static var unicodeVersion: String {
+        var buffer = [CChar](repeating: 0, count: 32)
+        cicu_unicode_version(&buffer, Int32(buffer.count))
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     func stream(source: String, lossy: Bool, checksInput: Bool = true) throws(TextError) -> GraphemeStream {
         try GraphemeStream(normalization: normalization, lossy: lossy, source: source,
                            checksInput: checksInput, fastASCII: fastASCII, chunkSize: chunkSize)

@@ -93,13 +93,30 @@ enum IDStorage: Sendable {
 
     /// Appends `ids` (each must fit the width).
     mutating func append<C: Collection>(_ ids: C) where C.Element == UInt32 {
+        let a = Array(ids)
+        a.withUnsafeBufferPointer { append($0) }
+    }
+
+    /// Appends `ids` (each must fit the width), narrowing with a plain loop.
+    mutating func append(_ ids: UnsafeBufferPointer<UInt32>) {
         switch self {
         case .u8(var a):
-            self = .u8([]); a.append(contentsOf: ids.lazy.map { UInt8(truncatingIfNeeded: $0) }); self = .u8(a)
+            self = .u8([]); Self.append(ids, to: &a); self = .u8(a)
         case .u16(var a):
-            self = .u16([]); a.append(contentsOf: ids.lazy.map { UInt16(truncatingIfNeeded: $0) }); self = .u16(a)
+            self = .u16([]); Self.append(ids, to: &a); self = .u16(a)
         case .u32(var a):
             self = .u32([]); a.append(contentsOf: ids); self = .u32(a)
+        }
+    }
+
+    private static func append<T: FixedWidthInteger & UnsignedInteger>(_ ids: UnsafeBufferPointer<UInt32>, to a: inout [T]) {
+        let old = a.count
+        let n = ids.count
+        if a.capacity < old + n { a.reserveCapacity(max(old + n, old + old / 2)) }
+        // Grow by n zeros, then overwrite them.
+        a.append(contentsOf: repeatElement(0, count: n))
+        a.withUnsafeMutableBufferPointer { d in
+            for i in 0 ..< n { d[old + i] = T(truncatingIfNeeded: ids[i]) }
         }
     }
 

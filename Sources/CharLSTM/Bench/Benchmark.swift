@@ -1,0 +1,151 @@
+// Benchmark: the training/sampling throughput protocol shared with the PyTorch peer
+// (../shared/bench/peer_torch.py), so `charlstm bench` and the peer measure the same thing.
+//
+// Protocol: vocabulary = the corpus's distinct graphemes; the last 10% is
+// validation; the rest is cut into B contiguous streams; each step takes the
+// next T graphemes of every stream with the hidden state carried (reset when
+// a stream runs out); Adam, gradient-norm clip 5; the first `warmup` steps are
+// not timed; throughput = steps·B·T / seconds. `--eval` scores the whole
+// validation part as one sequence from a zero state (bits per grapheme);
+// `--sample-bench N` times N steps of batch-1 sampling at temperature 0.8.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Settings of one benchmark run (the peer's flags).
+public struct BenchmarkSettings: Sendable {
+    public var hidden = 128, layers = 2, embed = 64, batch = 50, seq = 50
+    public var steps = 100, warmup = 5, threads = 2
+    public var learningRate = 2e-3
+    public var seed: UInt64 = 0
+    public var evaluate = false
+    public var sampleSteps = 0
+    public init() {}
+}
+
+/// What one run measured (the peer's JSON keys).
+public struct BenchmarkResult: Sendable {
+    public var params: Int
+    public var vocab: Int
+    /// Mean training loss (nats) of the last 10 steps.
+    public var trainLossLast: Double
+    public var trainCharsPerSecond: Double
+    public var valBPC: Double?
+    public var sampleCharsPerSecond: Double?
+    public var peakRSSMiB: Double?
+
+    /// One JSON line with the peer's keys plus `peak_rss_mib`.
+    public var json: String {
+        var parts = ["\"impl\": \"charlstm\"", "\"params\": \(params)", "\"vocab\": \(vocab)",
+                     "\"train_loss_last\": \(trainLossLast)", "\"train_chars_per_s\": \(trainCharsPerSecond)"]
+        if let valBPC { parts.append("\"val_bpc\": \(valBPC)") }
+        if let sampleCharsPerSecond { parts.append("\"sample_chars_per_s\": \(sampleCharsPerSecond)") }
+        if let peakRSSMiB { parts.append("\"peak_rss_mib\": \(peakRSSMiB)") }
+        return "{" + parts.joined(separator: ", ") + "}"
+    }
+}
+
+/// Why a benchmark cannot run.
+public struct BenchmarkError: Error, CustomStringConvertible {
+    public var description: String
+    public init(description: String) { self.description = description }
+}
+
+/// Runs the benchmark protocol on `ids` (a corpus encoded with a vocabulary of `vocab` entries).
+public func runBenchmark(ids: [Int32], vocab: Int, settings s: BenchmarkSettings) throws(BenchmarkError) -> BenchmarkResult {
+    setBLASThreads(s.threads)
+    let nVal = ids.count / 10
+    let trainCount = ids.count - nVal
+    let span = trainCount / max(s.batch, 1)
+    guard s.batch >= 1, s.seq >= 1, span >= s.seq + 1, nVal > s.seq + 1 else {
+        throw BenchmarkError(description: "corpus too small for --batch \(s.batch) --seq \(s.seq): need at least \(((s.seq + 1) * s.batch) * 10 / 9 + 1) graphemes, have \(ids.count)")
+    }
+    let config = ModelConfig(cell: .lstm, layers: s.layers, embed: s.embed, hidden: s.hidden, vocab: vocab)
+    if let problem = config.problem() { throw BenchmarkError(description: problem) }
+    let model = Model<Float>(config: config)
+    var rng = RandomGenerator(seed: s.seed)
+    model.initialize(rng: &rng)
+    let optimizer = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount)
+    let (B, T) = (s.batch, s.seq)
+    let state = model.makeState(batch: B)
+    var inputs = [Int32](repeating: 0, count: T * B), targets = inputs   // (T, B) time-major
+    var pos = 0
+    var losses: [Double] = []
+    var start = 0.0
+    for step in 0..<(s.warmup + s.steps) {
+        if pos + T + 1 > span { pos = 0; state.reset() }
+        for t in 0..<T {
+            for b in 0..<B {
+                inputs[t * B + b] = ids[b * span + pos + t]
+                targets[t * B + b] = ids[b * span + pos + t + 1]
+            }
+        }
+        pos += T
+        if step == s.warmup { start = monotonicSeconds() }
+        model.gradients.zero()
+        let loss = model.forward(inputs: inputs, targets: targets, steps: T, state: state,
+                                 training: true, rng: &rng) / Double(T * B)
+        model.backward(lossScale: 1 / Float(T * B))
+        clipGradientNorm(model.gradients, maxNorm: 5)
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: s.learningRate)
+        losses.append(loss)
+    }
+    let seconds = monotonicSeconds() - start
+    var result = BenchmarkResult(
+        params: model.parameterCount, vocab: vocab,
+        trainLossLast: losses.suffix(10).reduce(0, +) / Double(min(10, losses.count)),
+        trainCharsPerSecond: Double(s.steps * B * T) / seconds)
+
+    if s.evaluate {
+        let val = Array(ids[trainCount...])
+        let n = (val.count - 1) / T * T
+        result.valBPC = evaluateSequence(model: model, ids: val, count: n, window: 1000) / Double(n) / 0.6931471805599453
+    }
+    if s.sampleSteps > 0 {
+        let inference = InferenceModel(config: config, parameters: UnsafeBufferPointer(model.parameters.pointer), streams: 1)
+        var id: Int32 = 0
+        var probs = [Double](repeating: 0, count: vocab)
+        let t0 = monotonicSeconds()
+        for _ in 0..<s.sampleSteps {
+            let logits = withUnsafePointer(to: &id) { inference.step($0) }
+            id = Int32(sampleTempered(logits: logits, count: vocab, temperature: 0.8, scratch: &probs, rng: &rng))
+        }
+        result.sampleCharsPerSecond = Double(s.sampleSteps) / (monotonicSeconds() - t0)
+    }
+    result.peakRSSMiB = peakResidentMiB()
+    return result
+}
+
+/// Sum of nats of ids[1...count] given ids[0..<count], one stream from a zero state, in windows.
+func evaluateSequence(model: Model<Float>, ids: [Int32], count n: Int, window: Int) -> Double {
+    let state = model.makeState(batch: 1)
+    var rng = RandomGenerator(seed: 0)
+    var total = 0.0, start = 0
+    ids.withUnsafeBufferPointer { p in
+        while start < n {
+            let len = min(window, n - start)
+            total += model.forward(inputs: p.baseAddress! + start, targets: p.baseAddress! + start + 1, steps: len,
+                                   state: state, training: false, rng: &rng)
+            start += len
+        }
+    }
+    return total
+}
+
+/// Draws from softmax(logits / temperature) by inverse CDF (Double accumulation).
+func sampleTempered(logits: UnsafePointer<Float>, count V: Int, temperature: Double,
+                    scratch p: inout [Double], rng: inout RandomGenerator) -> Int {
+    var m = -Double.infinity
+    for v in 0..<V { m = max(m, Double(logits[v])) }
+    var z = 0.0
+    for v in 0..<V { let e = ((Double(logits[v]) - m) / temperature).exp; p[v] = e; z += e }
+    let u = rng.nextDouble() * z
+    var acc = 0.0
+    for v in 0..<V { acc += p[v]; if u < acc { return v } }
+    return V - 1
+}
+
+private extension Double {
+    var exp: Double { Glibc.exp(self) }
+}
