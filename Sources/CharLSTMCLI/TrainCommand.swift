@@ -35,10 +35,10 @@ public struct TrainCommand: ParsableCommand {
     @Argument(help: "The training corpus: a UTF-8 text file.")
     public var corpus: String
 
-    @Option(name: .long, help: ArgumentHelp("Unicode normalization before segmentation: nfc, nfkc or none (default: nfc).", valueName: "form"))
-    public var normalize: String?
+    @Option(name: .long, help: ArgumentHelp("Unicode normalization before segmentation (default: nfc).", valueName: "form"))
+    public var normalize: NormalizationForm?
 
-    @Flag(name: .long, help: "Replace invalid UTF-8 with U+FFFD instead of refusing the file.")
+    @Flag(name: .long, help: "Replace invalid UTF-8 with U+FFFD instead of refusing the file (default: off).")
     public var lossy = false
 
     @Option(name: .long, help: ArgumentHelp("Keep at most N vocabulary entries, <unk> included; rarer graphemes map to <unk> (default: no cap).", valueName: "n"))
@@ -55,7 +55,7 @@ public struct TrainCommand: ParsableCommand {
 
     // MARK: Model
 
-    @Option(name: .long, help: ArgumentHelp("Recurrent cell: lstm, gru or rnn (default: lstm).", valueName: "cell"))
+    @Option(name: .long, help: ArgumentHelp("Recurrent cell (default: lstm).", valueName: "cell"))
     public var cell: CellKind?
 
     @Option(name: .long, help: ArgumentHelp("Stacked recurrent layers (default: 2).", valueName: "n"))
@@ -81,7 +81,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Learning rate (default: 0.002).", valueName: "x"))
     public var lr: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Optimizer: adam, rmsprop or sgd (default: adam).", valueName: "kind"))
+    @Option(name: .long, help: ArgumentHelp("Optimizer (default: adam).", valueName: "kind"))
     public var optimizer: OptimizerKind?
 
     @Option(name: .long, help: ArgumentHelp("Multiply the learning rate by this every --lr-decay-every steps (default: 1, no decay).", valueName: "x"))
@@ -119,22 +119,22 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Name of the run's files (default: the corpus file name without extension).", valueName: "name"))
     public var name: String?
 
-    @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train (same corpus).", valueName: "ckpt"))
+    @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train, on the same corpus (default: none, a new run).", valueName: "ckpt"))
     public var resume: String?
 
-    @Option(name: .long, help: ArgumentHelp("Fine-tune: start from a checkpoint's weights and vocabulary with a fresh optimizer.", valueName: "ckpt"))
+    @Option(name: .long, help: ArgumentHelp("Fine-tune: start from a checkpoint's weights and vocabulary with a fresh optimizer (default: none).", valueName: "ckpt"))
     public var initFrom: String?
 
-    @Option(name: .long, help: ArgumentHelp("Append one JSON object per evaluation to this file (JSONL).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Write one JSON object per evaluation to this file, JSONL; a resumed run appends (default: none).", valueName: "file"))
     public var log: String?
 
     @Option(name: .long, help: ArgumentHelp("BLAS threads (default: all cores).", valueName: "n"))
     public var threads: Int?
 
-    @Flag(name: .long, help: "Print only warnings and errors on stderr.")
+    @Flag(name: .long, help: "Print only notes, warnings and errors on stderr (default: off).")
     public var quiet = false
 
-    @Flag(name: .long, help: "Print a JSON summary of the run on stdout at the end.")
+    @Flag(name: .long, help: "Print a JSON summary of the run on stdout at the end (default: off).")
     public var json = false
 
     @Option(name: .long, parsing: .singleValue, help: .hidden)
@@ -171,7 +171,6 @@ public struct TrainCommand: ParsableCommand {
         if let v = minCount { try require(v >= 1, "--min-count must be at least 1 (got \(v))") }
         if let v = valFrac { try require(v > 0 && v <= 0.5, "--val-frac must be above 0 and at most 0.5 (got \(v))") }
         if let v = testFrac { try require(v >= 0 && v <= 0.5, "--test-frac must be between 0 and 0.5 (got \(v))") }
-        if let v = normalize { try require(NormalizationForm(rawValue: v.lowercased()) != nil, "--normalize must be nfc, nfkc or none (got '\(v)')") }
         if let v = name {
             try require(!v.isEmpty && !v.contains("/") && v != "." && v != "..", "--name must be a non-empty file name without '/' (got '\(v)')")
         }
@@ -243,7 +242,7 @@ public struct TrainCommand: ParsableCommand {
                                   options: trainingOptions(), corpusName: runName,
                                   initialParameters: checkpoint.parameters)
         } else {
-            let form = NormalizationForm(rawValue: (normalize ?? "nfc").lowercased()) ?? .nfc
+            let form = normalize ?? .nfc
             corpusInfo = try EncodedCorpus.build(file: corpus, normalization: form, lossy: lossy,
                                                  maxVocab: maxVocab, minCount: minCount ?? 1)
             if let warning = Vocabulary.sizeWarning(count: corpusInfo.vocabulary.count) { progress.warning(warning) }

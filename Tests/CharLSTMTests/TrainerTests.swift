@@ -208,8 +208,12 @@ final class TrainerTests: XCTestCase {
     }
 
     func testLossPlotHasAxesLegendAndBothCurves() {
-        let h = (1...10).map { HistoryPoint(step: $0 * 10, epoch: Double($0) / 10, trainBPC: 5 - Double($0) * 0.2,
-                                            valBPC: $0 % 2 == 0 ? 5.1 - Double($0) * 0.2 : .nan, learningRate: 0.002) }
+        var h: [HistoryPoint] = []
+        for k in 1...10 {
+            let x = Double(k)
+            let val: Double = k % 2 == 0 ? 5.1 - x * 0.2 : .nan
+            h.append(HistoryPoint(step: k * 10, epoch: x / 10, trainBPC: 5 - x * 0.2, valBPC: val, learningRate: 0.002))
+        }
         let svg = LossPlot(history: h, title: "tiny <&>").svg()
         XCTAssertTrue(svg.hasPrefix("<svg xmlns=\"http://www.w3.org/2000/svg\""))
         XCTAssertTrue(svg.contains("<polyline id=\"train\""))
