@@ -31,16 +31,16 @@ public struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Print on one line the UTF-8 byte offsets of every grapheme boundary of the normalized input, from 0 to its length. (default: off)")
     var boundaries = false
 
-    @Option(name: .customLong("normalize"), help: "Unicode normalization applied before segmentation.")
+    @Option(name: .customLong("normalize"), help: ArgumentHelp("Unicode normalization applied before segmentation.", valueName: "form"))
     var normalization: NormalizationForm = .nfc
 
     @Flag(help: "Replace invalid UTF-8 sequences with U+FFFD (and report how many on stderr) instead of failing. (default: off)")
     var lossy = false
 
-    @Option(help: "With --ids/--stats: keep at most N vocabulary entries, <unk> included; the rest map to <unk>. (default: no cap)")
+    @Option(help: ArgumentHelp("With --ids/--stats: keep at most N vocabulary entries, <unk> included; the rest map to <unk>. (default: no cap)", valueName: "n"))
     var maxVocab: Int?
 
-    @Option(help: "With --ids/--stats: graphemes seen fewer than N times map to <unk>.")
+    @Option(help: ArgumentHelp("With --ids/--stats: graphemes seen fewer than N times map to <unk>.", valueName: "n"))
     var minCount: Int = 1
 
     public init() {}
@@ -108,9 +108,10 @@ public struct TokenizeCommand: ParsableCommand {
         let tokenizer = GraphemeTokenizer(normalization: normalization)
         let replaced: Int
         if boundaries {
+            // "0" is written with the first boundary, so a failing input prints nothing.
             var offset = 0
-            out.write("0")
             let body: (UnsafeBufferPointer<UInt8>) -> Void = { g in
+                if offset == 0 { out.write("0") }
                 offset += g.count
                 out.write(" \(offset)")
             }
@@ -119,7 +120,7 @@ public struct TokenizeCommand: ParsableCommand {
             } else {
                 replaced = try tokenizer.forEachGrapheme(utf8: input!, source: source, lossy: lossy, body)
             }
-            out.write("\n")
+            out.write(offset == 0 ? "0\n" : "\n")
         } else {
             let newline: [UInt8] = [0x0A]
             let body: (UnsafeBufferPointer<UInt8>) -> Void = { g in

@@ -3,19 +3,26 @@
 /// A one-line, readable form of grapheme `g`, used wherever a single
 /// grapheme is printed (`tokenize`, `predict`, `score`).
 ///
-/// - A grapheme with something visible in it is printed as is, except the
-///   backslash, printed `\\` (so every escape below is unambiguous). Emoji ZWJ
-///   sequences, flags and letters with combining marks stay whole.
+/// - A grapheme with something visible in it is printed as is, except that a
+///   backslash is doubled (`\\`), so every escape below is unambiguous. Emoji
+///   ZWJ sequences, flags and letters with combining marks stay whole.
 /// - A grapheme made only of invisible code points (controls, whitespace,
 ///   format characters such as U+200D, other default-ignorable code points)
 ///   is spelled out code point by code point: `\n`, `\r`, `\t`, `\s` (space),
 ///   and `U+XXXX` for the rest, so `"\r\n"` prints as `\r\n` and a lone
 ///   ZERO WIDTH JOINER as `U+200D`.
 public func escapeGrapheme(_ g: String) -> String {
-    if g == "\\" { return "\\\\" }
     var visible = false
     for s in g.unicodeScalars where !isInvisible(s) { visible = true; break }
-    if visible { return g }
+    if visible {
+        guard g.unicodeScalars.contains("\\") else { return g }
+        var out = String.UnicodeScalarView()
+        for s in g.unicodeScalars {
+            out.append(s)
+            if s == "\\" { out.append(s) }
+        }
+        return String(out)
+    }
     var out = ""
     for s in g.unicodeScalars { out += escapedScalar(s) }
     return out

@@ -119,12 +119,10 @@ public struct GraphemeTokenizer: Sendable {
     static func feedFile(_ path: String, into s: GraphemeStream,
                          _ emit: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<Int32>) -> Void) throws(TextError) {
         let file = try InputFile(path: path)
-        var buffer: [UInt8] = []
         while true {
-            buffer.removeAll(keepingCapacity: true)
-            let n = try file.read(appendingTo: &buffer, count: s.preferredReadSize)
-            try buffer.withUnsafeBufferPointer { (b) throws(TextError) in try s.feed(b, isFinal: n == 0, emit) }
-            if n == 0 { break }
+            let chunk = try file.readChunk(count: s.preferredReadSize)
+            try s.feed(chunk, isFinal: chunk.isEmpty, emit)
+            if chunk.isEmpty { break }
         }
         try checkNotEmpty(s)
     }

@@ -15,12 +15,7 @@ import Musl
 public enum TextInput {
     /// The bytes of the file at `path` (a leading BOM is kept; the tokenizer drops it).
     public static func readFile(_ path: String) throws(TextError) -> [UInt8] {
-        let file = try InputFile(path: path)
-        var bytes: [UInt8] = []
-        // One read for a regular file; the extra capacity lets the final
-        // (empty) read happen without growing the array.
-        bytes.reserveCapacity(file.sizeHint + (1 << 16) + 1)
-        while try file.read(appendingTo: &bytes, count: max(1 << 16, file.sizeHint + 1 - bytes.count)) > 0 {}
+        let bytes = try InputFile(path: path).readAll()
         try checkNotEmpty(bytes, source: path)
         try checkNotBinary(bytes, source: path)
         return bytes
@@ -29,9 +24,7 @@ public enum TextInput {
     /// All of standard input as bytes. Empty input is allowed here (callers
     /// decide, e.g. with `checkNotEmpty`); a NUL byte is refused as binary.
     public static func readStandardInput() throws(TextError) -> [UInt8] {
-        let input = InputFile(standardInput: ())
-        var bytes: [UInt8] = []
-        while try input.read(appendingTo: &bytes, count: 1 << 20) > 0 {}
+        let bytes = try InputFile(standardInput: ()).readAll()
         try checkNotBinary(bytes, source: standardInputName)
         return bytes
     }
@@ -99,33 +92,62 @@ final class InputFile {
         sizeHint = fstat(0, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG ? Int(st.st_size) : 0
     }
 
-    deinit { if owned { close(fd) } }
+    deinit {
+        if owned { close(fd) }
+        buffer.deallocate()
+    }
 
-    /// Appends up to `count` bytes to `bytes`; returns how many (0 at the end).
-    @discardableResult
-    func read(appendingTo bytes: inout [UInt8], count: Int) throws(TextError) -> Int {
-        let start = bytes.count
+    /// The reusable chunk buffer.
+    private var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
+
+    /// Reads up to `count` bytes into `p`; returns how many (0 at the end).
+    private func read(into p: UnsafeMutableRawPointer, count: Int) throws(TextError) -> Int {
+        while true {
+            let n = Glibc.read(fd, p, count)
+            if n >= 0 { return n }
+            let e = errno
+            if e == EINTR { continue }
+            if e == EISDIR { throw .isDirectory(path: source) }
+            throw .unreadable(source: source, reason: systemErrorMessage(e))
+        }
+    }
+
+    /// The next chunk of at most `count` bytes (empty at the end of input).
+    /// Valid until the next call.
+    func readChunk(count: Int) throws(TextError) -> UnsafeBufferPointer<UInt8> {
         let want = max(1, count)
-        var got = 0
-        var failure: Int32 = 0
-        bytes.append(contentsOf: repeatElement(0, count: want))
-        bytes.withUnsafeMutableBufferPointer { buf in
-            while true {
-                let n = Glibc.read(fd, buf.baseAddress! + start, want)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = errno
-                    return
+        if buffer.count < want {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: want, alignment: 16)
+        }
+        let n = try read(into: buffer.baseAddress!, count: want)
+        return UnsafeBufferPointer(start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+    }
+
+    /// Everything left, as one array (one read for a regular file).
+    func readAll() throws(TextError) -> [UInt8] {
+        var bytes: [UInt8] = []
+        if sizeHint > 0 {
+            var failure: TextError? = nil
+            bytes = [UInt8](unsafeUninitializedCapacity: sizeHint) { buf, initialized in
+                initialized = 0
+                while initialized < sizeHint {
+                    do {
+                        let n = try read(into: buf.baseAddress! + initialized, count: sizeHint - initialized)
+                        if n == 0 { break }
+                        initialized += n
+                    } catch let e as TextError { failure = e; break } catch {
+                        failure = .unreadable(source: source, reason: "\(error)"); break
+                    }
                 }
-                got = n
-                return
             }
+            if let failure { throw failure }
         }
-        bytes.removeLast(want - got)
-        if failure != 0 {
-            if failure == EISDIR { throw .isDirectory(path: source) }
-            throw .unreadable(source: source, reason: systemErrorMessage(failure))
+        while true {       // pipes, and files that grew
+            let chunk = try readChunk(count: 1 << 20)
+            if chunk.isEmpty { break }
+            bytes.append(contentsOf: chunk)
         }
-        return got
+        return bytes
     }
 }
