@@ -286,7 +286,7 @@ final class TrainCommandTests: XCTestCase {
         try Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00] + Array(repeating: 0, count: 200)).write(to: dir.appendingPathComponent("prog.bin"))
         try assertRefused(["prog.bin"], "binary file")
         try writeCorpus(dir.appendingPathComponent("small.txt"), bytes: 150)
-        try assertRefused(["small.txt"], "corpus too small: 150 graphemes")
+        try assertRefused(["small.txt"], "need at least 340 graphemes (2 validation windows of 8 steps)")
         if getuid() != 0 {
             let url = try writeCorpus(dir.appendingPathComponent("secret.txt"), bytes: 5000)
             chmod(url.path, 0)
@@ -326,7 +326,7 @@ final class TrainCommandTests: XCTestCase {
         let good = try Data(contentsOf: dir.appendingPathComponent("base/corpus-latest.ckpt"))
         try good.prefix(good.count / 2).write(to: dir.appendingPathComponent("cut.ckpt"))
         try assertRefused(["corpus.txt", "--resume", "cut.ckpt"], "cut.ckpt: truncated")
-        try writeCorpus(dir.appendingPathComponent("short.txt"), bytes: 1_500)
+        try writeCorpus(dir.appendingPathComponent("short.txt"), bytes: 400)
         try assertRefused(["short.txt", "--resume", "base/corpus-latest.ckpt"], "cannot resume from base/corpus-latest.ckpt")
     }
 
