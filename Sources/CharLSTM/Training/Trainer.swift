@@ -157,7 +157,8 @@ public final class Trainer {
         guard saved.learningRate.isFinite, saved.learningRate > 0 else {
             throw refuse("its learning rate \(saved.learningRate) is not a positive number")
         }
-        guard state.restore(from: saved.carriedState) else {
+        // An empty carried state (allowed by the format) means streams start from zero.
+        guard saved.carriedState.isEmpty || state.restore(from: saved.carriedState) else {
             throw refuse("its carried hidden state has \(saved.carriedState.count) values; this model needs \(state.flattened().count)")
         }
         if checkpoint.parameters.count != model.parameterCount {
