@@ -1,17 +1,420 @@
-// `charlstm train`.
+// `charlstm train CORPUS` (and `charlstm-train CORPUS`): train a model on a text file.
+//
+// stdout stays empty unless --json (one summary object at the end); the
+// header, progress, evaluations and notes go to stderr. Flags are checked in
+// `validate()` before any file is read or written, so bad input leaves
+// nothing behind; the output directory is created only once the corpus and
+// any checkpoint have been loaded and the batch geometry fits.
 
 import ArgumentParser
 import CharLSTM
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 public struct TrainCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "(train: not implemented yet)"
+        abstract: "Train a character-level language model on a UTF-8 text file.",
+        discussion: """
+        The corpus is cut into graphemes once, split into train / validation / test \
+        parts (contiguous, 90/5/5 by default), and the train part is fed as B parallel \
+        streams in windows of T steps, carrying the hidden state across windows. \
+        Writes OUT/NAME-latest.ckpt (every --checkpoint-every steps and at the end), \
+        OUT/NAME-best.ckpt (on every validation improvement), OUT/latest.ckpt (a copy \
+        of the best checkpoint, read by `charlstm sample` by default) and \
+        OUT/NAME-loss.svg. Ctrl-C (or SIGTERM) finishes the current step, saves \
+        OUT/NAME-latest.ckpt and exits with 130 (143); continue with --resume. \
+        Dropout: 0 for small models, 0.2-0.5 for large ones (hidden ≥ 512) on small corpora.
+        """
     )
+
+    // MARK: Input
+
+    @Argument(help: "The training corpus: a UTF-8 text file.")
+    public var corpus: String
+
+    @Option(name: .long, help: ArgumentHelp("Unicode normalization before segmentation (default: nfc).", valueName: "form"))
+    public var normalize: NormalizationForm?
+
+    @Flag(name: .long, help: "Replace invalid UTF-8 with U+FFFD instead of refusing the file (default: off).")
+    public var lossy = false
+
+    @Option(name: .long, help: ArgumentHelp("Keep at most N vocabulary entries, <unk> included; rarer graphemes map to <unk> (default: no cap).", valueName: "n"))
+    public var maxVocab: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Map graphemes seen fewer than N times to <unk> (default: 1).", valueName: "n"))
+    public var minCount: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Fraction of the corpus held out for validation (default: 0.05).", valueName: "f"))
+    public var valFrac: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Fraction of the corpus held out for the final test (default: 0.05).", valueName: "f"))
+    public var testFrac: Double?
+
+    // MARK: Model
+
+    @Option(name: .long, help: ArgumentHelp("Recurrent cell (default: lstm).", valueName: "cell"))
+    public var cell: CellKind?
+
+    @Option(name: .long, help: ArgumentHelp("Stacked recurrent layers (default: 2).", valueName: "n"))
+    public var layers: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Hidden units per layer (default: 256).", valueName: "n"))
+    public var hidden: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Embedding width (default: 64).", valueName: "n"))
+    public var embed: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Dropout between layers, in [0, 1) (default: 0; try 0.2-0.5 for large models).", valueName: "p"))
+    public var dropout: Double?
+
+    // MARK: Optimisation
+
+    @Option(name: .long, help: ArgumentHelp("Parallel streams per batch, B (default: 50; shrinks for tiny corpora).", valueName: "n"))
+    public var batch: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Steps per truncated-BPTT window, T (default: 100; shrinks for tiny corpora).", valueName: "n"))
+    public var seq: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Learning rate (default: 0.002).", valueName: "x"))
+    public var lr: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Optimizer (default: adam).", valueName: "kind"))
+    public var optimizer: OptimizerKind?
+
+    @Option(name: .long, help: ArgumentHelp("Multiply the learning rate by this every --lr-decay-every steps (default: 1, no decay).", valueName: "x"))
+    public var lrDecay: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Steps between learning-rate decays (default: 0, never).", valueName: "n"))
+    public var lrDecayEvery: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Clip the global gradient norm to this (default: 5; 0 = off).", valueName: "x"))
+    public var gradClip: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total (default: 10 epochs).", valueName: "n"))
+    public var steps: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Train for this many passes over the training part (default: 10).", valueName: "n"))
+    public var epochs: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Seed of the one generator: initialisation and dropout (default: 1).", valueName: "n"))
+    public var seed: UInt64?
+
+    // MARK: Schedule and outputs
+
+    @Option(name: .long, help: ArgumentHelp("Evaluate the validation part every N steps (default: total steps / 10, between 10 and 1000).", valueName: "n"))
+    public var evalEvery: Int?
+
+    @Option(name: .long, help: ArgumentHelp("Write OUT/NAME-latest.ckpt every N steps; 0 = only at the end.", valueName: "n"))
+    public var checkpointEvery: Int = 500
+
+    @Option(name: .long, help: ArgumentHelp("Stop after N evaluations without improvement; 0 = never.", valueName: "n"))
+    public var patience: Int = 0
+
+    @Option(name: .long, help: ArgumentHelp("Output directory.", valueName: "dir"))
+    public var out: String = "checkpoints"
+
+    @Option(name: .long, help: ArgumentHelp("Name of the run's files (default: the corpus file name without extension).", valueName: "name"))
+    public var name: String?
+
+    @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train, on the same corpus (default: none, a new run).", valueName: "ckpt"))
+    public var resume: String?
+
+    @Option(name: .long, help: ArgumentHelp("Fine-tune: start from a checkpoint's weights and vocabulary with a fresh optimizer (default: none).", valueName: "ckpt"))
+    public var initFrom: String?
+
+    @Option(name: .long, help: ArgumentHelp("Write one JSON object per evaluation to this file, JSONL; a resumed run appends (default: none).", valueName: "file"))
+    public var log: String?
+
+    @Option(name: .long, help: ArgumentHelp("BLAS threads (default: all cores).", valueName: "n"))
+    public var threads: Int?
+
+    @Flag(name: .long, help: "Print only notes, warnings and errors on stderr (default: off).")
+    public var quiet = false
+
+    @Flag(name: .long, help: "Print a JSON summary of the run on stdout at the end (default: off).")
+    public var json = false
+
+    @Option(name: .long, parsing: .singleValue, help: .hidden)
+    public var debugInjectNanAt: [Int] = []
 
     public init() {}
 
+    // MARK: - Validation
+
+    static let maxWidth = 8192, maxBatch = 4096, maxSeq = 10_000, maxSteps = 1_000_000_000
+
+    public func validate() throws {
+        func require(_ ok: Bool, _ message: @autoclosure () -> String) throws {
+            if !ok { throw ValidationError(message()) }
+        }
+        if let v = layers { try require((1...ModelConfig.maxLayers).contains(v), "--layers must be between 1 and \(ModelConfig.maxLayers) (got \(v))") }
+        if let v = hidden { try require((1...Self.maxWidth).contains(v), "--hidden must be between 1 and \(Self.maxWidth) (got \(v))") }
+        if let v = embed { try require((1...Self.maxWidth).contains(v), "--embed must be between 1 and \(Self.maxWidth) (got \(v))") }
+        if let v = dropout { try require(v >= 0 && v < 1, "--dropout must be at least 0 and below 1 (got \(v)); 0 for small models, 0.2-0.5 for large ones") }
+        if let v = batch { try require((1...Self.maxBatch).contains(v), "--batch must be between 1 and \(Self.maxBatch) (got \(v))") }
+        if let v = seq { try require((1...Self.maxSeq).contains(v), "--seq must be between 1 and \(Self.maxSeq) (got \(v))") }
+        if let v = lr { try require(v > 0 && v <= 10 && v.isFinite, "--lr must be above 0 and at most 10 (got \(v)); the default is 0.002") }
+        if let v = lrDecay { try require(v > 0 && v <= 1, "--lr-decay must be above 0 and at most 1 (got \(v)); e.g. 0.97") }
+        if let v = lrDecayEvery { try require(v >= 0 && v <= Self.maxSteps, "--lr-decay-every must be between 0 and \(Self.maxSteps) (got \(v))") }
+        if let v = gradClip { try require(v >= 0 && v.isFinite, "--grad-clip must be 0 (off) or a positive number (got \(v))") }
+        if let v = steps { try require((1...Self.maxSteps).contains(v), "--steps must be between 1 and \(Self.maxSteps) (got \(v))") }
+        if let v = epochs { try require((1...1_000_000).contains(v), "--epochs must be between 1 and 1000000 (got \(v))") }
+        try require(steps == nil || epochs == nil, "--steps and --epochs conflict; give one of them")
+        if let v = evalEvery { try require((1...Self.maxSteps).contains(v), "--eval-every must be between 1 and \(Self.maxSteps) (got \(v))") }
+        try require((0...Self.maxSteps).contains(checkpointEvery), "--checkpoint-every must be between 0 (only at the end) and \(Self.maxSteps) (got \(checkpointEvery))")
+        try require((0...1_000_000).contains(patience), "--patience must be between 0 (off) and 1000000 (got \(patience))")
+        if let v = threads { try require((1...1024).contains(v), "--threads must be between 1 and 1024 (got \(v))") }
+        if let v = maxVocab { try require((2...ModelConfig.maxDimension).contains(v), "--max-vocab must be between 2 and \(ModelConfig.maxDimension) (got \(v)); it counts <unk>") }
+        if let v = minCount { try require(v >= 1, "--min-count must be at least 1 (got \(v))") }
+        if let v = valFrac { try require(v > 0 && v <= 0.5, "--val-frac must be above 0 and at most 0.5 (got \(v))") }
+        if let v = testFrac { try require(v >= 0 && v <= 0.5, "--test-frac must be between 0 and 0.5 (got \(v))") }
+        if let v = name {
+            try require(!v.isEmpty && !v.contains("/") && v != "." && v != "..", "--name must be a non-empty file name without '/' (got '\(v)')")
+        }
+        try require(!out.isEmpty, "--out must not be empty; the default is checkpoints")
+        for s in debugInjectNanAt { try require(s >= 1, "--debug-inject-nan-at must be at least 1") }
+
+        if resume != nil {
+            try require(initFrom == nil, "--resume and --init-from conflict: --resume continues a run, --init-from starts a new one from a checkpoint's weights")
+            let fixed: [(String, Bool)] = [
+                ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embed", embed != nil),
+                ("--dropout", dropout != nil), ("--batch", batch != nil), ("--seq", seq != nil), ("--lr", lr != nil),
+                ("--optimizer", optimizer != nil), ("--lr-decay", lrDecay != nil), ("--lr-decay-every", lrDecayEvery != nil),
+                ("--grad-clip", gradClip != nil), ("--seed", seed != nil), ("--max-vocab", maxVocab != nil),
+                ("--min-count", minCount != nil), ("--normalize", normalize != nil), ("--val-frac", valFrac != nil),
+                ("--test-frac", testFrac != nil),
+            ]
+            if let flag = fixed.first(where: { $0.1 }) {
+                throw ValidationError("\(flag.0) cannot be combined with --resume: the checkpoint fixes it (use --init-from to start a new run from its weights)")
+            }
+        }
+        if initFrom != nil {
+            let fixed: [(String, Bool)] = [
+                ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embed", embed != nil),
+                ("--max-vocab", maxVocab != nil), ("--min-count", minCount != nil), ("--normalize", normalize != nil),
+            ]
+            if let flag = fixed.first(where: { $0.1 }) {
+                throw ValidationError("\(flag.0) cannot be combined with --init-from: the checkpoint fixes the model's shape and vocabulary")
+            }
+        }
+        let fracSum = (valFrac ?? 0.05) + (testFrac ?? 0.05)
+        try require(fracSum < 0.9, "--val-frac plus --test-frac must leave at least 10% of the corpus for training (got \(fracSum))")
+    }
+
+    // MARK: - Run
+
     public func run() throws {
-        throw NotImplemented(what: "charlstm train")
+        signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes write() fail with EFBIG instead of killing us
+        let threadCount = threads ?? availableCores()
+        setBLASThreads(threadCount)
+        let progress = TrainingProgress.forStandardError(quiet: quiet)
+        let runName = name ?? Self.stem(corpus)
+
+        // Load the checkpoint (if any) and the corpus; nothing is written yet.
+        let trainer: Trainer
+        var requested = (batch: batch ?? 50, seq: seq ?? 100)
+        var corpusInfo: EncodedCorpus
+        if let resume {
+            let checkpoint = try CheckpointFile.read(resume)
+            guard let saved = checkpoint.training else {
+                throw TrainingError.incompatibleResume(path: resume, reason: "it holds no training state (a weights-only export); use --init-from to fine-tune from it")
+            }
+            corpusInfo = try EncodedCorpus.encode(file: corpus, vocabulary: checkpoint.vocabulary,
+                                                  normalization: checkpoint.config.normalization, lossy: lossy)
+            if corpusInfo.unknownCount > 0 {
+                progress.note("\(corpusInfo.unknownCount) graphemes of \(corpus) are not in the checkpoint's vocabulary and map to <unk>; is this the corpus the run was trained on?")
+            }
+            requested = (saved.options.batch, saved.options.seqLength)
+            trainer = try Trainer(resuming: checkpoint, path: resume, tokens: corpusInfo.ids, corpusName: runName)
+        } else if let initFrom {
+            let checkpoint = try CheckpointFile.read(initFrom)
+            var config = checkpoint.config
+            if let dropout { config.dropout = Float(dropout) }
+            corpusInfo = try EncodedCorpus.encode(file: corpus, vocabulary: checkpoint.vocabulary,
+                                                  normalization: config.normalization, lossy: lossy)
+            if corpusInfo.unknownCount > 0 {
+                progress.note("\(corpusInfo.unknownCount) graphemes of \(corpus) are not in \(initFrom)'s vocabulary of \(checkpoint.vocabulary.count) and map to <unk>")
+            }
+            trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: corpusInfo.ids,
+                                  options: trainingOptions(), corpusName: runName,
+                                  initialParameters: checkpoint.parameters)
+        } else {
+            let form = normalize ?? .nfc
+            corpusInfo = try EncodedCorpus.build(file: corpus, normalization: form, lossy: lossy,
+                                                 maxVocab: maxVocab, minCount: minCount ?? 1)
+            if let warning = Vocabulary.sizeWarning(count: corpusInfo.vocabulary.count) { progress.warning(warning) }
+            let config = ModelConfig(cell: cell ?? .lstm, layers: layers ?? 2, embed: embed ?? 64, hidden: hidden ?? 256,
+                                     vocab: corpusInfo.vocabulary.count, dropout: Float(dropout ?? 0), normalization: form)
+            if let problem = config.problem() { throw ValidationError(problem) }
+            try Self.checkMemory(config: config, batch: requested.batch, seq: requested.seq)
+            trainer = try Trainer(config: config, vocabulary: corpusInfo.vocabulary, tokens: corpusInfo.ids,
+                                  options: trainingOptions(), corpusName: runName)
+        }
+        if corpusInfo.replacedSequences > 0 {
+            progress.note("--lossy replaced \(corpusInfo.replacedSequences) invalid UTF-8 sequences in \(corpus) with U+FFFD")
+        }
+        if (trainer.options.batch, trainer.options.seqLength) != requested {
+            progress.note("the corpus is too small for --batch \(requested.batch) --seq \(requested.seq) "
+                          + "(\(TrainingProgress.grouped(trainer.split.train.count)) training, \(TrainingProgress.grouped(trainer.split.validation.count)) validation graphemes): "
+                          + "using --batch \(trainer.options.batch) --seq \(trainer.options.seqLength)")
+        }
+
+        // Schedule.
+        let windows = trainer.trainStreams.windowCount
+        let total: Int
+        if let steps {
+            total = steps
+        } else if let epochs {
+            total = min(Self.maxSteps, epochs * windows)
+        } else if resume != nil {
+            total = trainer.options.totalSteps
+        } else {
+            total = min(Self.maxSteps, 10 * windows)
+        }
+        let evalEvery = self.evalEvery ?? min(1000, max(10, total / 10))
+        let outputs = TrainingOutputs(directory: out, name: runName)
+
+        // Outputs: only now is anything created.
+        let logFile: TrainingLog? = try log.map { path throws(TrainingError) in try TrainingLog(path: path, append: resume != nil) }
+        try outputs.prepare()
+
+        let config = trainer.model.config
+        progress.info("training \(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
+            + (config.dropout > 0 ? ", dropout \(TrainingProgress.short(Double(config.dropout)))" : "")
+            + ", \(TrainingProgress.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
+            + "vocabulary \(trainer.vocabulary.count), train \(TrainingProgress.grouped(trainer.split.train.count)) / "
+            + "val \(TrainingProgress.grouped(trainer.split.validation.count)) / test \(TrainingProgress.grouped(trainer.split.test.count)) graphemes, "
+            + "batch \(trainer.options.batch)×\(trainer.options.seqLength), \(windows) steps/epoch, "
+            + (trainer.step > 0 ? "from step \(trainer.step) to \(total)" : "\(total) steps")
+            + ", \(threadCount) thread\(threadCount == 1 ? "" : "s")")
+
+        // Hidden test hook: poison the gradients once at each listed step.
+        if !debugInjectNanAt.isEmpty {
+            var pending = debugInjectNanAt
+            trainer.faultInjection = { step, gradients in
+                if let i = pending.firstIndex(of: step) {
+                    pending.remove(at: i)
+                    gradients[0] = .nan
+                }
+            }
+        }
+
+        let observer = TrainObserver(progress: progress, log: logFile)
+        InterruptSignal.install()
+        let settings = RunSettings(totalSteps: total, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
+                                   patience: patience, historyEvery: max(1, min(10, evalEvery / 5)), outputs: outputs)
+        let summary: RunSummary
+        do {
+            summary = try trainer.run(settings, observer: observer)
+        } catch {
+            progress.finish()
+            throw error
+        }
+        progress.finish()
+        if let e = logFile?.writeError { progress.warning("could not write \(logFile!.path): \(e); the log is incomplete") }
+
+        if summary.end == .interrupted {
+            let sig = InterruptSignal.received
+            progress.line("interrupted by \(InterruptSignal.name(sig)) at step \(summary.step): saved \(outputs.latestPath); "
+                          + "continue with: charlstm train \(corpus) --resume \(outputs.latestPath)")
+            if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
+            OutputStream.standardOutput.flush()
+            Glibc.exit(128 + (sig == 0 ? SIGINT : sig))
+        }
+        var done = "done: step \(summary.step) (epoch \(TrainingProgress.decimal(summary.epoch, 2)))"
+        if summary.end == .earlyStopped { done += ", stopped early after \(patience) evaluations without improvement" }
+        if let v = summary.lastValBPC { done += ", val \(TrainingProgress.decimal(v, 3)) bpc" }
+        if let b = summary.bestValBPC { done += " (best \(TrainingProgress.decimal(b, 3)))" }
+        if let t = summary.testBPC { done += ", test \(TrainingProgress.decimal(t, 3)) bpc" }
+        if summary.stepsThisRun > 0 { done += ", \(TrainingProgress.rate(summary.charsPerSecond)) chars/s" }
+        done += ", \(TrainingProgress.duration(summary.seconds)); wrote \(outputs.currentPath) (copy of \(summary.bestCheckpoint ?? outputs.latestPath)), "
+            + "\(outputs.latestPath) and \(outputs.plotPath)"
+        progress.info(done)
+        if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
+    }
+
+    /// Training options from the flags (defaults as documented in --help).
+    func trainingOptions() -> TrainingOptions {
+        var o = TrainingOptions()
+        o.optimizer = optimizer ?? .adam
+        o.batch = batch ?? 50
+        o.seqLength = seq ?? 100
+        o.learningRate = lr ?? 2e-3
+        o.lrDecay = lrDecay ?? 1
+        o.lrDecayEvery = lrDecayEvery ?? 0
+        o.gradClip = gradClip ?? 5
+        o.valFraction = valFrac ?? 0.05
+        o.testFraction = testFrac ?? 0.05
+        o.seed = seed ?? 1
+        return o
+    }
+
+    /// "data/tiny.shakespeare.txt" → "tiny.shakespeare".
+    static func stem(_ path: String) -> String {
+        let file = path.split(separator: "/").last.map(String.init) ?? path
+        var s = file
+        if let dot = file.lastIndex(of: "."), dot != file.startIndex { s = String(file[..<dot]) }
+        return s.isEmpty || s == "." || s == ".." ? "model" : s
+    }
+
+    /// Refuses a model whose training state would not fit in physical memory.
+    static func checkMemory(config: ModelConfig, batch: Int, seq: Int) throws {
+        guard let p = ParameterLayout.checkedCount(config) else { throw ValidationError("model too large: parameter count overflows") }
+        let (H, V, L, E, G) = (Double(config.hidden), Double(config.vocab), Double(config.layers), Double(config.embed), Double(config.cell.gateCount))
+        // parameters, gradients, two moments and a three-buffer snapshot, plus per-row activations.
+        let bytes = 4 * (7 * Double(p) + Double(batch * seq) * (L * H * (2 * G + 6) + 2 * V + E))
+        let pages = Double(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
+        let physical = pages * pageSize
+        if physical > 0, bytes > physical {
+            throw ValidationError("model too large: training it needs about \(Int(bytes / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB; lower --hidden, --layers, --batch or --seq")
+        }
+    }
+
+    /// The --json summary object.
+    static func json(_ s: RunSummary, outputs: TrainingOutputs) -> String {
+        func opt(_ x: String?) -> String { x.map(JSON.quote) ?? "null" }
+        let fields: [(String, String)] = [
+            ("status", JSON.quote(s.end.rawValue)),
+            ("step", String(s.step)),
+            ("epoch", JSON.number((s.epoch * 10_000).rounded() / 10_000)),
+            ("steps_this_run", String(s.stepsThisRun)),
+            ("train_bpc", JSON.number(s.lastTrainBPC)),
+            ("val_bpc", JSON.number(s.lastValBPC)),
+            ("best_val_bpc", JSON.number(s.bestValBPC)),
+            ("test_bpc", JSON.number(s.testBPC)),
+            ("chars_per_s", JSON.number((s.charsPerSecond * 10).rounded() / 10)),
+            ("elapsed_s", JSON.number((s.seconds * 1000).rounded() / 1000)),
+            ("recoveries", String(s.recoveries)),
+            ("latest_checkpoint", opt(s.latestCheckpoint)),
+            ("best_checkpoint", opt(s.bestCheckpoint)),
+            ("checkpoint", opt(s.currentCheckpoint)),
+            ("plot", opt(s.plot)),
+        ]
+        return "{" + fields.map { JSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 }
+
+/// Fans the trainer's reports out to the progress display and the JSONL log; stops on a signal.
+final class TrainObserver: TrainingObserver {
+    let progress: TrainingProgress
+    let log: TrainingLog?
+
+    init(progress: TrainingProgress, log: TrainingLog?) {
+        self.progress = progress
+        self.log = log
+    }
+
+    var shouldStop: Bool { InterruptSignal.received != 0 }
+    func didStep(_ report: StepReport) { progress.step(report) }
+    func didEvaluate(_ report: EvaluationReport) {
+        progress.evaluation(report)
+        log?.record(report)
+    }
+    func didRecover(_ report: RecoveryReport) { progress.recovery(report) }
+}
+
+extension CellKind: ExpressibleByArgument {}
+extension OptimizerKind: ExpressibleByArgument {}

@@ -1,0 +1,93 @@
+// TrainingOutputs: the files a run writes in its output directory.
+//
+//   DIR/NAME-latest.ckpt   every --checkpoint-every steps, at the end and on Ctrl-C
+//   DIR/NAME-best.ckpt     whenever the validation loss improves
+//   DIR/latest.ckpt        after the run: a copy (not a symlink) of NAME-best.ckpt,
+//                          the file `charlstm sample` uses by default
+//   DIR/NAME-loss.svg      train and validation loss against step
+//
+// Every checkpoint write is atomic (temporary file, fsync, rename), so a
+// crash or a second Ctrl-C leaves either the old file or the new one.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Where a run writes its checkpoints and plot.
+public struct TrainingOutputs: Equatable, Sendable {
+    /// The output directory (created if missing).
+    public var directory: String
+    /// The run's name, the corpus file stem by default.
+    public var name: String
+
+    public init(directory: String, name: String) {
+        self.directory = directory
+        self.name = name
+    }
+
+    func path(_ file: String) -> String {
+        directory.isEmpty ? file : (directory.hasSuffix("/") ? directory + file : directory + "/" + file)
+    }
+
+    /// DIR/NAME-latest.ckpt
+    public var latestPath: String { path(name + "-latest.ckpt") }
+    /// DIR/NAME-best.ckpt
+    public var bestPath: String { path(name + "-best.ckpt") }
+    /// DIR/latest.ckpt
+    public var currentPath: String { path("latest.ckpt") }
+    /// DIR/NAME-loss.svg
+    public var plotPath: String { path(name + "-loss.svg") }
+
+    /// Creates the directory (and missing parents) and checks that files can be created in it.
+    public func prepare() throws(TrainingError) {
+        var prefix = ""
+        for (i, part) in directory.split(separator: "/", omittingEmptySubsequences: false).enumerated() {
+            prefix += (i == 0 ? "" : "/") + part
+            if part.isEmpty || part == "." { continue }
+            var st = stat()
+            if stat(prefix, &st) == 0 {
+                if (st.st_mode & S_IFMT) != S_IFDIR {
+                    throw .output(path: directory, reason: "\(prefix) is not a directory; pick another --out")
+                }
+                continue
+            }
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw .output(path: directory, reason: "cannot create directory \(prefix) (\(systemMessage(errno))); pick another --out")
+            }
+        }
+        if access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
+            throw .output(path: directory, reason: "directory is not writable (\(systemMessage(errno))); pick another --out")
+        }
+    }
+}
+
+/// strerror(code).
+func systemMessage(_ code: Int32) -> String {
+    guard let c = strerror(code) else { return "error \(code)" }
+    return String(cString: c)
+}
+
+/// Writes `text` to `path` atomically (temporary file in the same directory, fsync, rename).
+func writeTextAtomically(_ text: String, to path: String) throws(TrainingError) {
+    let tmp = path + ".tmp-\(getpid())"
+    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    guard fd >= 0 else { throw .output(path: path, reason: systemMessage(errno)) }
+    var bytes = Array(text.utf8)
+    var failure: Int32 = 0
+    bytes.withUnsafeMutableBytes { raw in
+        var p = raw.baseAddress!, left = raw.count
+        while left > 0 {
+            let n = write(fd, p, left)
+            if n < 0 { if errno == EINTR { continue }; failure = errno; return }
+            p += n
+            left -= n
+        }
+    }
+    if failure == 0 && fsync(fd) != 0 { failure = errno }
+    if close(fd) != 0 && failure == 0 { failure = errno }
+    if failure == 0 && rename(tmp, path) != 0 { failure = errno }
+    if failure != 0 {
+        unlink(tmp)
+        throw .output(path: path, reason: systemMessage(failure))
+    }
+}

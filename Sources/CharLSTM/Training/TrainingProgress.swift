@@ -1,0 +1,130 @@
+// TrainingProgress: what a run shows on stderr.
+//
+// On a terminal, one progress line is redrawn in place (at most 10 times a
+// second): step/total, epoch, train bits per grapheme, chars/s, ETA. Each
+// evaluation prints a permanent line. Elsewhere (CI, pipes, files) only the
+// evaluation lines appear, one plain line each. Colour only on a terminal,
+// and never with NO_COLOR set or TERM=dumb.
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Renders training progress to a stream (stderr).
+public final class TrainingProgress {
+    let stream: OutputStream
+    /// Redraw a live line (a terminal) rather than print only evaluation lines.
+    public let live: Bool
+    public let color: Bool
+    /// Print nothing but warnings.
+    public let quiet: Bool
+    private var lineShown = false
+    private var lastDraw = -1.0
+
+    public init(stream: OutputStream = .standardError, live: Bool, color: Bool, quiet: Bool) {
+        self.stream = stream
+        self.live = live
+        self.color = color
+        self.quiet = quiet
+    }
+
+    /// Live and coloured output when `stream` is a terminal, honouring NO_COLOR and TERM=dumb.
+    public static func forStandardError(quiet: Bool) -> TrainingProgress {
+        let tty = OutputStream.standardError.isTerminal
+        let noColor = getenv("NO_COLOR").map { String(cString: $0) }.map { !$0.isEmpty } ?? false
+        let dumb = getenv("TERM").map { String(cString: $0) == "dumb" } ?? false
+        return TrainingProgress(live: tty && !dumb, color: tty && !noColor && !dumb, quiet: quiet)
+    }
+
+    private func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
+
+    /// Writes a permanent line, clearing the live line first.
+    public func line(_ text: String) {
+        clearLive()
+        stream.line(text)
+    }
+
+    /// A permanent line unless quiet.
+    public func info(_ text: String) { if !quiet { line(text) } }
+
+    /// A warning, even when quiet.
+    public func warning(_ text: String) { line(paint("warning:", "1;33") + " " + text) }
+
+    /// A note, even when quiet (the user should know).
+    public func note(_ text: String) { line(paint("note:", "1;36") + " " + text) }
+
+    private func clearLive() {
+        if lineShown {
+            stream.write("\r\u{1B}[K")
+            lineShown = false
+        }
+    }
+
+    public func step(_ r: StepReport) {
+        guard live, !quiet else { return }
+        let now = monotonicSeconds()
+        if now - lastDraw < 0.1 && r.step != r.totalSteps { return }
+        lastDraw = now
+        let text = "step \(r.step)/\(r.totalSteps) | epoch \(fixed(r.epoch, 2)) | train \(fixed(r.trainBPC, 3)) bpc | "
+            + "\(Self.rate(r.charsPerSecond)) chars/s | ETA \(Self.duration(r.eta))"
+        stream.write("\r\u{1B}[K" + text)
+        stream.flush()
+        lineShown = true
+    }
+
+    public func evaluation(_ r: EvaluationReport) {
+        guard !quiet else { return }
+        let p = r.point
+        let train = p.trainBPC.isFinite ? fixed(p.trainBPC, 3) : "-"
+        let best = r.improved ? " " + paint("(best)", "32") : " (best \(fixed(r.bestValBPC, 3)))"
+        line("step \(p.step)/\(r.totalSteps) epoch \(fixed(p.epoch, 2)): train \(train) bpc, "
+             + "val \(paint(fixed(p.valBPC, 3), "1")) bpc\(best), lr \(shortNumber(p.learningRate)), "
+             + "\(Self.rate(r.charsPerSecond)) chars/s, \(Self.duration(r.elapsed)) elapsed")
+    }
+
+    public func recovery(_ r: RecoveryReport) {
+        warning("step \(r.failedStep): \(r.reason); rolled back to step \(r.rolledBackTo) and halved the learning rate "
+                + "to \(shortNumber(r.learningRate)) (failure \(r.consecutiveFailures) of \(r.maxConsecutiveFailures) in a row allowed before giving up)")
+    }
+
+    /// Ends the live line.
+    public func finish() {
+        clearLive()
+        stream.flush()
+    }
+
+    /// "812", "23.4k", "1.2M".
+    public static func rate(_ x: Double) -> String {
+        guard x.isFinite, x > 0 else { return "0" }
+        if x < 1000 { return fixed(x, 0) }
+        if x < 1e6 { return fixed(x / 1e3, x < 1e4 ? 2 : 1) + "k" }
+        return fixed(x / 1e6, 2) + "M"
+    }
+
+    /// "0:42", "12:03", "1:02:03".
+    public static func duration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        let s = Int(seconds.rounded())
+        let (h, m, sec) = (s / 3600, (s / 60) % 60, s % 60)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return h > 0 ? "\(h):\(two(m)):\(two(sec))" : "\(m):\(two(sec))"
+    }
+
+    /// "1,115,394".
+    public static func grouped(_ n: Int) -> String {
+        let s = String(n.magnitude)
+        var out = ""
+        for (i, c) in s.enumerated() {
+            if i > 0 && (s.count - i) % 3 == 0 { out += "," }
+            out.append(c)
+        }
+        return (n < 0 ? "-" : "") + out
+    }
+}
+
+extension TrainingProgress {
+    /// `x` with `digits` digits after the point ("2.314").
+    public static func decimal(_ x: Double, _ digits: Int) -> String { fixed(x, digits) }
+    /// Up to 4 significant digits ("0.002", "1.5e-05").
+    public static func short(_ x: Double) -> String { shortNumber(x) }
+}

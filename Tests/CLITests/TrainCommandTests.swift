@@ -1,0 +1,364 @@
+// `charlstm train` / `charlstm-train` through the real executables: outputs,
+// exact resume, Ctrl-C, NaN recovery, tiny corpora and bad input.
+import XCTest
+import Foundation
+import CharLSTM
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Flags for a model small enough to train in well under a second in a debug build.
+let tinyModel = ["--layers", "1", "--hidden", "16", "--embed", "8", "--batch", "4", "--seq", "16", "--threads", "1"]
+
+/// Writes `count` bytes of generated English-like text (never committed corpus text).
+@discardableResult
+func writeCorpus(_ url: URL, bytes count: Int, seed: UInt64 = 3) throws -> URL {
+    let words = ["the", "quick", "brown", "fox", "jumps", "over", "lazy", "dog", "and", "then", "runs", "far",
+                 "away", "from", "home", "while", "birds", "sing", "in", "trees", "é", "naïve", "café"]
+    var rng = RandomGenerator(seed: seed)
+    var text = ""
+    text.reserveCapacity(count + 16)
+    var inLine = 0
+    while text.utf8.count < count {
+        let w = words[rng.nextInt(below: words.count)]
+        text += w
+        inLine += 1
+        if inLine >= 8 + rng.nextInt(below: 5) { text += ".\n"; inLine = 0 } else { text += " " }
+    }
+    try Data(text.utf8.prefix(count)).write(to: url)
+    return url
+}
+
+/// Runs any executable (not only the built products).
+func runProgram(_ path: String, _ arguments: [String], directory: URL? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    if let directory { process.currentDirectoryURL = directory }
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    final class Box: @unchecked Sendable { var data = Data() }
+    let errBox = Box()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                         stderr: String(decoding: errBox.data, as: UTF8.self), stdoutData: outData)
+}
+
+final class TrainCommandTests: XCTestCase {
+    var dir: URL!
+    var corpus: String { dir.appendingPathComponent("corpus.txt").path }
+
+    override func setUpWithError() throws {
+        dir = try temporaryDirectory(self)
+        try writeCorpus(dir.appendingPathComponent("corpus.txt"), bytes: 30_000)
+    }
+
+    func train(_ args: [String], tool: String = "charlstm") throws -> ProcessResult {
+        try runTool(tool, (tool == "charlstm" ? ["train"] : []) + args, directory: dir)
+    }
+
+    func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path) }
+
+    func lines(_ s: String) -> [Substring] { s.split(separator: "\n") }
+
+    // MARK: - Outputs
+
+    func testTrainWritesCheckpointsPlotLogAndJSONSummary() throws {
+        let r = try train(["corpus.txt", "--steps", "20", "--eval-every", "5", "--log", "run.jsonl", "--json", "--out", "out"] + tinyModel)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let err = lines(r.stderr)
+        XCTAssertTrue(err[0].hasPrefix("training lstm 1×16 (embed 8, "), String(err[0]))
+        XCTAssertTrue(err[0].contains("vocabulary ") && err[0].contains("parameters") && err[0].contains("1 thread"), String(err[0]))
+        // Not a terminal: one plain line per evaluation, no carriage returns or colour.
+        XCTAssertEqual(err.filter { $0.hasPrefix("step ") }.count, 4, r.stderr)
+        XCTAssertFalse(r.stderr.contains("\r") || r.stderr.contains("\u{1B}"))
+        XCTAssertTrue(err.last!.hasPrefix("done: step 20"), r.stderr)
+
+        // stdout: exactly one JSON object.
+        let summary = try JSONSerialization.jsonObject(with: r.stdoutData) as! [String: Any]
+        XCTAssertEqual(summary["status"] as? String, "completed")
+        XCTAssertEqual(summary["step"] as? Int, 20)
+        XCTAssertNotNil(summary["best_val_bpc"] as? Double)
+        XCTAssertEqual(summary["checkpoint"] as? String, "out/latest.ckpt")
+
+        for f in ["out/corpus-latest.ckpt", "out/corpus-best.ckpt", "out/latest.ckpt", "out/corpus-loss.svg", "run.jsonl"] {
+            XCTAssertTrue(exists(f), f)
+        }
+        // latest.ckpt is a regular file (a copy), equal to the best checkpoint.
+        let latestURL = dir.appendingPathComponent("out/latest.ckpt")
+        let attrs = try FileManager.default.attributesOfItem(atPath: latestURL.path)
+        XCTAssertEqual(attrs[.type] as? FileAttributeType, .typeRegular)
+        XCTAssertEqual(try Data(contentsOf: latestURL), try Data(contentsOf: dir.appendingPathComponent("out/corpus-best.ckpt")))
+        let best = try CheckpointFile.read(dir.appendingPathComponent("out/corpus-best.ckpt").path)
+        XCTAssertEqual(best.metadata.bestValBPC, summary["best_val_bpc"] as? Double)
+
+        let svg = try String(contentsOf: dir.appendingPathComponent("out/corpus-loss.svg"), encoding: .utf8)
+        XCTAssertTrue(svg.contains("<polyline id=\"train\"") && svg.contains("<polyline id=\"validation\""))
+
+        let log = try String(contentsOf: dir.appendingPathComponent("run.jsonl"), encoding: .utf8)
+        let objects = try lines(log).map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        XCTAssertEqual(objects.map { $0["step"] as? Int }, [5, 10, 15, 20])
+        for key in ["epoch", "train_bpc", "val_bpc", "lr", "chars_per_s", "elapsed_s"] {
+            XCTAssertNotNil(objects[0][key] as? Double, key)
+        }
+    }
+
+    func testStandaloneExecutableAndQuiet() throws {
+        let r = try train(["corpus.txt", "--steps", "4", "--quiet", "--name", "solo", "--out", "o"] + tinyModel, tool: "charlstm-train")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertTrue(exists("o/solo-latest.ckpt"))
+    }
+
+    func testHelpListsEveryFlagWithItsDefault() throws {
+        let r = try train(["--help"])
+        XCTAssertEqual(r.status, 0)
+        for flag in ["--cell", "--layers", "--hidden", "--embed", "--dropout", "--batch", "--seq", "--lr ", "--optimizer",
+                     "--lr-decay ", "--lr-decay-every", "--grad-clip", "--steps", "--epochs", "--eval-every",
+                     "--checkpoint-every", "--seed", "--threads", "--max-vocab", "--min-count", "--normalize", "--out",
+                     "--name", "--resume", "--init-from", "--patience", "--log", "--quiet", "--json", "--val-frac", "--test-frac"] {
+            XCTAssertTrue(r.stdout.contains(flag), flag)
+        }
+        XCTAssertFalse(r.stdout.contains("debug"))
+        let options = r.stdout.components(separatedBy: "OPTIONS:")[1]
+        // Every option's help (up to the next option) states a default.
+        for block in options.components(separatedBy: "\n  --").dropFirst() where !block.hasPrefix("version") {
+            XCTAssertTrue(block.contains("default"), "no default in: --\(block)")
+        }
+    }
+
+    // MARK: - Exact resume
+
+    func testResumeIsBitwiseIdenticalToAnUninterruptedRun() throws {
+        let model = tinyModel + ["--dropout", "0.1", "--eval-every", "5", "--quiet"]
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "24", "--out", "straight"] + model).status, 0)
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "11", "--out", "split"] + model).status, 0)
+        let r = try train(["corpus.txt", "--resume", "split/corpus-latest.ckpt", "--steps", "24", "--out", "split",
+                           "--eval-every", "5", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let a = try CheckpointFile.read(dir.appendingPathComponent("straight/corpus-latest.ckpt").path)
+        let b = try CheckpointFile.read(dir.appendingPathComponent("split/corpus-latest.ckpt").path)
+        XCTAssertEqual(a.metadata.step, 24)
+        XCTAssertEqual(b.metadata.step, 24)
+        XCTAssertEqual(a.parameters.map(\.bitPattern), b.parameters.map(\.bitPattern))
+        let ta = try XCTUnwrap(a.training), tb = try XCTUnwrap(b.training)
+        XCTAssertEqual(ta.moment1.map(\.bitPattern), tb.moment1.map(\.bitPattern))
+        XCTAssertEqual(ta.moment2.map(\.bitPattern), tb.moment2.map(\.bitPattern))
+        XCTAssertEqual(ta.rngState, tb.rngState)
+        XCTAssertEqual(ta.carriedState.map(\.bitPattern), tb.carriedState.map(\.bitPattern))
+        XCTAssertEqual(ta.dataPosition, tb.dataPosition)
+    }
+
+    func testInitFromMapsUnknownGraphemesToUnk() throws {
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "3", "--quiet", "--out", "base"] + tinyModel).status, 0)
+        var text = try String(contentsOfFile: corpus, encoding: .utf8)
+        text += " ZZZ ☃☃"
+        try text.write(toFile: dir.appendingPathComponent("other.txt").path, atomically: true, encoding: .utf8)
+        let r = try train(["other.txt", "--init-from", "base/corpus-latest.ckpt", "--steps", "3", "--quiet", "--out", "tuned",
+                           "--batch", "4", "--seq", "16", "--dropout", "0.2"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(lines(r.stderr).count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("note: 5 graphemes of other.txt are not in base/corpus-latest.ckpt's vocabulary"), r.stderr)
+        let c = try CheckpointFile.read(dir.appendingPathComponent("tuned/other-latest.ckpt").path)
+        XCTAssertEqual(c.training?.step, 3)
+        XCTAssertEqual(c.config.dropout, 0.2)
+    }
+
+    // MARK: - Ctrl-C and SIGTERM
+
+    func interrupt(with signal: Int32, expecting status: Int32, name: String) throws {
+        let process = Process()
+        process.executableURL = productsDirectory().appendingPathComponent("charlstm")
+        process.arguments = ["train", "corpus.txt", "--steps", "100000", "--eval-every", "3", "--checkpoint-every", "0",
+                             "--out", "out"] + tinyModel
+        process.currentDirectoryURL = dir
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        final class Box: @unchecked Sendable {
+            let lock = NSLock()
+            var text = ""
+            func append(_ d: Data) { lock.lock(); text += String(decoding: d, as: UTF8.self); lock.unlock() }
+            var value: String { lock.lock(); defer { lock.unlock() }; return text }
+        }
+        let box = Box()
+        err.fileHandleForReading.readabilityHandler = { h in box.append(h.availableData) }
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        while !box.value.contains("\nstep ") && Date() < deadline && process.isRunning { usleep(20_000) }
+        XCTAssertTrue(box.value.contains("\nstep "), "no progress line: \(box.value)")
+        kill(process.processIdentifier, signal)
+        process.waitUntilExit()
+        err.fileHandleForReading.readabilityHandler = nil
+        let rest = err.fileHandleForReading.readDataToEndOfFile()
+        box.append(rest)
+        XCTAssertEqual(process.terminationReason, .exit)
+        XCTAssertEqual(process.terminationStatus, status, box.value)
+        let last = box.value.split(separator: "\n").last.map(String.init) ?? ""
+        XCTAssertTrue(last.hasPrefix("interrupted by \(name) at step "), last)
+        XCTAssertTrue(last.contains("saved out/corpus-latest.ckpt"), last)
+        XCTAssertTrue(last.contains("--resume out/corpus-latest.ckpt"), last)
+        let c = try CheckpointFile.read(dir.appendingPathComponent("out/corpus-latest.ckpt").path)
+        XCTAssertGreaterThan(c.metadata.step, 0)
+        XCTAssertNotNil(c.training)
+        // No temporary file left behind.
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path)
+        XCTAssertFalse(files.contains { $0.contains("tmp") }, "\(files)")
+    }
+
+    func testSIGINTSavesAndExits130() throws {
+        try interrupt(with: SIGINT, expecting: 130, name: "SIGINT")
+    }
+
+    func testSIGTERMSavesAndExits143() throws {
+        try interrupt(with: SIGTERM, expecting: 143, name: "SIGTERM")
+    }
+
+    // MARK: - Divergence
+
+    func testNaNIsRolledBackAndTrainingContinues() throws {
+        let r = try train(["corpus.txt", "--steps", "12", "--eval-every", "4", "--debug-inject-nan-at", "6", "--out", "out"] + tinyModel)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let warnings = lines(r.stderr).filter { $0.hasPrefix("warning:") }
+        XCTAssertEqual(warnings.count, 1, r.stderr)
+        XCTAssertTrue(warnings[0].hasPrefix("warning: step 6: the gradient norm is NaN; rolled back to step 4 and halved the learning rate to 0.001"),
+                      String(warnings[0]))
+        let c = try CheckpointFile.read(dir.appendingPathComponent("out/corpus-latest.ckpt").path)
+        XCTAssertEqual(c.metadata.step, 12)
+        XCTAssertTrue(c.parameters.allSatisfy(\.isFinite))
+        XCTAssertEqual(c.training?.learningRate, 0.001)
+    }
+
+    func testGivesUpAfterThreeFailuresWithoutSavingPoison() throws {
+        let r = try train(["corpus.txt", "--steps", "12", "--eval-every", "4", "--checkpoint-every", "1", "--quiet", "--out", "out",
+                           "--debug-inject-nan-at", "6", "--debug-inject-nan-at", "6", "--debug-inject-nan-at", "6"] + tinyModel)
+        XCTAssertEqual(r.status, 1)
+        let err = lines(r.stderr)
+        XCTAssertEqual(err.filter { $0.hasPrefix("warning:") }.count, 2, r.stderr)
+        XCTAssertTrue(err.last!.hasPrefix("charlstm: error: training diverged 3 times in a row"), r.stderr)
+        // The last checkpoint on disk is the last good one (step 5).
+        let c = try CheckpointFile.read(dir.appendingPathComponent("out/corpus-latest.ckpt").path)
+        XCTAssertEqual(c.metadata.step, 5)
+        XCTAssertTrue(c.parameters.allSatisfy(\.isFinite))
+    }
+
+    // MARK: - Tiny corpora
+
+    func testTinyCorpusShrinksBatchAndSaysSo() throws {
+        try writeCorpus(dir.appendingPathComponent("tiny.txt"), bytes: 2_000)
+        let r = try train(["tiny.txt", "--steps", "2", "--hidden", "8", "--embed", "4", "--layers", "1", "--quiet", "--out", "o"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(lines(r.stderr).count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("note: the corpus is too small for --batch 50 --seq 100 ("), r.stderr)
+        XCTAssertTrue(r.stderr.contains("using --batch "), r.stderr)
+        let c = try CheckpointFile.read(dir.appendingPathComponent("o/tiny-latest.ckpt").path)
+        XCTAssertLessThan(c.training!.options.batch * c.training!.options.seqLength, 50 * 100)
+    }
+
+    // MARK: - Bad input: exit 1, one line on stderr, nothing on stdout, nothing written
+
+    func assertRefused(_ args: [String], _ expected: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let r = try train(args + ["--out", "never"])
+        XCTAssertEqual(r.status, 1, r.stderr, file: file, line: line)
+        XCTAssertEqual(r.stdout, "", file: file, line: line)
+        XCTAssertEqual(lines(r.stderr).count, 1, r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: "), r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(expected), "expected '\(expected)' in: \(r.stderr)", file: file, line: line)
+        XCTAssertFalse(exists("never"), "--out was created", file: file, line: line)
+    }
+
+    func testBadCorpusFiles() throws {
+        try assertRefused(["missing.txt"], "missing.txt: no such file")
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("folder"), withIntermediateDirectories: true)
+        try assertRefused(["folder"], "is a directory")
+        try Data().write(to: dir.appendingPathComponent("empty.txt"))
+        try assertRefused(["empty.txt"], "input is empty")
+        try Data([0x68, 0x69, 0xFF, 0xFE, 0x20] + Array(repeating: 0x61, count: 100)).write(to: dir.appendingPathComponent("latin1.txt"))
+        try assertRefused(["latin1.txt"], "invalid UTF-8 at byte offset 2")
+        try Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00] + Array(repeating: 0, count: 200)).write(to: dir.appendingPathComponent("prog.bin"))
+        try assertRefused(["prog.bin"], "binary file")
+        try writeCorpus(dir.appendingPathComponent("small.txt"), bytes: 150)
+        try assertRefused(["small.txt"], "need at least 340 graphemes (2 validation windows of 8 steps)")
+        if getuid() != 0 {
+            let url = try writeCorpus(dir.appendingPathComponent("secret.txt"), bytes: 5000)
+            chmod(url.path, 0)
+            try assertRefused(["secret.txt"], "cannot be read")
+        }
+    }
+
+    func testBadFlags() throws {
+        try assertRefused(["corpus.txt", "--hidden", "0"], "--hidden must be between 1 and 8192 (got 0)")
+        try assertRefused(["corpus.txt", "--layers=-2"], "--layers must be between 1")
+        try assertRefused(["corpus.txt", "--hidden", "100000000"], "--hidden must be between 1 and 8192")
+        try assertRefused(["corpus.txt", "--batch", "0"], "--batch must be between 1")
+        try assertRefused(["corpus.txt", "--seq", "999999"], "--seq must be between 1")
+        try assertRefused(["corpus.txt", "--lr=-1"], "--lr must be above 0")
+        try assertRefused(["corpus.txt", "--lr", "nan"], "--lr must be above 0")
+        try assertRefused(["corpus.txt", "--dropout", "1"], "--dropout must be at least 0 and below 1")
+        try assertRefused(["corpus.txt", "--val-frac", "0.7"], "--val-frac must be above 0 and at most 0.5")
+        try assertRefused(["corpus.txt", "--val-frac", "0.5", "--test-frac", "0.45"], "must leave at least 10%")
+        try assertRefused(["corpus.txt", "--steps", "10", "--epochs", "2"], "--steps and --epochs conflict")
+        try assertRefused(["corpus.txt", "--steps", "0"], "--steps must be between 1")
+        try assertRefused(["corpus.txt", "--threads", "0"], "--threads must be between 1")
+        try assertRefused(["corpus.txt", "--cell", "transformer"], "--cell")
+        try assertRefused(["corpus.txt", "--name", "a/b"], "--name must be a non-empty file name")
+        try assertRefused(["corpus.txt", "--resume", "x.ckpt", "--init-from", "y.ckpt"], "--resume and --init-from conflict")
+        try assertRefused(["corpus.txt", "--resume", "x.ckpt", "--hidden", "32"], "--hidden cannot be combined with --resume")
+        try assertRefused(["corpus.txt", "--init-from", "x.ckpt", "--layers", "3"], "--layers cannot be combined with --init-from")
+        try assertRefused(["corpus.txt", "--hidden", "8192", "--layers", "64", "--batch", "4096"], "model too large")
+    }
+
+    func testBadCheckpoints() throws {
+        try assertRefused(["corpus.txt", "--resume", "nope.ckpt"], "nope.ckpt: no such file")
+        try Data("not a checkpoint at all, just some text".utf8).write(to: dir.appendingPathComponent("junk.ckpt"))
+        try assertRefused(["corpus.txt", "--resume", "junk.ckpt"], "junk.ckpt: not a charlstm checkpoint")
+        try assertRefused(["corpus.txt", "--init-from", "junk.ckpt"], "junk.ckpt: not a charlstm checkpoint")
+        // A real checkpoint, truncated, and one trained on another corpus.
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "2", "--quiet", "--out", "base"] + tinyModel).status, 0)
+        let good = try Data(contentsOf: dir.appendingPathComponent("base/corpus-latest.ckpt"))
+        try good.prefix(good.count / 2).write(to: dir.appendingPathComponent("cut.ckpt"))
+        try assertRefused(["corpus.txt", "--resume", "cut.ckpt"], "cut.ckpt: truncated")
+        try writeCorpus(dir.appendingPathComponent("short.txt"), bytes: 400)
+        try assertRefused(["short.txt", "--resume", "base/corpus-latest.ckpt"], "cannot resume from base/corpus-latest.ckpt")
+    }
+
+    func testOutputNotWritable() throws {
+        try Data("x".utf8).write(to: dir.appendingPathComponent("plainfile"))
+        let r = try train(["corpus.txt", "--steps", "2", "--out", "plainfile/sub"] + tinyModel)
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(lines(r.stderr).count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: cannot write plainfile/sub: plainfile is not a directory"), r.stderr)
+        let log = try train(["corpus.txt", "--steps", "2", "--out", "o2", "--log", "nodir/run.jsonl"] + tinyModel)
+        XCTAssertEqual(log.status, 1)
+        XCTAssertEqual(lines(log.stderr).count, 1, log.stderr)
+        XCTAssertTrue(log.stderr.contains("cannot write nodir/run.jsonl"), log.stderr)
+        XCTAssertFalse(exists("o2"))
+    }
+
+    /// A write failure (here a 512-byte file-size limit) is one clear error, and the
+    /// checkpoints written before stay intact and loadable.
+    func testWriteFailureKeepsThePreviousCheckpoint() throws {
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "4", "--quiet", "--out", "out"] + tinyModel).status, 0)
+        let before = try Data(contentsOf: dir.appendingPathComponent("out/corpus-latest.ckpt"))
+        let tool = productsDirectory().appendingPathComponent("charlstm").path
+        let r = try runProgram("/bin/sh", ["-c", "ulimit -f 1; exec \"$0\" \"$@\"", tool, "train", "corpus.txt",
+                                           "--resume", "out/corpus-latest.ckpt", "--steps", "8", "--eval-every", "2",
+                                           "--quiet", "--out", "out"], directory: dir)
+        XCTAssertEqual(r.status, 1, r.stderr)
+        XCTAssertEqual(lines(r.stderr).count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: cannot write out/corpus-best.ckpt: "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("unchanged"), r.stderr)
+        XCTAssertEqual(try Data(contentsOf: dir.appendingPathComponent("out/corpus-latest.ckpt")), before)
+        XCTAssertEqual(try CheckpointFile.read(dir.appendingPathComponent("out/corpus-best.ckpt").path).metadata.step, 4)
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.appendingPathComponent("out").path)
+        XCTAssertFalse(files.contains { $0.contains("tmp") }, "\(files)")
+    }
+}
