@@ -1,2 +1,2 @@
 import CharLSTMCLI
-runCommand(SampleCommand.self, name: "charlstm-sample")
+runCommand(StandaloneSampleCommand.self, name: "charlstm-sample")

@@ -1,2 +1,2 @@
 import CharLSTMCLI
-runCommand(TrainCommand.self, name: "charlstm-train")
+runCommand(StandaloneTrainCommand.self, name: "charlstm-train")
