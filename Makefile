@@ -15,8 +15,7 @@ build: setup      ## release build of all executables
 	$(SWIFT) build -c release
 
 test: setup       ## the whole test suite (unit tests + the real executables)
-	$(SWIFT) build
-	$(SWIFT) test
+	@scripts/test.sh
 
 run: build        ## demo: sample from the bundled model, then train for a minute and sample again
 	@scripts/demo.sh "$(RELEASE)" "$(DEMO_CORPUS)"

@@ -3,8 +3,9 @@
 // No stable API: called only from CharLSTM (BLASScalar+Float). Each kernel is
 // compiled twice, for AVX2+FMA and for baseline x86-64, and the variant is
 // chosen once at run time from the CPU's features. exp uses a Cephes-style
-// polynomial (max relative error ≈ 2e-7 over the clamped range), so
-// sigmoid/tanh built on it agree with libm to ~1e-7.
+// polynomial (max relative error ≈ 2e-7 over the clamped range); tanh a
+// rational approximation (max error ≈ 3e-7) and σ(x) = (1 + tanh(x/2)) / 2,
+// so all three agree with libm to ~3e-7.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stdint.h>
