@@ -43,7 +43,7 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
         hs.update(from: state.h.base, count: B * H)
         // gx (T·B, 3H) = X (T·B, In) · Wx (In, 3H) + b
-        T.gemm(transA: false, transB: false, m: steps * B, n: G3, k: In, alpha: 1,
+        ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: G3, k: In, alpha: 1,
                a: input, lda: In, b: wx, ldb: G3, beta: 0, c: gx, ldc: G3)
         addRowBias(gx, weights + parameters.bias.offset, rows: steps * B, cols: G3)
 
@@ -108,13 +108,13 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
             }
         }
         let rows = steps * B
-        T.gemm(transA: true, transB: false, m: In, n: G3, k: rows, alpha: 1,
+        ComputeThreads.gemm(transA: true, transB: false, m: In, n: G3, k: rows, alpha: 1,
                a: input, lda: In, b: gx, ldb: G3, beta: 1, c: gradients + parameters.wx.offset, ldc: G3)
-        T.gemm(transA: true, transB: false, m: H, n: G3, k: rows, alpha: 1,
+        ComputeThreads.gemm(transA: true, transB: false, m: H, n: G3, k: rows, alpha: 1,
                a: hs, lda: H, b: gh, ldb: G3, beta: 1, c: gradients + parameters.wh.offset, ldc: G3)
         addColumnSums(gradients + parameters.bias.offset, gx, rows: rows, cols: G3)
         if let dInput {
-            T.gemm(transA: false, transB: true, m: rows, n: In, k: G3, alpha: 1,
+            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: G3, alpha: 1,
                    a: gx, lda: G3, b: wx, ldb: G3, beta: 0, c: dInput, ldc: In)
         }
         self.input = nil

@@ -60,31 +60,35 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         hs.update(from: state.h.base, count: B * H)
         cs.update(from: state.c.base, count: B * H)
         // All input projections at once: gates (T·B, 4H) = X (T·B, In) · Wx (In, 4H) + b
-        T.gemm(transA: false, transB: false, m: steps * B, n: G4, k: In, alpha: 1,
+        ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: G4, k: In, alpha: 1,
                a: input, lda: In, b: wx, ldb: G4, beta: 0, c: gates, ldc: G4)
         addRowBias(gates, bias, rows: steps * B, cols: G4)
 
-        for t in 0..<steps {
-            let g = gates + t * B * G4                  // (B, 4H)
-            let hPrev = hs + t * B * H, cPrev = cs + t * B * H
-            let hNext = hPrev + B * H, cNext = cPrev + B * H
-            let tc = tanhCs + t * B * H
-            // g += h_{t-1} (B, H) · Wh (H, 4H)
-            T.gemm(transA: false, transB: false, m: B, n: G4, k: H, alpha: 1,
-                   a: hPrev, lda: H, b: wh, ldb: G4, beta: 1, c: g, ldc: G4)
-            for b in 0..<B {
-                let row = g + b * G4
-                T.sigmoid(row, 3 * H)
-                T.tanh(row + 3 * H, row + 3 * H, H)
-                let cp = cPrev + b * H, cn = cNext + b * H
-                for j in 0..<H {
-                    cn[j] = row[H + j] * cp[j] + row[j] * row[3 * H + j]   // c' = f⊙c + i⊙g
+        // The recurrence, split by streams across threads: rows [b0, b1) of every step.
+        ComputeThreads.forEachBlock(rows: B) { b0, b1 in
+            let nb = b1 - b0
+            for t in 0..<steps {
+                let g = gates + (t * B + b0) * G4                 // (nb, 4H)
+                let hPrev = hs + (t * B + b0) * H, cPrev = cs + (t * B + b0) * H
+                let hNext = hPrev + B * H, cNext = cPrev + B * H
+                let tc = tanhCs + (t * B + b0) * H
+                // g += h_{t-1} (nb, H) · Wh (H, 4H)
+                T.gemm(transA: false, transB: false, m: nb, n: G4, k: H, alpha: 1,
+                       a: hPrev, lda: H, b: wh, ldb: G4, beta: 1, c: g, ldc: G4)
+                for b in 0..<nb {
+                    let row = g + b * G4
+                    T.sigmoid(row, 3 * H)
+                    T.tanh(row + 3 * H, row + 3 * H, H)
+                    let cp = cPrev + b * H, cn = cNext + b * H
+                    for j in 0..<H {
+                        cn[j] = row[H + j] * cp[j] + row[j] * row[3 * H + j]   // c' = f⊙c + i⊙g
+                    }
                 }
-            }
-            T.tanh(tc, cNext, B * H)
-            for b in 0..<B {
-                let row = g + b * G4, hn = hNext + b * H, tcb = tc + b * H
-                for j in 0..<H { hn[j] = row[2 * H + j] * tcb[j] }         // h' = o⊙tanh(c')
+                T.tanh(tc, cNext, nb * H)
+                for b in 0..<nb {
+                    let row = g + b * G4, hn = hNext + b * H, tcb = tc + b * H
+                    for j in 0..<H { hn[j] = row[2 * H + j] * tcb[j] }         // h' = o⊙tanh(c')
+                }
             }
         }
         state.h.base.update(from: hs + steps * B * H, count: B * H)
@@ -106,50 +110,54 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         let dcp = dCell.pointer(B * H)         // dL/dc_t carried backwards, (B, H)
         dcp.update(repeating: 0, count: B * H)
 
-        for t in stride(from: steps - 1, through: 0, by: -1) {
-            let g = gates + t * B * G4, dh = dOutput + t * B * H
-            let cPrev = cs + t * B * H, tc = tanhCs + t * B * H
-            for b in 0..<B {
-                let row = g + b * G4, dhb = dh + b * H, dcb = dcp + b * H
-                let cpb = cPrev + b * H, tcb = tc + b * H
-                for j in 0..<H {
-                    let i = row[j], f = row[H + j], o = row[2 * H + j], gg = row[3 * H + j]
-                    let tcj = tcb[j]
-                    // h' = o⊙tanh(c')  →  do = dh⊙tanh(c'),  dc' += dh⊙o⊙(1 - tanh²(c'))
-                    let dcj = dcb[j] + dhb[j] * o * (1 - tcj * tcj)
-                    let dO = dhb[j] * tcj
-                    // c' = f⊙c + i⊙g  →  df = dc'⊙c, di = dc'⊙g, dg = dc'⊙i, dc = dc'⊙f
-                    let dI = dcj * gg, dF = dcj * cpb[j], dG = dcj * i
-                    dcb[j] = dcj * f
-                    // through the nonlinearities: σ' = s(1-s), tanh' = 1 - t²
-                    row[j] = dI * i * (1 - i)
-                    row[H + j] = dF * f * (1 - f)
-                    row[2 * H + j] = dO * o * (1 - o)
-                    row[3 * H + j] = dG * (1 - gg * gg)
+        let dh0 = initialStateGradient?.h.base
+        ComputeThreads.forEachBlock(rows: B) { b0, b1 in
+            let nb = b1 - b0
+            for t in stride(from: steps - 1, through: 0, by: -1) {
+                let g = gates + (t * B + b0) * G4, dh = dOutput + (t * B + b0) * H
+                let cPrev = cs + (t * B + b0) * H, tc = tanhCs + (t * B + b0) * H
+                for b in 0..<nb {
+                    let row = g + b * G4, dhb = dh + b * H, dcb = dcp + (b0 + b) * H
+                    let cpb = cPrev + b * H, tcb = tc + b * H
+                    for j in 0..<H {
+                        let i = row[j], f = row[H + j], o = row[2 * H + j], gg = row[3 * H + j]
+                        let tcj = tcb[j]
+                        // h' = o⊙tanh(c')  →  do = dh⊙tanh(c'),  dc' += dh⊙o⊙(1 - tanh²(c'))
+                        let dcj = dcb[j] + dhb[j] * o * (1 - tcj * tcj)
+                        let dO = dhb[j] * tcj
+                        // c' = f⊙c + i⊙g  →  df = dc'⊙c, di = dc'⊙g, dg = dc'⊙i, dc = dc'⊙f
+                        let dI = dcj * gg, dF = dcj * cpb[j], dG = dcj * i
+                        dcb[j] = dcj * f
+                        // through the nonlinearities: σ' = s(1-s), tanh' = 1 - t²
+                        row[j] = dI * i * (1 - i)
+                        row[H + j] = dF * f * (1 - f)
+                        row[2 * H + j] = dO * o * (1 - o)
+                        row[3 * H + j] = dG * (1 - gg * gg)
+                    }
                 }
+                // dh_{t-1} += dG_t (nb, 4H) · Whᵀ (4H, H)
+                let target: UnsafeMutablePointer<T>
+                let beta: T
+                if t > 0 { target = dOutput + ((t - 1) * B + b0) * H; beta = 1 }
+                else if let dh0 { target = dh0 + b0 * H; beta = 0 }
+                else { continue }
+                T.gemm(transA: false, transB: true, m: nb, n: H, k: G4, alpha: 1,
+                       a: g, lda: G4, b: wh, ldb: G4, beta: beta, c: target, ldc: H)
             }
-            // dh_{t-1} += dG_t (B, 4H) · Whᵀ (4H, H)
-            let target: UnsafeMutablePointer<T>
-            let beta: T
-            if t > 0 { target = dOutput + (t - 1) * B * H; beta = 1 }
-            else if let s = initialStateGradient { target = s.h.base; beta = 0 }
-            else { continue }
-            T.gemm(transA: false, transB: true, m: B, n: H, k: G4, alpha: 1,
-                   a: dGates + t * B * G4, lda: G4, b: wh, ldb: G4, beta: beta, c: target, ldc: H)
         }
         if let s = initialStateGradient { s.c.base.update(from: dcp, count: B * H) }
 
         let rows = steps * B
         // dWx (In, 4H) += Xᵀ (In, T·B) · dG (T·B, 4H)
-        T.gemm(transA: true, transB: false, m: In, n: G4, k: rows, alpha: 1,
+        ComputeThreads.gemm(transA: true, transB: false, m: In, n: G4, k: rows, alpha: 1,
                a: input, lda: In, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wx.offset, ldc: G4)
         // dWh (H, 4H) += H_{0..T-1}ᵀ (H, T·B) · dG (T·B, 4H)
-        T.gemm(transA: true, transB: false, m: H, n: G4, k: rows, alpha: 1,
+        ComputeThreads.gemm(transA: true, transB: false, m: H, n: G4, k: rows, alpha: 1,
                a: hs, lda: H, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wh.offset, ldc: G4)
         addColumnSums(gradients + parameters.bias.offset, dGates, rows: rows, cols: G4)
         // dX (T·B, In) = dG (T·B, 4H) · Wxᵀ (4H, In)
         if let dInput {
-            T.gemm(transA: false, transB: true, m: rows, n: In, k: G4, alpha: 1,
+            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: G4, alpha: 1,
                    a: dGates, lda: G4, b: wx, ldb: G4, beta: 0, c: dInput, ldc: In)
         }
         self.input = nil

@@ -34,7 +34,7 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         let wh = weights + parameters.wh.offset
         hs.update(from: state.h.base, count: B * H)
         // a (T·B, H) = X (T·B, In) · Wx (In, H) + b
-        T.gemm(transA: false, transB: false, m: steps * B, n: H, k: In, alpha: 1,
+        ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: H, k: In, alpha: 1,
                a: input, lda: In, b: weights + parameters.wx.offset, ldb: H, beta: 0, c: a, ldc: H)
         addRowBias(a, weights + parameters.bias.offset, rows: steps * B, cols: H)
         for t in 0..<steps {
@@ -68,13 +68,13 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
                    a: da, lda: H, b: wh, ldb: H, beta: beta, c: target, ldc: H)
         }
         let rows = steps * B
-        T.gemm(transA: true, transB: false, m: In, n: H, k: rows, alpha: 1,
+        ComputeThreads.gemm(transA: true, transB: false, m: In, n: H, k: rows, alpha: 1,
                a: input, lda: In, b: dA, ldb: H, beta: 1, c: gradients + parameters.wx.offset, ldc: H)
-        T.gemm(transA: true, transB: false, m: H, n: H, k: rows, alpha: 1,
+        ComputeThreads.gemm(transA: true, transB: false, m: H, n: H, k: rows, alpha: 1,
                a: hs, lda: H, b: dA, ldb: H, beta: 1, c: gradients + parameters.wh.offset, ldc: H)
         addColumnSums(gradients + parameters.bias.offset, dA, rows: rows, cols: H)
         if let dInput {
-            T.gemm(transA: false, transB: true, m: rows, n: In, k: H, alpha: 1,
+            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: H, alpha: 1,
                    a: dA, lda: H, b: wx, ldb: H, beta: 0, c: dInput, ldc: In)
         }
         self.input = nil

@@ -16,7 +16,7 @@ func softmaxCrossEntropyForward<T: BLASScalar>(
     rows N: Int, hidden H: Int, vocab V: Int
 ) -> Double {
     // z (N, V) = h (N, H) · W (H, V) + b
-    T.gemm(transA: false, transB: false, m: N, n: V, k: H, alpha: 1, a: h, lda: H, b: weight, ldb: V,
+    ComputeThreads.gemm(transA: false, transB: false, m: N, n: V, k: H, alpha: 1, a: h, lda: H, b: weight, ldb: V,
            beta: 0, c: logits, ldc: V)
     addRowBias(logits, bias, rows: N, cols: V)
     var total = 0.0
@@ -47,9 +47,9 @@ func softmaxCrossEntropyBackward<T: BLASScalar>(
         row[Int(targets[n])] -= 1
         for v in 0..<V { row[v] *= scale }
     }
-    T.gemm(transA: true, transB: false, m: H, n: V, k: N, alpha: 1, a: h, lda: H, b: dz, ldb: V,
+    ComputeThreads.gemm(transA: true, transB: false, m: H, n: V, k: N, alpha: 1, a: h, lda: H, b: dz, ldb: V,
            beta: 1, c: dWeight, ldc: V)
     addColumnSums(dBias, dz, rows: N, cols: V)
-    T.gemm(transA: false, transB: true, m: N, n: H, k: V, alpha: 1, a: dz, lda: V, b: weight, ldb: V,
+    ComputeThreads.gemm(transA: false, transB: true, m: N, n: H, k: V, alpha: 1, a: dz, lda: V, b: weight, ldb: V,
            beta: 0, c: dH, ldc: H)
 }

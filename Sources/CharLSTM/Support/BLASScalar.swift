@@ -110,9 +110,12 @@ extension Double: BLASScalar {
     public static func sqrt(_ x: Double) -> Double { Glibc.sqrt(x) }
 }
 
-/// Sets the number of threads OpenBLAS uses for large products (≥ 1).
+/// Sets the number of compute threads (≥ 1). charlstm splits large products
+/// and the recurrent time loops across them itself (see ComputeThreads);
+/// OpenBLAS runs single-threaded inside each block.
 public func setBLASThreads(_ n: Int) {
-    openblas_set_num_threads(Int32(max(1, n)))
+    ComputeThreads.count = max(1, n)
+    openblas_set_num_threads(1)
 }
 
 /// Number of online CPU cores.
