@@ -1,0 +1,102 @@
+// CheckpointError: every way reading or writing a checkpoint can fail.
+//
+// Each case names the file; `description` is one line saying what is wrong
+// and what to do, ready for `charlstm: error: <description>`.
+
+/// A checkpoint format version, `major.minor`.
+public struct CheckpointVersion: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var major: UInt16
+    public var minor: UInt16
+    public init(major: UInt16, minor: UInt16) {
+        self.major = major
+        self.minor = minor
+    }
+    /// "1.0".
+    public var description: String { "\(major).\(minor)" }
+}
+
+/// Why a checkpoint could not be read or written.
+public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The path does not exist.
+    case notFound(path: String)
+    /// The path is a directory.
+    case isDirectory(path: String)
+    /// The file exists but cannot be opened or mapped (permissions, not a regular file, I/O error).
+    case unreadable(path: String, reason: String)
+    /// The file does not start with the checkpoint magic bytes.
+    case notACheckpoint(path: String)
+    /// The file is shorter than its header says (or than a header).
+    case truncated(path: String, expected: Int, found: Int)
+    /// A CRC32 mismatch in `section` ("header", "section table", "config",
+    /// "vocabulary", "weights", "training state" or an unknown section's kind).
+    case sectionCorrupt(path: String, section: String)
+    /// The file's major format version is newer than this build reads.
+    case newerVersion(path: String, file: CheckpointVersion, supported: CheckpointVersion)
+    /// The file holds a section this build does not know and that is not marked optional.
+    case unknownRequiredSection(path: String, kind: String)
+    /// Checksums match but the contents contradict each other or the format
+    /// (sizes that do not match the config, sections out of bounds, bad codes...).
+    case inconsistent(path: String, what: String)
+    /// The vocabulary section is not a valid vocabulary (bad UTF-8, duplicates, no `<unk>`...).
+    case invalidVocabulary(path: String, reason: String)
+    /// `write` was given a value that cannot be written (sizes disagree with the
+    /// config, a weight outside the Float16 range with `half`, ...). Nothing was written.
+    case invalidCheckpoint(path: String, what: String)
+    /// Writing failed (no such directory, permission denied, disk full, ...);
+    /// the previous file at `path`, if any, is untouched.
+    case writeFailed(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let p):
+            return "\(show(p)): no such file"
+        case .isDirectory(let p):
+            return "\(show(p)): is a directory, not a checkpoint file"
+        case .unreadable(let p, let reason):
+            return "\(show(p)): cannot read: \(reason)"
+        case .notACheckpoint(let p):
+            return "\(show(p)): not a charlstm checkpoint (wrong magic bytes); pass a file written by charlstm train or export"
+        case .truncated(let p, let expected, let found):
+            return "\(show(p)): truncated (expected \(expected) bytes, found \(found)); copy the file again or use an earlier checkpoint"
+        case .sectionCorrupt(let p, let section):
+            return "\(show(p)): section \(section) is corrupt (CRC mismatch); copy the file again or use an earlier checkpoint"
+        case .newerVersion(let p, let file, let supported):
+            return "\(show(p)): written by charlstm format \(file); this build reads up to \(supported.major).x: upgrade charlstm"
+        case .unknownRequiredSection(let p, let kind):
+            return "\(show(p)): needs section \(kind), unknown to this build (format \(CheckpointFile.version)): upgrade charlstm"
+        case .inconsistent(let p, let what):
+            return "\(show(p)): inconsistent checkpoint: \(what)"
+        case .invalidVocabulary(let p, let reason):
+            return "\(show(p)): invalid vocabulary: \(reason)"
+        case .invalidCheckpoint(let p, let what):
+            return "cannot write \(show(p)): \(what)"
+        case .writeFailed(let p, let reason):
+            return "cannot write \(show(p)): \(reason); any previous file there is unchanged"
+        }
+    }
+}
+
+/// A path for a one-line message: control characters become `\n`, `\t` or `U+XXXX`.
+func show(_ path: String) -> String {
+    var out = ""
+    for s in path.unicodeScalars {
+        switch s {
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        case "\r": out += "\\r"
+        default:
+            if s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s == "\u{2028}" || s == "\u{2029}" {
+                out += "U+" + hex4(s.value)
+            } else {
+                out.unicodeScalars.append(s)
+            }
+        }
+    }
+    return out
+}
+
+/// Upper-case hex with at least four digits ("000A", "1F600").
+func hex4(_ v: UInt32) -> String {
+    let h = String(v, radix: 16, uppercase: true)
+    return h.count >= 4 ? h : String(repeating: "0", count: 4 - h.count) + h
+}
