@@ -10,7 +10,10 @@ public struct Vocabulary: Equatable, Sendable {
 
     /// All tokens in id order; `tokens[0] == Vocabulary.unknownToken`.
     public let tokens: [String]
-    private let ids: [String: Int]
+    /// Keyed by UTF-8 bytes: Swift's `String ==` treats canonically
+    /// equivalent strings ("é" and "e" + U+0301) as equal, but with
+    /// `--normalize none` they are different graphemes.
+    private let ids: [GraphemeKey: Int]
 
     /// Number of entries V, including `<unk>`.
     public var count: Int { tokens.count }
@@ -19,10 +22,10 @@ public struct Vocabulary: Equatable, Sendable {
     /// rest must be distinct and non-empty.
     public init(tokens: [String]) throws(VocabularyError) {
         guard tokens.first == Self.unknownToken else { throw .missingUnknown }
-        var ids = [String: Int](minimumCapacity: tokens.count)
+        var ids = [GraphemeKey: Int](minimumCapacity: tokens.count)
         for (i, t) in tokens.enumerated() {
             if t.isEmpty { throw .emptyToken(id: i) }
-            if ids.updateValue(i, forKey: t) != nil { throw .duplicate(t) }
+            if ids.updateValue(i, forKey: GraphemeKey(t)) != nil { throw .duplicate(t) }
         }
         self.tokens = tokens
         self.ids = ids
@@ -35,11 +38,29 @@ public struct Vocabulary: Equatable, Sendable {
 
     /// The id of `grapheme`, or nil when it is not in the vocabulary.
     @inline(__always)
-    public func id(of grapheme: String) -> Int? { ids[grapheme] }
+    public func id(of grapheme: String) -> Int? { ids[GraphemeKey(grapheme)] }
 
     /// The grapheme for `id` (`<unk>` for 0).
     @inline(__always)
     public func token(_ id: Int) -> String { tokens[id] }
+
+    /// Equal when the tokens are the same byte for byte, in the same order.
+    public static func == (a: Vocabulary, b: Vocabulary) -> Bool {
+        a.tokens.count == b.tokens.count && zip(a.tokens, b.tokens).allSatisfy { $0.utf8.elementsEqual($1.utf8) }
+    }
+}
+
+/// A string compared and hashed by its UTF-8 bytes (not by canonical equivalence).
+struct GraphemeKey: Hashable {
+    let text: String
+    init(_ text: String) { self.text = text }
+
+    static func == (a: GraphemeKey, b: GraphemeKey) -> Bool { a.text.utf8.elementsEqual(b.text.utf8) }
+
+    func hash(into hasher: inout Hasher) {
+        var t = text
+        t.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
+    }
 }
 
 /// Why a list of tokens is not a valid vocabulary.
