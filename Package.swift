@@ -48,7 +48,9 @@ let package = Package(
         .executableTarget(name: "charlstm", dependencies: ["CharLSTMCLI"]),
         .executableTarget(name: "charlstm-train", dependencies: ["CharLSTMCLI"]),
         .executableTarget(name: "charlstm-sample", dependencies: ["CharLSTMCLI"]),
-        .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"]),
+        // libFuzzer target over the checkpoint loader; real only under `make fuzz` (-DFUZZING).
+        .executableTarget(name: "CheckpointFuzzer", dependencies: ["CharLSTM"], exclude: ["checkpoint.dict"]),
+        .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["CharLSTM"]),
     ]
 )

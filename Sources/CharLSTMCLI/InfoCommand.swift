@@ -87,26 +87,35 @@ public struct InfoCommand: ParsableCommand {
         return lines.map { $0.0 + String(repeating: " ", count: max(1, 16 - $0.0.count)) + $0.1 + "\n" }.joined()
     }
 
-    /// A grapheme as visible text: `\n`, `\t`, `\r`, `\\`, `\"`; other control,
-    /// format, separator (except space) and unassigned scalars as `U+XXXX`.
+    /// Text made visible on one line: `\n`, `\t`, `\r`, `\\`, `\"`; control,
+    /// separator, unassigned and private-use scalars as `U+XXXX`. Format and
+    /// space characters (ZWSP, BOM, NBSP) are escaped when they stand alone as a
+    /// grapheme, but kept inside a longer one (the ZWJs of 👨‍👩‍👧).
     static func escapeGrapheme(_ s: String) -> String {
         var out = ""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\n": out += "\\n"
-            case "\t": out += "\\t"
-            case "\r": out += "\\r"
-            case "\\": out += "\\\\"
-            case "\"": out += "\\\""
-            case " ": out += " "
-            default:
-                switch scalar.properties.generalCategory {
-                case .control, .format, .lineSeparator, .paragraphSeparator, .spaceSeparator,
-                     .unassigned, .surrogate, .privateUse:
-                    let h = String(scalar.value, radix: 16, uppercase: true)
-                    out += "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
+        for character in s {
+            let alone = character.unicodeScalars.count == 1
+            for scalar in character.unicodeScalars {
+                switch scalar {
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                case "\r": out += "\\r"
+                case "\\": out += "\\\\"
+                case "\"": out += "\\\""
+                case " ": out += " "
                 default:
-                    out.unicodeScalars.append(scalar)
+                    let escape: Bool
+                    switch scalar.properties.generalCategory {
+                    case .control, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate, .privateUse: escape = true
+                    case .format, .spaceSeparator: escape = alone
+                    default: escape = false
+                    }
+                    if escape {
+                        let h = String(scalar.value, radix: 16, uppercase: true)
+                        out += "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
                 }
             }
         }

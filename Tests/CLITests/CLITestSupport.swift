@@ -14,8 +14,9 @@ struct ProcessResult {
 
 /// The directory holding the built executables (next to the test bundle).
 func productsDirectory() -> URL {
+    // On Linux the bundle URL may be the .xctest itself or the directory holding it.
     let bundle = Bundle(for: CLIMarker.self).bundleURL
-    return bundle.deletingLastPathComponent()
+    return bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
 }
 
 final class CLIMarker {}
