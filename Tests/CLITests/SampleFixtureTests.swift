@@ -105,5 +105,10 @@ final class SampleFixtureTests: XCTestCase {
         let r = try runTool("charlstm", ["predict", "-m", SampleFixture.trained, "--text", "To be or not to b", "--length", "5"])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "e, th\n")
+        // For speed measurements: CHARLSTM_WRITE_SMALL_MODEL=PATH writes the
+        // random H = 128, 2-layer model of docs/sampling.md there.
+        if let path = ProcessInfo.processInfo.environment["CHARLSTM_WRITE_SMALL_MODEL"] {
+            SampleFixture.random(layers: 2, hidden: 128, seed: 1, to: path)
+        }
     }
 }
