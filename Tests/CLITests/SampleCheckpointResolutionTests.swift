@@ -50,7 +50,7 @@ final class SampleCheckpointResolutionTests: XCTestCase {
         let exe = try installExecutable(at: dir, "checkout/.build/release/charlstm")
         try place(SampleFixture.trained, at: dir, "checkout/checkpoints/shakespeare.ckpt")
         let elsewhere = try temporaryDirectory(self)
-        let r = try runTool(exe, predictArgs, directory: elsewhere, environment: [:])
+        let r = try runPath(exe, predictArgs, directory: elsewhere, environment: [:])
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertEqual(r.stdout, "e\n")
         XCTAssertTrue(r.stderr.hasSuffix("checkout/checkpoints/shakespeare.ckpt (the bundled model)\n"), r.stderr)
@@ -60,16 +60,16 @@ final class SampleCheckpointResolutionTests: XCTestCase {
         let dir = try temporaryDirectory(self)
         let exe = try installExecutable(at: dir, "prefix/bin/charlstm")
         try place(SampleFixture.trained, at: dir, "prefix/share/charlstm/shakespeare.ckpt")
-        let r = try runTool(exe, predictArgs, directory: dir, environment: [:])
+        let r = try runPath(exe, predictArgs, directory: dir, environment: [:])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.stderr.hasSuffix("prefix/bin/../share/charlstm/shakespeare.ckpt (the installed model)\n"), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix("prefix/share/charlstm/shakespeare.ckpt (the installed model)\n"), r.stderr)
     }
 
     func testNoCheckpointAnywhere() throws {
         let dir = try temporaryDirectory(self)
         let exe = try installExecutable(at: dir, "lonely/bin/charlstm")
         for command in ["sample", "predict", "score"] {
-            let r = try runTool(exe, [command], stdin: Data("x".utf8), directory: dir, environment: [:])
+            let r = try runPath(exe, [command], stdin: Data("x".utf8), directory: dir, environment: [:])
             assertOneLineError(r, mentioning: "train one")
             XCTAssertTrue(r.stderr.contains("-m"), r.stderr)
         }
