@@ -57,35 +57,60 @@ public final class InteractiveSession {
         render()
         var literal = false
         var buffer = [UInt8](repeating: 0, count: 256)
-        loop: while true {
+        var quit = false
+        while !quit {
             let n = read(0, &buffer, buffer.count)
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
-            var bytes = Array(buffer[0..<n])
             status = ""
-            if literal {
-                literal = false
-                type(bytes)
-            } else if bytes.count == 1 {
-                let b = bytes[0]
+            // Keys one by one; runs of ordinary text are typed together so
+            // that a multi-scalar grapheme (an emoji sequence) stays whole.
+            var typed: [UInt8] = []
+            func typeRun() { if !typed.isEmpty { type(typed); typed = [] } }
+            var i = 0
+            while i < n && !quit {
+                let b = buffer[i]
+                let scalarLength = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+                let end = min(n, i + scalarLength)
+                if literal || b >= 0x80 {
+                    literal = false
+                    typed += buffer[i..<end]
+                    i = end
+                    continue
+                }
                 switch b {
-                case UInt8(ascii: "q"), 0x04: break loop  // q, Ctrl-D
-                case 0x0A, 0x0D: sampleOne()
+                case UInt8(ascii: "q"), 0x04:  // q, Ctrl-D
+                    typeRun(); quit = true
+                case 0x0A, 0x0D:
+                    typeRun(); sampleOne()
                 case UInt8(ascii: "1")...UInt8(ascii: "9"):
+                    typeRun()
                     let k = Int(b - UInt8(ascii: "1"))
                     if k < candidates.count { append(candidates[k].id, model.vocabulary.token(candidates[k].id)) }
                     else { status = "no candidate \(k + 1)" }
-                case 0x7F, 0x08: undo()
-                case UInt8(ascii: "\\"): literal = true; status = "next key is typed literally"
-                case 0x1B: status = "escape sequences are ignored"
-                default: type(bytes)
+                case 0x7F, 0x08:
+                    typeRun(); undo()
+                case UInt8(ascii: "\\"):
+                    typeRun(); literal = true; status = "the next key is typed literally"
+                case 0x1B:
+                    // An escape sequence (arrow keys...): skip it.
+                    typeRun()
+                    var j = i + 1
+                    if j < n && (buffer[j] == UInt8(ascii: "[") || buffer[j] == UInt8(ascii: "O")) {
+                        j += 1
+                        while j < n && !(0x40...0x7E).contains(buffer[j]) { j += 1 }
+                        j += 1
+                    }
+                    i = min(n, j)
+                    continue
+                case 0x20...0x7E, 0x09:
+                    typed.append(b)
+                default:
+                    break  // other control keys do nothing
                 }
-            } else if bytes.first == 0x1B {
-                status = "escape sequences are ignored"
-            } else {
-                if bytes.first == UInt8(ascii: "\\") { bytes.removeFirst() }
-                type(bytes)
+                i += 1
             }
+            typeRun()
             render()
         }
         leaveRawMode()
