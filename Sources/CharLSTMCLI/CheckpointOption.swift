@@ -32,6 +32,18 @@ struct CheckpointOptions: ParsableArguments {
 
     init() {}
 
+    /// The same settings as a plain value.
+    var locator: CheckpointLocator { CheckpointLocator(checkpoint: checkpoint, verbose: verbose) }
+
+    /// Resolves, reads and validates the checkpoint.
+    func load() throws -> SamplingModel { try locator.load() }
+}
+
+/// Finds and loads the checkpoint (without ArgumentParser, for the fast path too).
+struct CheckpointLocator {
+    var checkpoint: String?
+    var verbose = false
+
     /// The path to use and where it came from, by the order at the top of this file.
     func resolve() throws -> (path: String, origin: String) {
         if let checkpoint { return (checkpoint, "--checkpoint") }
