@@ -92,6 +92,8 @@ struct PredictJob {
     }
 
     func run() throws {
+        // One stream, matrix-vector products: a second BLAS thread only adds hand-over latency.
+        setBLASThreads(1)
         let lm = try CheckpointLocator(checkpoint: checkpoint, verbose: verbose).load()
         let predictor = Predictor(model: lm, top: top, json: json, length: length)
         if lines {
@@ -263,7 +265,9 @@ public func runPredictFastPath(_ arguments: [String], name: String) {
     do {
         try job.run()
         OutputStream.standardOutput.flush()
-        exit(0)
+        // Everything is written (OutputStream writes with write(2)); skip the
+        // libraries' exit handlers (OpenBLAS joins its threads and unmaps its buffers).
+        _exit(0)
     } catch {
         OutputStream.standardOutput.flush()
         OutputStream.standardError.line("\(name): error: \(error)")

@@ -44,6 +44,7 @@ public struct ScoreCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
+        setBLASThreads(1)  // one stream: matrix-vector products
         let lm = try model.load()
         let scorer = TextScorer(model: lm)
         let out = OutputStream.standardOutput
