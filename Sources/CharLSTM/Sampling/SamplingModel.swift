@@ -1,0 +1,81 @@
+// SamplingModel: a checkpoint made ready for sample, predict and score — its
+// vocabulary, the tokenizer with the normalization it was trained with, and
+// InferenceModels stepping its weights.
+
+/// A trained model as the sampling commands use it.
+public final class SamplingModel {
+    /// The model's shape; `config.normalization` is applied to all text fed to it.
+    public let config: ModelConfig
+    /// The graphemes the model knows (id 0 is `<unk>`).
+    public let vocabulary: Vocabulary
+    /// Facts about the training run (for --verbose).
+    public let metadata: CheckpointMetadata
+    /// The one segmenter, with the checkpoint's normalization (same as training).
+    public let tokenizer: GraphemeTokenizer
+    /// The weights (P), layout order.
+    private let parameters: [Float]
+
+    public init(checkpoint: Checkpoint) {
+        config = checkpoint.config
+        vocabulary = checkpoint.vocabulary
+        metadata = checkpoint.metadata
+        parameters = checkpoint.parameters
+        tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
+    }
+
+    /// Reads and validates the checkpoint at `path`.
+    public convenience init(path: String) throws(CheckpointError) {
+        self.init(checkpoint: try CheckpointFile.read(path))
+    }
+
+    /// V, the vocabulary size.
+    public var vocab: Int { config.vocab }
+
+    /// A fresh stepper for `streams` parallel streams (state zero).
+    public func makeInference(streams: Int = 1) -> InferenceModel {
+        InferenceModel(config: config, parameters: parameters, streams: streams)
+    }
+
+    /// The id of the newline grapheme, if the model knows it.
+    public var newlineID: Int? { vocabulary.id(of: "\n") }
+
+    /// Text cut into graphemes with the model's normalization, and their ids
+    /// (graphemes outside the vocabulary become `<unk>` and are counted).
+    public func encode(_ text: String) -> EncodedText {
+        EncodedText(graphemes: tokenizer.graphemes(in: text), vocabulary: vocabulary)
+    }
+
+    /// Raw bytes (validated UTF-8, `lossy` replaces bad sequences) cut into
+    /// graphemes with the model's normalization, and their ids.
+    public func encode(utf8 bytes: [UInt8], source: String, lossy: Bool) throws(TextError) -> EncodedText {
+        let (graphemes, replaced) = try tokenizer.graphemes(utf8: bytes, source: source, lossy: lossy)
+        var result = EncodedText(graphemes: graphemes, vocabulary: vocabulary)
+        result.replaced = replaced
+        return result
+    }
+
+    /// `text` normalized as the model's text is (graphemes joined), e.g. for stop strings.
+    public func normalize(_ text: String) -> String {
+        tokenizer.graphemes(in: text).joined()
+    }
+}
+
+/// Text as a model sees it.
+public struct EncodedText: Equatable, Sendable {
+    /// The normalized graphemes, in order.
+    public var graphemes: [String]
+    /// Their ids (0 for graphemes outside the vocabulary).
+    public var ids: [Int]
+    /// How many graphemes are outside the vocabulary (fed as `<unk>`).
+    public var unknown: Int
+    /// How many invalid UTF-8 sequences were replaced by U+FFFD (lossy reads).
+    public var replaced: Int = 0
+
+    public init(graphemes: [String], vocabulary: Vocabulary) {
+        self.graphemes = graphemes
+        (ids, unknown) = vocabulary.encode(graphemes)
+    }
+
+    public var isEmpty: Bool { graphemes.isEmpty }
+    public var count: Int { graphemes.count }
+}
