@@ -33,9 +33,13 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
         ),
         // All the logic: text, model, optimizers, checkpoints, training, sampling.
+        // Loads the single-threaded OpenBLAS (Debian libopenblas0-serial, same soname)
+        // when installed: charlstm schedules its own threads (ComputeThreads), and the
+        // threaded build's idle workers spin in sched_yield on the cores we use.
         .target(
             name: "CharLSTM",
-            dependencies: ["CICU", "CBLAS", "CKernels"]
+            dependencies: ["CICU", "CBLAS", "CKernels"],
+            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-serial"])]
         ),
         // Command-line definitions shared by the three thin executables.
         .target(

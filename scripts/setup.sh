@@ -2,7 +2,7 @@
 # Installs the Debian packages charlstm needs, when they are missing.
 # Works as root, uses sudo otherwise, and says what to install by hand if neither works.
 set -euo pipefail
-PACKAGES="libicu-dev libopenblas-dev unicode-data pkg-config librsvg2-bin"
+PACKAGES="libicu-dev libopenblas-dev libopenblas0-serial unicode-data pkg-config librsvg2-bin"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
