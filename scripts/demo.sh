@@ -9,7 +9,7 @@ echo
 if [ -n "$CORPUS" ] && [ -f "$CORPUS" ]; then
   OUT="$(mktemp -d)"
   echo "== charlstm train $CORPUS (small model, about a minute) into $OUT" >&2
-  "$BIN/charlstm" train "$CORPUS" --hidden 128 --layers 2 --seq 50 --steps 300 --eval-every 100 --out "$OUT" --name demo
+  "$BIN/charlstm" train "$CORPUS" --hidden 128 --layers 2 --seq 50 --steps 600 --eval-every 200 --out "$OUT" --name demo
   echo "== charlstm sample -m $OUT/demo-best.ckpt --temp 0.8 --length 300" >&2
   "$BIN/charlstm" sample -m "$OUT/demo-best.ckpt" --temp 0.8 --length 300 --seed 1
   echo

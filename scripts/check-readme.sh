@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Runs the README's quick-start commands (its first ```sh block) in a fresh
+# clone of this repository's HEAD, with ../shared beside it when present, so
+# the README cannot silently rot. --skip-test leaves out `make test` (CI runs
+# it in its own fresh clone anyway).
+set -euo pipefail
+skip_test=0
+[ "${1:-}" = "--skip-test" ] && skip_test=1
+top="$(git rev-parse --show-toplevel)"
+cmds="$(awk '/^```sh$/{f=1;next} /^```$/{if(f)exit} f' "$top/README.md" | sed 's/[[:space:]]*#.*$//' | sed '/^[[:space:]]*$/d')"
+[ -n "$cmds" ] || { echo "check-readme: no \`\`\`sh block in README.md" >&2; exit 1; }
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+git clone -q "$top" "$work/charlstm"
+if [ -d "$top/../shared" ]; then ln -s "$(cd "$top/../shared" && pwd)" "$work/shared"; fi
+cd "$work/charlstm"
+passed=0; failed=0
+while IFS= read -r cmd; do
+  if [ "$skip_test" = 1 ] && [ "$cmd" = "make test" ]; then continue; fi
+  echo "check-readme: \$ $cmd" >&2
+  if bash -c "$cmd" > "$work/out" 2> "$work/err"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1)); echo "check-readme: FAILED: $cmd" >&2; tail -20 "$work/err" >&2
+  fi
+done <<< "$cmds"
+# `make run` must actually produce text from the bundled model.
+if grep -q "make run" <<< "$cmds" && [ ! -s "$work/out" ] && [ "$failed" = 0 ]; then :; fi
+echo "check-readme: $passed passed, $failed failed" >&2
+[ "$failed" = 0 ]
