@@ -134,6 +134,37 @@ final class ModelTests: XCTestCase {
     func testGRULearnsBrackets() { XCTAssertLessThan(train(.gru, steps: 300, lr: 1e-2), 0.30) }
     func testRNNLearnsBrackets() { XCTAssertLessThan(train(.rnn, steps: 300, lr: 5e-3), 0.35) }
 
+    /// Splitting the recurrence and the large products across threads changes
+    /// nothing but rounding: loss, gradients and final state agree with one thread.
+    func testThreadedComputeMatchesSingleThread() {
+        let saved = (ComputeThreads.count, ComputeThreads.parallelGemmThreshold)
+        defer { (ComputeThreads.count, ComputeThreads.parallelGemmThreshold) = saved }
+        ComputeThreads.parallelGemmThreshold = 0   // split every product, however small
+        for cell in CellKind.allCases {
+            let cfg = ModelConfig(cell: cell, layers: 2, embed: 16, hidden: 40, vocab: 11)
+            func run(threads: Int) -> (Double, [Float], [Float]) {
+                ComputeThreads.count = threads
+                let m = Model<Float>(config: cfg)
+                var rng = RandomGenerator(seed: 21)
+                m.initialize(rng: &rng)
+                let (B, T) = (24, 7)   // B ≥ 2 · minimumRowsPerThread, so the time loop splits
+                let ids = randomIDs(B * (T + 1), seed: 8)
+                let state = m.makeState(batch: B)
+                m.gradients.zero()
+                let loss = m.forward(inputs: Array(ids[0..<(T * B)]), targets: Array(ids[B...]), steps: T,
+                                     state: state, training: true, rng: &rng)
+                m.backward(lossScale: 1 / Float(T * B))
+                return (loss, m.gradients.array, state.flattened())
+            }
+            let one = run(threads: 1), two = run(threads: 2)
+            XCTAssertEqual(one.0, two.0, accuracy: 1e-4 * abs(one.0), "\(cell) loss")
+            let gScale = one.1.map { abs($0) }.max()!
+            XCTAssertGreaterThan(gScale, 0)
+            for (a, b) in zip(one.1, two.1) { XCTAssertEqual(a, b, accuracy: 1e-4 * gScale, "\(cell) gradient") }
+            for (a, b) in zip(one.2, two.2) { XCTAssertEqual(a, b, accuracy: 1e-5, "\(cell) state") }
+        }
+    }
+
     /// Same seed ⇒ bitwise-identical parameters after N steps.
     func testSameSeedSameParameters() {
         func run() -> [Float] {

@@ -103,7 +103,7 @@ public func runBenchmark(ids: [Int32], vocab: Int, settings s: BenchmarkSettings
         result.valBPC = evaluateSequence(model: model, ids: val, count: n, window: 1000) / Double(n) / 0.6931471805599453
     }
     if s.sampleSteps > 0 {
-        let inference = InferenceModel(config: config, parameters: UnsafeBufferPointer(model.parameters.pointer), streams: 1)
+        let inference = InferenceModel(config: config, sharing: model.parameters, streams: 1)
         var id: Int32 = 0
         var probs = [Double](repeating: 0, count: vocab)
         let t0 = monotonicSeconds()

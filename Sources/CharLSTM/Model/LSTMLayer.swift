@@ -29,8 +29,9 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
     private let hs = Workspace<T>()
     /// c_0 ... c_T, (T+1, B, H)
     private let cs = Workspace<T>()
-    /// tanh(c_1) ... tanh(c_T), (T, B, H)
-    private let tanhCs = Workspace<T>()
+    /// tanh(c_t) of the step in hand, (B, H): recomputed in backward rather
+    /// than cached for every step (saves T·B·H floats per layer)
+    private let tanhC = Workspace<T>()
     /// dL/dc carried backwards through time, (B, H)
     private let dCell = Workspace<T>()
     /// the input of the last forward, (T, B, In); owned by the caller
@@ -53,7 +54,7 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         let gates = self.gates.pointer(steps * B * G4)
         let hs = self.hs.pointer((steps + 1) * B * H)
         let cs = self.cs.pointer((steps + 1) * B * H)
-        let tanhCs = self.tanhCs.pointer(steps * B * H)
+        let tanhC = self.tanhC.pointer(B * H)
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
         let bias = weights + parameters.bias.offset
 
@@ -71,7 +72,7 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
                 let g = gates + (t * B + b0) * G4                 // (nb, 4H)
                 let hPrev = hs + (t * B + b0) * H, cPrev = cs + (t * B + b0) * H
                 let hNext = hPrev + B * H, cNext = cPrev + B * H
-                let tc = tanhCs + (t * B + b0) * H
+                let tc = tanhC + b0 * H
                 // g += h_{t-1} (nb, H) · Wh (H, 4H)
                 T.gemm(transA: false, transB: false, m: nb, n: G4, k: H, alpha: 1,
                        a: hPrev, lda: H, b: wh, ldb: G4, beta: 1, c: g, ldc: G4)
@@ -102,7 +103,7 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         guard let input else { return }
         let (B, H, In, G4, steps) = (batch, hiddenSize, inputSize, 4 * hiddenSize, self.steps)
         let gates = self.gates.pointer(0), hs = self.hs.pointer(0), cs = self.cs.pointer(0)
-        let tanhCs = self.tanhCs.pointer(0)
+        let tanhC = self.tanhC.pointer(B * H)
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
         // The gate gradients overwrite the gate activations step by step (each
         // step's activations are read only by that step's backward).
@@ -115,7 +116,8 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
             let nb = b1 - b0
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let g = gates + (t * B + b0) * G4, dh = dOutput + (t * B + b0) * H
-                let cPrev = cs + (t * B + b0) * H, tc = tanhCs + (t * B + b0) * H
+                let cPrev = cs + (t * B + b0) * H, tc = tanhC + b0 * H
+                T.tanh(tc, cPrev + B * H, nb * H)                 // tanh(c_t), recomputed
                 for b in 0..<nb {
                     let row = g + b * G4, dhb = dh + b * H, dcb = dcp + (b0 + b) * H
                     let cpb = cPrev + b * H, tcb = tc + b * H

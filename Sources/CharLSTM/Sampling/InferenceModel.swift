@@ -29,13 +29,20 @@ public final class InferenceModel {
     /// Logits of the last step (N, V).
     private let logitBuffer: Buffer<Float>
 
-    /// Prepares `parameters` (P floats in layout order) for N streams.
-    public init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1) {
+    /// Prepares `parameters` (P floats in layout order) for N streams (copies them).
+    public convenience init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1) {
+        let weights = Buffer<Float>(count: ParameterLayout(config).count)
+        weights.base.update(from: parameters.baseAddress!, count: min(parameters.count, weights.count))
+        self.init(config: config, sharing: weights, streams: streams)
+    }
+
+    /// Steps N streams with `weights` (P floats in layout order) used in place,
+    /// not copied: e.g. a training model's parameters.
+    public init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1) {
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
-        weights = Buffer(count: layout.count)
-        weights.base.update(from: parameters.baseAddress!, count: min(parameters.count, layout.count))
+        self.weights = weights
         let (E, H, G) = (config.embed, config.hidden, config.cell.gateCount)
         inputs = (0..<config.layers).map { l in Buffer(count: streams * ((l == 0 ? E : H) + H)) }
         cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }

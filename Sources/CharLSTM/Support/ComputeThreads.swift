@@ -38,7 +38,7 @@ public enum ComputeThreads {
     }
 
     /// Multiply-adds below which a GEMM runs on one thread.
-    static let parallelGemmThreshold = 1 << 21
+    nonisolated(unsafe) static var parallelGemmThreshold = 1 << 21
 
     /// C (m, n) = alpha·op(A)·op(B) + beta·C, split into row blocks (m ≥ n) or
     /// column blocks (n > m) across the compute threads when large enough.
