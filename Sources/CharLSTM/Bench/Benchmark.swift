@@ -53,7 +53,7 @@ public struct BenchmarkError: Error, CustomStringConvertible {
 }
 
 /// Runs the benchmark protocol on `ids` (a corpus encoded with a vocabulary of `vocab` entries).
-public func runBenchmark(ids: [Int32], vocab: Int, settings s: BenchmarkSettings) throws(BenchmarkError) -> BenchmarkResult {
+public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: BenchmarkSettings) throws(BenchmarkError) -> BenchmarkResult {
     setBLASThreads(s.threads)
     let nVal = ids.count / 10
     let trainCount = ids.count - nVal
@@ -69,19 +69,18 @@ public func runBenchmark(ids: [Int32], vocab: Int, settings s: BenchmarkSettings
     let optimizer = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount)
     let (B, T) = (s.batch, s.seq)
     let state = model.makeState(batch: B)
+    // The peer's streams: B contiguous streams over the train part, state reset when they run out.
+    let streams = BatchStreams(range: 0..<trainCount, batch: B, steps: T)
     var inputs = [Int32](repeating: 0, count: T * B), targets = inputs   // (T, B) time-major
-    var pos = 0
+    var window = 0
     var losses: [Double] = []
     var start = 0.0
     for step in 0..<(s.warmup + s.steps) {
-        if pos + T + 1 > span { pos = 0; state.reset() }
-        for t in 0..<T {
-            for b in 0..<B {
-                inputs[t * B + b] = ids[b * span + pos + t]
-                targets[t * B + b] = ids[b * span + pos + t + 1]
-            }
-        }
-        pos += T
+        if window == streams.windowCount { window = 0; state.reset() }
+        inputs.withUnsafeMutableBufferPointer { i in targets.withUnsafeMutableBufferPointer { t in
+            streams.fill(window: window, from: ids, inputs: i.baseAddress!, targets: t.baseAddress!)
+        } }
+        window += 1
         if step == s.warmup { start = monotonicSeconds() }
         model.gradients.zero()
         let loss = model.forward(inputs: inputs, targets: targets, steps: T, state: state,
@@ -98,7 +97,8 @@ public func runBenchmark(ids: [Int32], vocab: Int, settings s: BenchmarkSettings
         trainCharsPerSecond: Double(s.steps * B * T) / seconds)
 
     if s.evaluate {
-        let val = Array(ids[trainCount...])
+        var val = [Int32](repeating: 0, count: nVal)
+        val.withUnsafeMutableBufferPointer { ids.copyIDs(from: trainCount, count: nVal, into: $0.baseAddress!, stride: 1) }
         let n = (val.count - 1) / T * T
         result.valBPC = evaluateSequence(model: model, ids: val, count: n, window: 1000) / Double(n) / 0.6931471805599453
     }

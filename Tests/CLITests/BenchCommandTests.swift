@@ -1,0 +1,56 @@
+import XCTest
+import Foundation
+
+final class BenchCommandTests: XCTestCase {
+    private func corpus() throws -> URL {
+        let dir = try temporaryDirectory(self)
+        let url = dir.appendingPathComponent("bench.txt")
+        var text = ""
+        for i in 0..<800 { text += "line \(i % 17): the quick brown fox, café 👨‍👩‍👧\n" }
+        try text.write(to: url, atomically: true, encoding: .utf8)
+        return url
+    }
+
+    private let small = ["--hidden", "8", "--layers", "1", "--embed", "4", "--batch", "4", "--seq", "10",
+                         "--steps", "3", "--warmup", "1", "--threads", "1"]
+
+    func testJSONHasThePeersKeys() throws {
+        let r = try runTool("charlstm", ["bench", try corpus().path] + small + ["--eval", "--sample-bench", "20", "--json"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "")
+        let lines = r.stdout.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: Any])
+        for key in ["params", "vocab", "train_loss_last", "train_chars_per_s", "val_bpc", "sample_chars_per_s", "peak_rss_mib"] {
+            XCTAssertNotNil(object[key], key)
+        }
+        // Vocabulary: <unk> + the distinct graphemes (the family emoji is one).
+        let distinct = Set("line 0123456789: the quick brown fox, café 👨‍👩‍👧\n").count
+        XCTAssertEqual(object["vocab"] as? Int, distinct + 1)
+        // P for 1 layer, E=4, H=8, V: V·E + (E+H)·4H + 4H + H·V + V.
+        let V = distinct + 1
+        XCTAssertEqual(object["params"] as? Int, V * 4 + 12 * 32 + 32 + 8 * V + V)
+        XCTAssertGreaterThan(object["train_chars_per_s"] as? Double ?? 0, 0)
+        let bpc = try XCTUnwrap(object["val_bpc"] as? Double)
+        XCTAssertTrue(bpc > 0 && bpc < 8, "\(bpc)")
+    }
+
+    func testTextOutput() throws {
+        let r = try runTool("charlstm", ["bench", try corpus().path] + small)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let keys = r.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
+        XCTAssertEqual(keys, ["params", "train_loss_last", "chars_per_s", "peak_rss_mib"])
+    }
+
+    func testBadInputIsOneLine() throws {
+        let path = try corpus().path
+        for args in [["bench", path, "--hidden", "0"], ["bench", path, "--lr", "-1"],
+                     ["bench", path, "--batch", "5000"], ["bench", "/no/such/file"]] {
+            let r = try runTool("charlstm", args)
+            XCTAssertEqual(r.status, 1, "\(args)")
+            XCTAssertEqual(r.stdout, "", "\(args)")
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: "), r.stderr)
+        }
+    }
+}
