@@ -43,6 +43,10 @@ public struct TokenizeCommand: ParsableCommand {
     @Option(help: ArgumentHelp("With --ids/--stats: graphemes seen fewer than N times map to <unk>.", valueName: "n"))
     var minCount: Int = 1
 
+    @Option(name: [.customShort("m"), .customLong("checkpoint")],
+            help: ArgumentHelp("With --ids/--stats: use this checkpoint's vocabulary and normalization instead of building a vocabulary from the input; graphemes it does not know are <unk> (0). (default: none)", valueName: "path"))
+    var checkpoint: String?
+
     public init() {}
 
     public func validate() throws {
@@ -55,6 +59,12 @@ public struct TokenizeCommand: ParsableCommand {
         if minCount < 1 { throw ValidationError("--min-count must be at least 1, got \(minCount)") }
         if (maxVocab != nil || minCount != 1) && !ids && !stats {
             throw ValidationError("--max-vocab and --min-count only apply with --ids or --stats")
+        }
+        if checkpoint != nil && !ids && !stats {
+            throw ValidationError("--checkpoint only applies with --ids or --stats")
+        }
+        if checkpoint != nil && (maxVocab != nil || minCount != 1) {
+            throw ValidationError("--checkpoint brings its own vocabulary; drop --max-vocab/--min-count")
         }
         if file == nil && isatty(0) == 1 {
             throw ValidationError("no input: give a file, or pipe text on standard input")
@@ -74,7 +84,16 @@ public struct TokenizeCommand: ParsableCommand {
 
         if ids || stats {
             let corpus: EncodedCorpus
-            if let file {
+            if let checkpoint {
+                let model = try CheckpointFile.read(checkpoint)
+                let form = model.config.normalization
+                if let file {
+                    corpus = try EncodedCorpus.encode(file: file, vocabulary: model.vocabulary, normalization: form, lossy: lossy)
+                } else {
+                    corpus = try EncodedCorpus.encode(utf8: input!, source: source, vocabulary: model.vocabulary,
+                                                      normalization: form, lossy: lossy)
+                }
+            } else if let file {
                 corpus = try EncodedCorpus.build(file: file, normalization: normalization, lossy: lossy,
                                                  maxVocab: maxVocab, minCount: minCount)
             } else {
@@ -83,7 +102,9 @@ public struct TokenizeCommand: ParsableCommand {
             }
             reportReplaced(corpus.replacedSequences, source: source)
             if corpus.unknownCount > 0 {
-                warn("\(corpus.unknownCount) of \(corpus.graphemeCount) tokens map to <unk> (outside --max-vocab/--min-count)")
+                warn(checkpoint == nil
+                     ? "\(corpus.unknownCount) of \(corpus.graphemeCount) tokens map to <unk> (outside --max-vocab/--min-count)"
+                     : "\(corpus.unknownCount) of \(corpus.graphemeCount) tokens are not in the checkpoint's vocabulary; they map to <unk>")
             }
             if let w = Vocabulary.sizeWarning(count: corpus.vocabulary.count) { warn(w) }
             if stats {
