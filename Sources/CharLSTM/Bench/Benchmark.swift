@@ -104,12 +104,13 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
     }
     if s.sampleSteps > 0 {
         let inference = InferenceModel(config: config, sharing: model.parameters, streams: 1)
+        let sampler = Sampler(vocab: vocab)
+        let options = SamplingOptions(temperature: 0.8)
         var id: Int32 = 0
-        var probs = [Double](repeating: 0, count: vocab)
         let t0 = monotonicSeconds()
         for _ in 0..<s.sampleSteps {
             let logits = withUnsafePointer(to: &id) { inference.step($0) }
-            id = Int32(sampleTempered(logits: logits, count: vocab, temperature: 0.8, scratch: &probs, rng: &rng))
+            id = Int32(sampler.sample(logits, options: options, rng: &rng))
         }
         result.sampleCharsPerSecond = Double(s.sampleSteps) / (monotonicSeconds() - t0)
     }
@@ -131,21 +132,4 @@ func evaluateSequence(model: Model<Float>, ids: [Int32], count n: Int, window: I
         }
     }
     return total
-}
-
-/// Draws from softmax(logits / temperature) by inverse CDF (Double accumulation).
-func sampleTempered(logits: UnsafePointer<Float>, count V: Int, temperature: Double,
-                    scratch p: inout [Double], rng: inout RandomGenerator) -> Int {
-    var m = -Double.infinity
-    for v in 0..<V { m = max(m, Double(logits[v])) }
-    var z = 0.0
-    for v in 0..<V { let e = ((Double(logits[v]) - m) / temperature).exp; p[v] = e; z += e }
-    let u = rng.nextDouble() * z
-    var acc = 0.0
-    for v in 0..<V { acc += p[v]; if u < acc { return v } }
-    return V - 1
-}
-
-private extension Double {
-    var exp: Double { Glibc.exp(self) }
 }

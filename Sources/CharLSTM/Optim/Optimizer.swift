@@ -83,9 +83,3 @@ public func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Dou
     }
     return norm
 }
-
-/// The learning rate after `step` steps: base · decay^⌊step / every⌋ (every = 0: no decay).
-public func decayedLearningRate(base: Double, decay: Double, every: Int, step: Int) -> Double {
-    guard every > 0, decay != 1 else { return base }
-    return base * pow(decay, Double(step / every))
-}
