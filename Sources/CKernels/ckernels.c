@@ -4,6 +4,7 @@
 #include "ckernels.h"
 #include <math.h>
 #include <string.h>
+#include <immintrin.h>
 
 #define LOG2E 1.44269504088896341f
 #define C1 0.693359375f
@@ -96,4 +97,61 @@ void ck_tanh_to(float *y, const float *x, int64_t n) { if (has_avx2()) tanh_to_a
 void ck_softmax_rows(float *x, int64_t rows, int64_t cols, float *maxOut, float *sumOut) {
     if (has_avx2()) softmax_rows_avx2(x, rows, cols, maxOut, sumOut);
     else softmax_rows_base(x, rows, cols, maxOut, sumOut);
+}
+
+// ---------------------------------------------------------------------------
+// Half-precision weights for batch-1 inference: the matrix-vector products of
+// sampling are bound by memory bandwidth, and binary16 halves the bytes read.
+
+__attribute__((target("avx2,fma,f16c")))
+static void gemv_f16_avx2(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const float *x, float beta, float *y) {
+    int64_t n = 0;
+    for (; n + 64 <= N; n += 64) {
+        __m256 a[8];
+        for (int i = 0; i < 8; i++) a[i] = beta != 0 ? _mm256_loadu_ps(y + n + 8 * i) : _mm256_setzero_ps();
+        const uint16_t *w = W + n;
+        for (int64_t k = 0; k < K; k++, w += ldw) {
+            __m256 xv = _mm256_broadcast_ss(x + k);
+            for (int i = 0; i < 8; i++)
+                a[i] = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + 8 * i))), a[i]);
+        }
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps(y + n + 8 * i, a[i]);
+    }
+    for (; n + 8 <= N; n += 8) {
+        __m256 a = beta != 0 ? _mm256_loadu_ps(y + n) : _mm256_setzero_ps();
+        const uint16_t *w = W + n;
+        for (int64_t k = 0; k < K; k++, w += ldw)
+            a = _mm256_fmadd_ps(_mm256_broadcast_ss(x + k), _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)w)), a);
+        _mm256_storeu_ps(y + n, a);
+    }
+    for (; n < N; n++) {
+        float s = beta != 0 ? y[n] : 0;
+        for (int64_t k = 0; k < K; k++) s += x[k] * _cvtsh_ss(W[k * ldw + n]);
+        y[n] = s;
+    }
+}
+
+static void gemv_f16_base(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const float *x, float beta, float *y) {
+    for (int64_t n = 0; n < N; n++) if (beta == 0) y[n] = 0;
+    for (int64_t k = 0; k < K; k++) {
+        const _Float16 *w = (const _Float16 *)(W + k * ldw);
+        float xk = x[k];
+        for (int64_t n = 0; n < N; n++) y[n] += xk * (float)w[n];
+    }
+}
+
+static int use_f16c = -1;
+void ck_gemv_f16(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const float *x, float beta, float *y) {
+    if (use_f16c < 0) {
+        __builtin_cpu_init();
+        use_f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
+    }
+    if (use_f16c) gemv_f16_avx2(K, N, W, ldw, x, beta, y); else gemv_f16_base(K, N, W, ldw, x, beta, y);
+}
+
+void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n) {
+    for (int64_t i = 0; i < n; i++) {
+        _Float16 h = (_Float16)src[i];
+        memcpy(dst + i, &h, sizeof h);
+    }
 }

@@ -86,6 +86,38 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// Binary16 weights in the batch-1 path: on weights that binary16 represents
+    /// exactly (a `--half` checkpoint) the logits equal the Float32 path's.
+    func testHalfPrecisionInferenceMatchesOnHalfExactWeights() {
+        for cell in CellKind.allCases {
+            for (layers, hidden) in [(1, 9), (3, 40)] {   // 4H = 160 exercises the 64-wide blocks and the tail
+                let cfg = ModelConfig(cell: cell, layers: layers, embed: 6, hidden: hidden, vocab: 11)
+                let m = Model<Float>(config: cfg)
+                var rng = RandomGenerator(seed: 31)
+                m.initialize(rng: &rng)
+                let exact = m.parameters.array.map { Float(Float16($0)) }
+                let full = InferenceModel(config: cfg, parameters: exact)
+                let half = InferenceModel(config: cfg, parameters: exact, halfPrecision: true)
+                XCTAssertTrue(half.halfPrecision)
+                let ids = randomIDs(12, seed: 2)
+                var worst: Float = 0
+                for id in ids {
+                    var i = id
+                    let a = full.step(&i), b = half.step(&i)
+                    for v in 0..<11 { worst = max(worst, abs(a[v] - b[v]) / max(1, abs(a[v]))) }
+                }
+                XCTAssertLessThan(worst, 1e-5, "\(cell) L\(layers) H\(hidden)")
+                // And it is really reading the binary16 copy: Float32 weights that
+                // binary16 cannot represent give (slightly) different logits.
+                let rounded = InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: true)
+                let plain = InferenceModel(config: cfg, parameters: m.parameters.array)
+                var i = ids[0]
+                let x = rounded.step(&i), y = plain.step(&i)
+                XCTAssertGreaterThan((0..<11).map { abs(x[$0] - y[$0]) }.max()!, 0, "\(cell)")
+            }
+        }
+    }
+
     /// A corpus with a long-range dependency: "(" + k letters + ")" must close after
     /// exactly the letters, and each letter run repeats one of a few patterns.
     private func bracketCorpus(_ length: Int) -> [Int32] {

@@ -11,6 +11,8 @@
 // followed by wh (H, G·H) in the flat layout, so [x, h] (In + H) times that
 // (In + H, G·H) block is a single GEMV (GEMM for N > 1).
 
+import CKernels
+
 /// A model prepared for stepping N streams one grapheme at a time (no dropout, no gradients).
 public final class InferenceModel {
     public let config: ModelConfig
@@ -19,6 +21,11 @@ public final class InferenceModel {
     public let streams: Int
     /// The weights (P), layout order.
     public let weights: Buffer<Float>
+    /// The same weights as IEEE binary16 (P), read by the batch-1 products
+    /// when `halfPrecision` is on: half the bytes of a memory-bound GEMV.
+    private let halfWeights: [UInt16]
+    /// Whether batch-1 products read `halfWeights`.
+    public let halfPrecision: Bool
     /// Per layer: [x, h] rows (N, In + H); the h part is the layer's hidden state.
     private let inputs: [Buffer<Float>]
     /// Per layer: c (N, H) for the LSTM.
@@ -30,19 +37,30 @@ public final class InferenceModel {
     private let logitBuffer: Buffer<Float>
 
     /// Prepares `parameters` (P floats in layout order) for N streams (copies them).
-    public convenience init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1) {
+    /// With `halfPrecision`, batch-1 matrix products read the weights rounded to
+    /// binary16 (lossless for a checkpoint exported with `--half`).
+    public convenience init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1,
+                            halfPrecision: Bool = false) {
         let weights = Buffer<Float>(count: ParameterLayout(config).count)
         weights.base.update(from: parameters.baseAddress!, count: min(parameters.count, weights.count))
-        self.init(config: config, sharing: weights, streams: streams)
+        self.init(config: config, sharing: weights, streams: streams, halfPrecision: halfPrecision)
     }
 
     /// Steps N streams with `weights` (P floats in layout order) used in place,
     /// not copied: e.g. a training model's parameters.
-    public init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1) {
+    public init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1, halfPrecision: Bool = false) {
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
         self.weights = weights
+        self.halfPrecision = halfPrecision && streams == 1
+        if self.halfPrecision {
+            var half = [UInt16](repeating: 0, count: weights.count)
+            half.withUnsafeMutableBufferPointer { ck_f32_to_f16($0.baseAddress!, weights.base, Int64(weights.count)) }
+            halfWeights = half
+        } else {
+            halfWeights = []
+        }
         let (E, H, G) = (config.embed, config.hidden, config.cell.gateCount)
         inputs = (0..<config.layers).map { l in Buffer(count: streams * ((l == 0 ? E : H) + H)) }
         cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }
@@ -52,8 +70,9 @@ public final class InferenceModel {
     }
 
     /// Convenience: from an array of P floats.
-    public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1) {
-        self.init(config: config, parameters: parameters.withUnsafeBufferPointer { $0 }, streams: streams)
+    public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1, halfPrecision: Bool = false) {
+        self.init(config: config, parameters: parameters.withUnsafeBufferPointer { $0 }, streams: streams,
+                  halfPrecision: halfPrecision)
     }
 
     /// Zeroes the state of every stream.
@@ -130,7 +149,12 @@ public final class InferenceModel {
     @inline(__always)
     private func product(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, lda: Int, k: Int,
                          w: UnsafePointer<Float>, n: Int, rows: Int, beta: Float) {
-        if rows == 1 {
+        if rows == 1 && halfPrecision {
+            let offset = w - UnsafePointer(weights.base)      // the same view in the binary16 copy
+            halfWeights.withUnsafeBufferPointer { h in
+                ck_gemv_f16(Int64(k), Int64(n), h.baseAddress! + offset, Int64(n), a, beta, out)
+            }
+        } else if rows == 1 {
             Float.gemv(trans: true, rows: k, cols: n, alpha: 1, a: w, lda: n, x: a, beta: beta, y: out)
         } else {
             Float.gemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: lda,

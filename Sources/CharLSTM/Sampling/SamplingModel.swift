@@ -14,6 +14,10 @@ public final class SamplingModel {
     public let tokenizer: GraphemeTokenizer
     /// The weights (P), layout order.
     private let parameters: [Float]
+    /// Whether every weight is exactly a binary16 value (a checkpoint exported
+    /// with `--half`): then batch-1 stepping reads binary16 weights, half the
+    /// memory traffic, with results equal to Float32 up to summation order.
+    public let weightsAreHalfExact: Bool
 
     public init(checkpoint: Checkpoint) {
         config = checkpoint.config
@@ -21,6 +25,7 @@ public final class SamplingModel {
         metadata = checkpoint.metadata
         parameters = checkpoint.parameters
         tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
+        weightsAreHalfExact = checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
     }
 
     /// Reads and validates the checkpoint at `path`.
@@ -33,7 +38,7 @@ public final class SamplingModel {
 
     /// A fresh stepper for `streams` parallel streams (state zero).
     public func makeInference(streams: Int = 1) -> InferenceModel {
-        InferenceModel(config: config, parameters: parameters, streams: streams)
+        InferenceModel(config: config, parameters: parameters, streams: streams, halfPrecision: weightsAreHalfExact)
     }
 
     /// The id of the newline grapheme, if the model knows it.
