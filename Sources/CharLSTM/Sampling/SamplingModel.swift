@@ -19,18 +19,21 @@ public final class SamplingModel {
     /// memory traffic, with results equal to Float32 up to summation order.
     public let weightsAreHalfExact: Bool
 
-    public init(checkpoint: Checkpoint) {
+    /// `weightsAreHalfExact`: the file stored its weights as binary16 (then they
+    /// are exact binary16 values); nil checks every weight.
+    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) {
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
         metadata = checkpoint.metadata
         parameters = checkpoint.parameters
         tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
-        weightsAreHalfExact = checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
+        self.weightsAreHalfExact = weightsAreHalfExact ?? checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
     }
 
     /// Reads and validates the checkpoint at `path`.
     public convenience init(path: String) throws(CheckpointError) {
-        self.init(checkpoint: try CheckpointFile.read(path))
+        let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
+        self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
     }
 
     /// V, the vocabulary size.
