@@ -12,8 +12,8 @@ public final class SamplingModel {
     public let metadata: CheckpointMetadata
     /// The one segmenter, with the checkpoint's normalization (same as training).
     public let tokenizer: GraphemeTokenizer
-    /// The weights (P), layout order.
-    private let parameters: [Float]
+    /// The weights (P), layout order, shared read-only by every InferenceModel made here.
+    private let weights: Buffer<Float>
     /// Whether every weight is exactly a binary16 value (a checkpoint exported
     /// with `--half`): then batch-1 stepping reads binary16 weights, half the
     /// memory traffic, with results equal to Float32 up to summation order.
@@ -25,7 +25,9 @@ public final class SamplingModel {
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
         metadata = checkpoint.metadata
-        parameters = checkpoint.parameters
+        let buffer = Buffer<Float>(count: checkpoint.parameters.count)
+        checkpoint.parameters.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
+        weights = buffer
         tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
         self.weightsAreHalfExact = weightsAreHalfExact ?? checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
     }
@@ -41,7 +43,7 @@ public final class SamplingModel {
 
     /// A fresh stepper for `streams` parallel streams (state zero).
     public func makeInference(streams: Int = 1) -> InferenceModel {
-        InferenceModel(config: config, parameters: parameters, streams: streams, halfPrecision: weightsAreHalfExact)
+        InferenceModel(config: config, sharing: weights, streams: streams, halfPrecision: weightsAreHalfExact)
     }
 
     /// The id of the newline grapheme, if the model knows it.
