@@ -33,8 +33,16 @@ func runTool(_ executable: String, _ arguments: [String], stdin: Data? = nil,
 @discardableResult
 func run(_ executable: String, _ arguments: [String], stdin: Data? = nil,
          directory: URL? = nil, environment: [String: String]? = nil) throws -> ProcessResult {
+    try runPath(productsDirectory().appendingPathComponent(executable).path, arguments, stdin: stdin,
+                directory: directory, environment: environment)
+}
+
+/// Runs the executable at absolute `path` (any program, e.g. /bin/sh) the same way.
+@discardableResult
+func runPath(_ path: String, _ arguments: [String], stdin: Data? = nil, directory: URL? = nil,
+             environment: [String: String]? = nil) throws -> ProcessResult {
     let process = Process()
-    process.executableURL = productsDirectory().appendingPathComponent(executable)
+    process.executableURL = URL(fileURLWithPath: path)
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     if let environment { process.environment = environment }

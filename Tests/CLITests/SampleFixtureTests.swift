@@ -81,33 +81,6 @@ enum SampleFixture {
     }
 }
 
-/// Runs the executable at absolute `path` (`runTool` takes a product name).
-func runPath(_ path: String, _ arguments: [String], stdin: Data? = nil, directory: URL? = nil,
-             environment: [String: String]? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    if let environment { process.environment = environment }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = input
-    try process.run()
-    if let stdin { input.fileHandleForWriting.write(stdin) }
-    try input.fileHandleForWriting.close()
-    final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errBox.data, as: UTF8.self), stdoutData: outData)
-}
-
 extension XCTestCase {
     /// Asserts a failed run: status ≠ 0, nothing on stdout, exactly one stderr line
     /// starting with `charlstm: error:` (and containing `mentioning`, if given).

@@ -29,28 +29,6 @@ func writeCorpus(_ url: URL, bytes count: Int, seed: UInt64 = 3) throws -> URL {
     return url
 }
 
-/// Runs any executable (not only the built products).
-func runProgram(_ path: String, _ arguments: [String], directory: URL? = nil) throws -> ProcessResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    if let directory { process.currentDirectoryURL = directory }
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    final class Box: @unchecked Sendable { var data = Data() }
-    let errBox = Box()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                         stderr: String(decoding: errBox.data, as: UTF8.self), stdoutData: outData)
-}
-
 final class TrainCommandTests: XCTestCase {
     var dir: URL!
     var corpus: String { dir.appendingPathComponent("corpus.txt").path }
@@ -349,7 +327,7 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(try train(["corpus.txt", "--steps", "4", "--quiet", "--out", "out"] + tinyModel).status, 0)
         let before = try Data(contentsOf: dir.appendingPathComponent("out/corpus-latest.ckpt"))
         let tool = productsDirectory().appendingPathComponent("charlstm").path
-        let r = try runProgram("/bin/sh", ["-c", "ulimit -f 1; exec \"$0\" \"$@\"", tool, "train", "corpus.txt",
+        let r = try runPath("/bin/sh", ["-c", "ulimit -f 1; exec \"$0\" \"$@\"", tool, "train", "corpus.txt",
                                            "--resume", "out/corpus-latest.ckpt", "--steps", "8", "--eval-every", "2",
                                            "--quiet", "--out", "out"], directory: dir)
         XCTAssertEqual(r.status, 1, r.stderr)
