@@ -63,34 +63,26 @@ public final class TextGenerator {
             for s in 0..<N { finished(s) }
             return
         }
-        var logits: UnsafePointer<Float>
-        if !prime.isEmpty || model.newlineID != nil {
-            // Context: the prime, else an implicit newline (not printed).
+        // Context: the prime, else an implicit newline (not printed); with
+        // neither, the first grapheme is uniform over the vocabulary (without <unk>).
+        var uniformFirst = prime.isEmpty && model.newlineID == nil
+        if !uniformFirst {
             for id in prime.isEmpty ? [model.newlineID!] : prime {
                 for s in 0..<N { ids[s] = Int32(id) }
                 inference.step(ids)
             }
-            logits = inference.logits
-        } else {
-            // No context at all: the first grapheme is uniform over the vocabulary (without <unk>).
-            for s in 0..<N {
-                let id = 1 + rng.nextInt(below: V - 1)
-                ids[s] = Int32(id)
-                let g = model.vocabulary.token(id)
-                emit(s, g)
-                if trackers[s].add(g) { done[s] = true; remaining -= 1; finished(s) }
-            }
-            if remaining == 0 { return }
-            logits = inference.step(ids)
         }
+        var logits = inference.logits
         while true {
             for s in 0..<N where !done[s] {
-                let id = sampler.sample(logits + s * V, options: options, rng: &rng)
+                let id = uniformFirst ? 1 + rng.nextInt(below: V - 1)
+                                      : sampler.sample(logits + s * V, options: options, rng: &rng)
                 ids[s] = Int32(id)
                 let g = model.vocabulary.token(id)
                 emit(s, g)
                 if trackers[s].add(g) { done[s] = true; remaining -= 1; finished(s) }
             }
+            uniformFirst = false
             if remaining == 0 { return }
             logits = inference.step(ids)
         }
