@@ -9,11 +9,11 @@ import Foundation
 func makeCheckpoint(cell: CellKind = .lstm, layers: Int = 2, embed: Int = 3, hidden: Int = 4,
                     graphemes: [String] = ["a", "b", "\n", " ", "é", "🇫🇷", "\t"],
                     optimizer: OptimizerKind? = .adam, batch: Int = 2, seed: UInt64 = 1,
-                    historyCount: Int = 3, carried: Bool = true) -> Checkpoint {
+                    historyCount: Int = 3, carried: Bool = true, direction: Direction = .forward) -> Checkpoint {
     var rng = RandomGenerator(seed: seed)
     let vocabulary = try! Vocabulary(graphemes: graphemes)
     let config = ModelConfig(cell: cell, layers: layers, embed: embed, hidden: hidden, vocab: vocabulary.count,
-                             dropout: 0.25, normalization: .nfkc)
+                             dropout: 0.25, normalization: .nfkc, direction: direction)
     let P = ParameterLayout(config).count
     func floats(_ n: Int, _ scale: Float) -> [Float] { (0..<n).map { _ in (rng.nextFloat() * 2 - 1) * scale } }
     let parameters = floats(P, 0.5)
@@ -251,9 +251,26 @@ final class CheckpointRoundTripTests: XCTestCase {
         XCTAssertNoThrow(try CheckpointFile.write(c, to: path, weightsOnly: true))
     }
 
+    func testBidirectionalModelIsFormat11AndRoundTrips() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let path = dir + "/fill.ckpt"
+        let c = makeCheckpoint(direction: .bidirectional)
+        XCTAssertEqual(c.parameters.count, ParameterLayout(c.config).count)
+        try CheckpointFile.write(c, to: path)
+        let (back, info) = try CheckpointFile.readWithInfo(path)
+        assertIdentical(c, back)
+        XCTAssertEqual(back.config.direction, .bidirectional)
+        XCTAssertEqual(info.version, CheckpointVersion(major: 1, minor: 1))
+        // CONF byte 2 carries the direction; an unknown code is refused with one line.
+        let bytes = try CheckpointFile.encode(c)
+        XCTAssertEqual(bytes[ChecksumPatcher.sectionOffset(bytes, kind: "CONF") + 2], 1)
+        let patched = ChecksumPatcher.patch(bytes, kind: "CONF", at: 2, value: 9, width: 1)
+        XCTAssertEqual(decodeError(patched)?.description, "test.ckpt: inconsistent checkpoint: unknown model direction code 9")
+    }
+
     func testUnknownOptionalSectionIsSkippedInANewerMinorVersion() throws {
         let c = makeCheckpoint()
-        for minor: UInt16 in [0, 1, 7] {
+        for minor: UInt16 in [0, 1, 2, 7] {
             let file = try CheckpointEncoder.encode(c, path: "x", weightsOnly: false, half: false,
                                                    extraSections: [(Format.kind("XTRA"), Format.sectionOptional, Array("future stuff".utf8))],
                                                    minor: minor)
@@ -265,9 +282,9 @@ final class CheckpointRoundTripTests: XCTestCase {
     }
 
     func testNewerMinorMayExtendKnownSections() throws {
-        // A 1.1 writer appends a field to CONF; this 1.0 reader ignores it. A 1.0 file may not.
+        // A 1.2 writer appends a field to CONF; this 1.1 reader ignores it. A 1.0 or 1.1 file may not.
         let c = makeCheckpoint()
-        for (minor, loads) in [(UInt16(1), true), (UInt16(0), false)] {
+        for (minor, loads) in [(UInt16(2), true), (UInt16(1), false), (UInt16(0), false)] {
             var bytes = try CheckpointEncoder.encode(c, path: "x", weightsOnly: false, half: false, minor: minor).bytes()
             bytes = try ChecksumPatcher.appendToSection(bytes, kind: "CONF", extra: [1, 2, 3, 4, 5, 6, 7, 8])
             if loads {
@@ -280,10 +297,10 @@ final class CheckpointRoundTripTests: XCTestCase {
 
     func testUnknownRequiredSectionIsRefused() throws {
         let file = try CheckpointEncoder.encode(makeCheckpoint(), path: "x", weightsOnly: false, half: false,
-                                               extraSections: [(Format.kind("ZSTD"), 0, [1, 2, 3])], minor: 1)
+                                               extraSections: [(Format.kind("ZSTD"), 0, [1, 2, 3])], minor: 2)
         let error = decodeError(file.bytes())
         XCTAssertEqual(error, .unknownRequiredSection(path: "test.ckpt", kind: "ZSTD"))
-        XCTAssertEqual(error?.description, "test.ckpt: needs section ZSTD, unknown to this build (format 1.0): upgrade charlstm")
+        XCTAssertEqual(error?.description, "test.ckpt: needs section ZSTD, unknown to this build (format 1.1): upgrade charlstm")
     }
 
     func testFutureMajorVersionIsRefusedNamingBothVersions() throws {
@@ -291,7 +308,7 @@ final class CheckpointRoundTripTests: XCTestCase {
         bytes[8] = 3; bytes[9] = 0; bytes[10] = 2; bytes[11] = 0   // 3.2; the rest of a 3.x header may mean anything
         let error = decodeError(bytes)
         XCTAssertEqual(error, .newerVersion(path: "test.ckpt", file: CheckpointVersion(major: 3, minor: 2),
-                                            supported: CheckpointVersion(major: 1, minor: 0)))
+                                            supported: CheckpointVersion(major: 1, minor: 1)))
         XCTAssertEqual(error?.description, "test.ckpt: written by charlstm format 3.2; this build reads up to 1.x: upgrade charlstm")
         // Even a 3.x file shorter than a 1.x header is recognised as newer.
         XCTAssertEqual(decodeError(Array(bytes[0..<12])), error)
@@ -446,6 +463,20 @@ final class CheckpointReferenceImplementationTests: XCTestCase {
                 XCTAssertEqual(training["history_steps"] as? [Int], t.history.map(\.step))
             }
         }
+    }
+
+    func testPythonReaderAgreesOnABidirectionalFile() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 not installed")
+        let path = try makeTemporaryDirectory(self) + "/fill.ckpt"
+        let c = makeCheckpoint(cell: .gru, direction: .bidirectional)
+        try CheckpointFile.write(c, to: path)
+        let r = try python(["dump", path])
+        XCTAssertEqual(r.status, 0)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+        XCTAssertEqual(summary["version"] as? String, "1.1")
+        XCTAssertEqual(summary["direction"] as? String, "bidirectional")
+        XCTAssertEqual(summary["params"] as? Int, c.parameters.count)
+        XCTAssertEqual(summary["cell"] as? String, "gru")
     }
 
     func testSwiftReadsAFileWrittenByThePythonWriter() throws {

@@ -148,4 +148,58 @@ final class GradientCheckTests: XCTestCase {
     func testModelGradientsLSTMWithDropout() { checkModel(.lstm, dropout: 0.3) }
     func testModelGradientsGRU() { checkModel(.gru, dropout: 0) }
     func testModelGradientsRNN() { checkModel(.rnn, dropout: 0.25) }
+
+    /// Bidirectional model: mean cross-entropy w.r.t. every parameter tensor of both
+    /// stacks, the shared embedding and the (2H, V) output layer. T = 4 so that
+    /// every position kind occurs: both edges and interior ones.
+    private func checkBidirectional(_ cell: CellKind, dropout: Float) {
+        let steps = 4
+        let cfg = ModelConfig(cell: cell, layers: 2, embed: 4, hidden: 5, vocab: 7, dropout: dropout,
+                              direction: .bidirectional)
+        let model = BidirectionalModel<Double>(config: cfg)
+        var rng = RandomGenerator(seed: 11)
+        model.initialize(rng: &rng)
+        for k in 0..<model.parameters.count { model.parameters[k] += (rng.nextDouble() - 0.5) * 0.2 }
+        let inputs: [Int32] = (0..<(steps * B)).map { _ in Int32(rng.nextInt(below: 7)) }
+        let targets: [Int32] = (0..<(steps * B)).map { _ in Int32(rng.nextInt(below: 7)) }
+        let state = model.makeState(batch: B)
+        let dropoutSeed = rng
+        func loss() -> Double {
+            var r = dropoutSeed
+            return inputs.withUnsafeBufferPointer { i in targets.withUnsafeBufferPointer { t in
+                model.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: steps, state: state,
+                              training: true, rng: &r) / Double(steps * B)
+            } }
+        }
+        model.gradients.zero()
+        inputs.withUnsafeBufferPointer { i in targets.withUnsafeBufferPointer { t in
+            var r = dropoutSeed
+            _ = model.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: steps, state: state,
+                              training: true, rng: &r)
+            model.backward(lossScale: 1 / Double(steps * B))
+        } }
+        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double {
+            let h = 1e-5, old = ptr.pointee
+            ptr.pointee = old + h; let plus = loss()
+            ptr.pointee = old - h; let minus = loss()
+            ptr.pointee = old
+            return (plus - minus) / (2 * h)
+        }
+        XCTAssertEqual(model.layout.views.count, 3 + 2 * 2 * 3, "both stacks' views are checked")
+        for v in model.layout.views {
+            var worst = 0.0
+            for k in v.range {
+                worst = max(worst, relativeError(model.gradients[k], numeric(model.parameters.base + k), floor: modelFloor))
+            }
+            XCTAssertLessThan(worst, tolerance, "bidirectional \(cell) p=\(dropout) \(v.name)")
+        }
+        // The check can fail: a wrong gradient in the reverse stack is caught.
+        let k = model.layout.reverseLayers[1].wh.offset
+        XCTAssertGreaterThan(relativeError(model.gradients[k] * 1.01 + 1e-3, numeric(model.parameters.base + k),
+                                           floor: modelFloor), tolerance)
+    }
+
+    func testBidirectionalGradientsLSTM() { checkBidirectional(.lstm, dropout: 0) }
+    func testBidirectionalGradientsLSTMWithDropout() { checkBidirectional(.lstm, dropout: 0.3) }
+    func testBidirectionalGradientsGRU() { checkBidirectional(.gru, dropout: 0) }
 }

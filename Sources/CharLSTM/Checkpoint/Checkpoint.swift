@@ -49,9 +49,16 @@ public struct CheckpointFileInfo: Equatable, Sendable {
 
 /// Reads and writes checkpoint files (format: docs/checkpoint-format.md).
 public enum CheckpointFile {
-    /// The format version this build writes; it reads every file with the same
+    /// The newest format version this build writes; it reads every file with the same
     /// major version (newer minor versions only add things older readers may skip).
-    public static let formatVersion: (major: UInt16, minor: UInt16) = (1, 0)
+    public static let formatVersion: (major: UInt16, minor: UInt16) = (1, 1)
+
+    /// The minor version a file of this config is written with: 1.0 for forward
+    /// models (readable by every 1.x build), 1.1 for bidirectional ones (CONF
+    /// byte 2, reserved and zero in 1.0, says the direction).
+    public static func minorVersion(for config: ModelConfig) -> UInt16 {
+        config.direction == .forward ? 0 : 1
+    }
 
     /// `formatVersion` as a value.
     public static var version: CheckpointVersion {

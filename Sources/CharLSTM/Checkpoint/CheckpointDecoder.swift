@@ -124,8 +124,10 @@ enum CheckpointDecoder {
         let newer = newerMinor ? " (written by format \(major).\(minor)): upgrade charlstm" : ""
         guard let cell = CellKind(code: conf.u8(0)) else { throw inconsistent("unknown cell code \(conf.u8(0))\(newer)") }
         guard let norm = NormalizationForm(code: conf.u8(1)) else { throw inconsistent("unknown normalization code \(conf.u8(1))\(newer)") }
+        // Byte 2 was reserved (zero) in format 1.0, so 1.0 files read as forward models.
+        guard let direction = Direction(code: conf.u8(2)) else { throw inconsistent("unknown model direction code \(conf.u8(2))\(newer)") }
         let config = ModelConfig(cell: cell, layers: Int(conf.u32(4)), embed: Int(conf.u32(8)), hidden: Int(conf.u32(12)),
-                                 vocab: Int(conf.u32(16)), dropout: conf.f32(20), normalization: norm)
+                                 vocab: Int(conf.u32(16)), dropout: conf.f32(20), normalization: norm, direction: direction)
         if let p = config.problem() { throw inconsistent("config: \(p)") }
         guard let P = ParameterLayout.checkedCount(config) else { throw inconsistent("config: parameter count overflows") }
         if conf.u64(24) != UInt64(P) { throw inconsistent("config records \(conf.u64(24)) parameters, its sizes give \(P)") }

@@ -67,11 +67,14 @@ struct EncodedFile {
 }
 
 enum CheckpointEncoder {
-    /// Validates `c` and lays it out. `extraSections` (kind, flags, bytes) and
-    /// `minor` exist for tests of forward compatibility.
+    /// Validates `c` and lays it out. The file says the lowest version that can
+    /// hold it (`CheckpointFile.minorVersion(for:)`), so 1.0 readers keep reading
+    /// forward models. `extraSections` (kind, flags, bytes) and `minor` exist for
+    /// tests of forward compatibility.
     static func encode(_ c: Checkpoint, path: String, weightsOnly: Bool, half: Bool,
                        extraSections: [(kind: UInt32, flags: UInt32, bytes: [UInt8])] = [],
-                       minor: UInt16 = CheckpointFile.formatVersion.minor) throws(CheckpointError) -> EncodedFile {
+                       minor: UInt16? = nil) throws(CheckpointError) -> EncodedFile {
+        let minor = minor ?? CheckpointFile.minorVersion(for: c.config)
         func fail(_ what: String) -> CheckpointError { .invalidCheckpoint(path: path, what: what) }
 
         // Validate everything before touching the disk.
@@ -101,7 +104,8 @@ enum CheckpointEncoder {
         var w = ByteWriter()
         w.u8(c.config.cell.code)
         w.u8(c.config.normalization.code)
-        w.u16(0)
+        w.u8(c.config.direction.code)
+        w.u8(0)
         w.u32(UInt32(c.config.layers))
         w.u32(UInt32(c.config.embed))
         w.u32(UInt32(c.config.hidden))

@@ -18,70 +18,35 @@ public final class Model<T: BLASScalar> {
     public let parameters: Buffer<T>
     /// dLoss/dParameters, (P), same layout; `backward` adds into it.
     public let gradients: Buffer<T>
-    /// The recurrent layers, bottom first.
-    public let layers: [RecurrentLayerKind<T>]
+    /// The recurrent layers with their dropout, bottom first.
+    let stack: RecurrentStack<T>
 
     /// embedded inputs, (N, E)
     private let embedded = Workspace<T>()
-    /// each layer's output after dropout, (N, H) per layer (used only when dropout is active)
-    private let dropped: [Workspace<T>]
-    /// each layer's dropout mask, (N, H) per layer
-    private let masks: [Workspace<T>]
     /// logits, then probabilities, then dz; (N, V)
     private let logits = Workspace<T>()
-    /// gradient ping-pong buffers, (N, max(E, H)) each
-    private let gradA = Workspace<T>(), gradB = Workspace<T>()
-    /// each layer's input for the last forward
-    private var layerInputs: [UnsafePointer<T>] = []
     private var top: UnsafePointer<T>?
     private var lastInputs: UnsafePointer<Int32>?
     private var lastTargets: UnsafePointer<Int32>?
     private var lastRows = 0
-    private var dropoutActive = false
 
     /// A model with all parameters zero (call `initialize` or load weights).
+    /// `config.direction` must be `.forward` (see BidirectionalModel).
     public init(config: ModelConfig) {
+        precondition(config.direction == .forward, "Model is left to right; use BidirectionalModel")
         self.config = config
         layout = ParameterLayout(config)
         parameters = Buffer(count: layout.count)
         gradients = Buffer(count: layout.count)
-        var layers: [RecurrentLayerKind<T>] = []
-        for (l, p) in layout.layers.enumerated() {
-            let input = l == 0 ? config.embed : config.hidden
-            switch config.cell {
-            case .lstm: layers.append(.lstm(LSTMLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p)))
-            case .gru: layers.append(.gru(GRULayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p)))
-            case .rnn: layers.append(.rnn(RNNLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p)))
-            }
-        }
-        self.layers = layers
-        dropped = layers.map { _ in Workspace<T>() }
-        masks = layers.map { _ in Workspace<T>() }
+        stack = RecurrentStack(config: config, parameters: layout.layers)
     }
 
     /// P, the number of trainable parameters: V·E + Σ_l [(in_l + H)·G·H + G·H] + H·V + V.
     public var parameterCount: Int { layout.count }
 
-    /// Standard initialisation from `rng`:
-    /// embedding U(-√3, √3) (unit variance, like N(0, 1));
-    /// recurrent weights and biases U(-1/√H, 1/√H), as PyTorch and torch-rnn do;
-    /// LSTM forget-gate biases 1; output weights U(-1/√H, 1/√H), output bias 0.
+    /// Standard initialisation from `rng` (see `initializeParameters`).
     public func initialize(rng: inout RandomGenerator) {
-        let p = parameters.base
-        func fill(_ v: ParameterView, _ a: Double) {
-            for k in v.range { p[k] = T((rng.nextDouble() * 2 - 1) * a) }
-        }
-        fill(layout.embedding, 3.0.squareRoot())
-        let k = 1 / Double(config.hidden).squareRoot()
-        for l in layout.layers {
-            fill(l.wx, k); fill(l.wh, k); fill(l.bias, k)
-            if config.cell == .lstm {
-                let H = config.hidden
-                for j in H..<(2 * H) { p[l.bias.offset + j] = 1 }
-            }
-        }
-        fill(layout.outputWeight, k)
-        for j in layout.outputBias.range { p[j] = 0 }
+        initializeParameters(parameters.base, layout: layout, rng: &rng)
     }
 
     /// A fresh zero state for `batch` streams.
@@ -98,23 +63,10 @@ public final class Model<T: BLASScalar> {
         let B = state.batch, N = steps * B
         let (E, H, V) = (config.embed, config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base)
-        dropoutActive = training && config.dropout > 0
         let x0 = embedded.pointer(N * E)
         embeddingForward(x0, ids: inputs, table: w + layout.embedding.offset, rows: N, embed: E)
-        var x = UnsafePointer(x0)
-        layerInputs.removeAll(keepingCapacity: true)
-        for (l, layer) in layers.enumerated() {
-            layerInputs.append(x)
-            let h = layer.forward(input: x, steps: steps, state: state.layers[l], weights: w)
-            if dropoutActive {
-                let mask = masks[l].pointer(N * H), out = dropped[l].pointer(N * H)
-                dropoutMask(mask, count: N * H, p: config.dropout, rng: &rng)
-                applyMask(out, h, mask, count: N * H)
-                x = UnsafePointer(out)
-            } else {
-                x = h
-            }
-        }
+        let x = stack.forward(input: x0, steps: steps, state: state, weights: w,
+                              dropout: training ? config.dropout : 0, rng: &rng)
         top = x
         lastInputs = inputs
         lastTargets = targets
@@ -135,21 +87,38 @@ public final class Model<T: BLASScalar> {
         guard let top, let inputs = lastInputs, let targets = lastTargets else { return }
         let N = lastRows, (E, H, V) = (config.embed, config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base), g = gradients.base
-        let width = max(E, H)
-        var dOut = gradA.pointer(N * width), dIn = gradB.pointer(N * width)
         softmaxCrossEntropyBackward(
-            dH: dOut, dWeight: g + layout.outputWeight.offset, dBias: g + layout.outputBias.offset,
+            dH: stack.outputGradient(), dWeight: g + layout.outputWeight.offset, dBias: g + layout.outputBias.offset,
             probabilities: logits.pointer(0), h: top, targets: targets,
             weight: w + layout.outputWeight.offset, scale: lossScale, rows: N, hidden: H, vocab: V)
-        for l in stride(from: layers.count - 1, through: 0, by: -1) {
-            if dropoutActive { applyMask(dOut, dOut, masks[l].pointer(0), count: N * H) }
-            layers[l].backward(dInput: dIn, dOutput: dOut,
-                               initialStateGradient: initialStateGradient?.layers[l], weights: w, gradients: g)
-            swap(&dOut, &dIn)
-        }
-        embeddingBackward(g + layout.embedding.offset, dOut: dOut, ids: inputs, rows: N, embed: E)
+        let dX0 = stack.backward(initialStateGradient: initialStateGradient, weights: w, gradients: g)
+        embeddingBackward(g + layout.embedding.offset, dOut: dX0, ids: inputs, rows: N, embed: E)
         self.top = nil
         lastInputs = nil
         lastTargets = nil
     }
+}
+
+/// Standard initialisation of a flat parameter buffer laid out by `layout`, from `rng`:
+/// embedding U(-√3, √3) (unit variance, like N(0, 1));
+/// recurrent weights and biases U(-1/√H, 1/√H), as PyTorch and torch-rnn do;
+/// LSTM forget-gate biases 1; output weights U(-1/√H, 1/√H), output bias 0.
+/// Layers are drawn bottom first, the forward stack before the reverse one.
+func initializeParameters<T: BLASScalar>(_ p: UnsafeMutablePointer<T>, layout: ParameterLayout,
+                                         rng: inout RandomGenerator) {
+    let config = layout.config
+    func fill(_ v: ParameterView, _ a: Double) {
+        for k in v.range { p[k] = T((rng.nextDouble() * 2 - 1) * a) }
+    }
+    fill(layout.embedding, 3.0.squareRoot())
+    let k = 1 / Double(config.hidden).squareRoot()
+    for l in layout.layers + layout.reverseLayers {
+        fill(l.wx, k); fill(l.wh, k); fill(l.bias, k)
+        if config.cell == .lstm {
+            let H = config.hidden
+            for j in H..<(2 * H) { p[l.bias.offset + j] = 1 }
+        }
+    }
+    fill(layout.outputWeight, k)
+    for j in layout.outputBias.range { p[j] = 0 }
 }

@@ -28,9 +28,34 @@ public enum CellKind: String, CaseIterable, Sendable {
     public var hasCellState: Bool { self == .lstm }
 }
 
+/// Which way a model reads its text.
+public enum Direction: String, CaseIterable, Sendable {
+    /// A left-to-right language model: predicts each grapheme from the ones before it
+    /// (`sample`, `predict`, `score`).
+    case forward
+    /// A forward and a reverse stack: predicts each grapheme from the ones before
+    /// *and* after it (`fill`). See BidirectionalModel.
+    case bidirectional
+
+    /// Stable numeric code used in checkpoint files (CONF byte 2).
+    public var code: UInt8 {
+        switch self { case .forward: 0; case .bidirectional: 1 }
+    }
+
+    public init?(code: UInt8) {
+        switch code { case 0: self = .forward; case 1: self = .bidirectional; default: return nil }
+    }
+
+    /// Number of recurrent stacks: 1 forward, or a forward and a reverse one.
+    public var stacks: Int { self == .bidirectional ? 2 : 1 }
+}
+
 /// The shape of a model: embedding (V×E) → L recurrent layers of width H → linear (H×V) → softmax.
+/// A bidirectional model has two such stacks (forward and reverse) and a linear layer (2H×V).
 public struct ModelConfig: Equatable, Sendable {
     public var cell: CellKind
+    /// Forward language model (the default) or bidirectional fill model.
+    public var direction: Direction
     /// L, number of stacked recurrent layers (≥ 1).
     public var layers: Int
     /// E, embedding width (≥ 1).
@@ -45,8 +70,10 @@ public struct ModelConfig: Equatable, Sendable {
     public var normalization: NormalizationForm
 
     public init(cell: CellKind = .lstm, layers: Int = 2, embed: Int = 64, hidden: Int = 256,
-                vocab: Int, dropout: Float = 0, normalization: NormalizationForm = .nfc) {
+                vocab: Int, dropout: Float = 0, normalization: NormalizationForm = .nfc,
+                direction: Direction = .forward) {
         self.cell = cell
+        self.direction = direction
         self.layers = layers
         self.embed = embed
         self.hidden = hidden

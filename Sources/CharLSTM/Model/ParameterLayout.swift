@@ -12,10 +12,14 @@
 //     layer[l].wx        (in_l, G·H)   input weights, gate blocks side by side
 //     layer[l].wh        (H, G·H)      recurrent weights
 //     layer[l].bias      (G·H)
-//   output.w             (H, V)
+//   (bidirectional only) for l in 0..<L:
+//     reverse[l].wx      (in_l, G·H)   the reverse stack, same shapes
+//     reverse[l].wh      (H, G·H)
+//     reverse[l].bias    (G·H)
+//   output.w             (S·H, V)      S = 1 stack, or 2 when bidirectional
 //   output.bias          (V)
 //
-// so P = V·E + Σ_l [(in_l + H)·G·H + G·H] + H·V + V.
+// so P = V·E + S·Σ_l [(in_l + H)·G·H + G·H] + S·H·V + V.
 // Gradients and optimizer moments use the same layout, so the optimizer
 // step, gradient clipping and checkpoint I/O are each one loop over P.
 
@@ -46,7 +50,9 @@ public struct ParameterLayout: Equatable, Sendable {
     /// (V, E)
     public let embedding: ParameterView
     public let layers: [LayerParameters]
-    /// (H, V)
+    /// The reverse stack of a bidirectional model, bottom first; empty otherwise.
+    public let reverseLayers: [LayerParameters]
+    /// (S·H, V): S = 2 for a bidirectional model (forward features on top), else 1
     public let outputWeight: ParameterView
     /// (1, V)
     public let outputBias: ParameterView
@@ -62,39 +68,43 @@ public struct ParameterLayout: Equatable, Sendable {
         let (V, E, H, G) = (config.vocab, config.embed, config.hidden, config.cell.gateCount)
         self.config = config
         embedding = view("embedding", V, E)
-        var layers: [LayerParameters] = []
-        for l in 0..<config.layers {
-            let input = l == 0 ? E : H
-            layers.append(LayerParameters(
-                wx: view("layer\(l).wx", input, G * H),
-                wh: view("layer\(l).wh", H, G * H),
-                bias: view("layer\(l).bias", 1, G * H)))
+        func stack(_ prefix: String) -> [LayerParameters] {
+            (0..<config.layers).map { l in
+                let input = l == 0 ? E : H
+                return LayerParameters(
+                    wx: view("\(prefix)\(l).wx", input, G * H),
+                    wh: view("\(prefix)\(l).wh", H, G * H),
+                    bias: view("\(prefix)\(l).bias", 1, G * H))
+            }
         }
-        self.layers = layers
-        outputWeight = view("output.w", H, V)
+        layers = stack("layer")
+        reverseLayers = config.direction == .bidirectional ? stack("reverse") : []
+        outputWeight = view("output.w", config.direction.stacks * H, V)
         outputBias = view("output.bias", 1, V)
         count = offset
     }
 
     /// Every view in layout order.
     public var views: [ParameterView] {
-        [embedding] + layers.flatMap { [$0.wx, $0.wh, $0.bias] } + [outputWeight, outputBias]
+        [embedding] + (layers + reverseLayers).flatMap { [$0.wx, $0.wh, $0.bias] } + [outputWeight, outputBias]
     }
 
     /// P computed with overflow checks (nil on overflow); the closed form above.
     public static func checkedCount(_ c: ModelConfig) -> Int? {
         func mul(_ a: Int, _ b: Int) -> Int? { let r = a.multipliedReportingOverflow(by: b); return r.overflow ? nil : r.partialValue }
         func add(_ a: Int, _ b: Int) -> Int? { let r = a.addingReportingOverflow(b); return r.overflow ? nil : r.partialValue }
-        let G = c.cell.gateCount
+        let G = c.cell.gateCount, S = c.direction.stacks
         guard c.layers >= 1, c.embed >= 1, c.hidden >= 1, c.vocab >= 1,
               let gh = mul(G, c.hidden),
               var total = mul(c.vocab, c.embed) else { return nil }
-        for l in 0..<c.layers {
-            let input = l == 0 ? c.embed : c.hidden
-            guard let w = mul(input + c.hidden, gh), let t = add(total, w), let t2 = add(t, gh) else { return nil }
-            total = t2
+        for _ in 0..<S {
+            for l in 0..<c.layers {
+                let input = l == 0 ? c.embed : c.hidden
+                guard let w = mul(input + c.hidden, gh), let t = add(total, w), let t2 = add(t, gh) else { return nil }
+                total = t2
+            }
         }
-        guard let o = mul(c.hidden, c.vocab), let t = add(total, o), let t2 = add(t, c.vocab) else { return nil }
+        guard let sh = mul(S, c.hidden), let o = mul(sh, c.vocab), let t = add(total, o), let t2 = add(t, c.vocab) else { return nil }
         return t2
     }
 }

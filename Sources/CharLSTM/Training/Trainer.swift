@@ -1,4 +1,4 @@
-// Trainer: truncated-BPTT training of a Model<Float> over an encoded corpus.
+// Trainer: truncated-BPTT training of a Model<Float> (or a BidirectionalModel<Float>) over an encoded corpus.
 //
 // Dimension key: B streams (batch), T steps per window, N = T·B rows,
 // H hidden, L layers, V vocabulary, P parameters.
@@ -23,7 +23,9 @@ import Glibc
 
 /// Trains one model on one corpus; holds the optimizer, the data position and the RNG.
 public final class Trainer {
-    public let model: Model<Float>
+    /// Model (left to right, state carried across windows) or BidirectionalModel
+    /// (both stacks restart at every window), as `config.direction` says.
+    public let model: any TrainableModel<Float>
     public let optimizer: Optimizer<Float>
     public let vocabulary: Vocabulary
     public let tokens: any TokenSource
@@ -90,7 +92,7 @@ public final class Trainer {
         var options = options
         options.batch = geometry.batch
         options.seqLength = geometry.steps
-        self.model = Model<Float>(config: config)
+        self.model = makeTrainableModel(config, of: Float.self)
         self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount)
         self.vocabulary = vocabulary
         self.tokens = tokens

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reader/writer of charlstm checkpoint format 1.0, written from
+"""Independent reader/writer of charlstm checkpoint format 1.1, written from
 docs/checkpoint-format.md only (no charlstm code), to keep the document honest.
 
   ckpt_reference.py dump FILE          validate FILE and print a JSON summary
@@ -13,12 +13,13 @@ MAGIC = b"\x89CLSTM\r\n"
 def die(msg):
     sys.exit(f"ckpt_reference: {msg}")
 
-def param_count(cell, L, E, H, V):
+def param_count(cell, L, E, H, V, direction=0):
     G = {0: 4, 1: 3, 2: 1}[cell]
+    S = 2 if direction == 1 else 1
     P = V * E
     for l in range(L):
-        P += ((E if l == 0 else H) + H) * G * H + G * H
-    return P + H * V + V
+        P += S * (((E if l == 0 else H) + H) * G * H + G * H)
+    return P + S * H * V + V
 
 def read(path):
     b = open(path, "rb").read()
@@ -50,9 +51,10 @@ def read(path):
         pos = off + length
     if pos != n: die("trailing bytes")
     _, conf, _ = sections[b"CONF"]
-    cell, norm, _, L, E, H, V, dropout, P = struct.unpack_from("<BBHIIIIfQ", conf, 0)
+    cell, norm, direction, _, L, E, H, V, dropout, P = struct.unpack_from("<BBBBIIIIfQ", conf, 0)
+    if direction not in (0, 1): die("direction")
     step, epoch, best, created, mflags, nlen = struct.unpack_from("<qqdqII", conf, 32)
-    if P != param_count(cell, L, E, H, V) or len(conf) != 72 + nlen: die("CONF sizes")
+    if P != param_count(cell, L, E, H, V, direction) or len(conf) != 72 + nlen: die("CONF sizes")
     corpus = conf[72:72 + nlen].decode("utf-8")
     _, voc, _ = sections[b"VOCB"]
     (vcount,) = struct.unpack_from("<I", voc, 0)
@@ -67,7 +69,8 @@ def read(path):
     half = bool(wflags & 2)
     if len(w) != (2 if half else 4) * P or woff % 64: die("weights size/alignment")
     weights = struct.unpack_from(f"<{P}{'e' if half else 'f'}", w, 0)
-    summary = dict(version=f"{major}.{minor}", cell=["lstm", "gru", "rnn"][cell], layers=L, embed=E, hidden=H,
+    summary = dict(version=f"{major}.{minor}", cell=["lstm", "gru", "rnn"][cell],
+                   direction=["forward", "bidirectional"][direction], layers=L, embed=E, hidden=H,
                    vocab=V, params=P, dropout=round(dropout, 6), normalization=["nfc", "nfkc", "none"][norm],
                    step=step, epoch=epoch, best_val_bpc=best if mflags & 1 else None, corpus=corpus,
                    created_at=created, half=half, tokens=tokens, weight_sum=round(sum(weights), 3))

@@ -1,0 +1,57 @@
+// TrainableModel: what the Trainer needs from a model, whichever way it reads.
+//
+// Dimension key: T time steps, B batch, V vocabulary, P parameters.
+// Both kinds keep all weights in one flat buffer laid out by ParameterLayout,
+// so the optimizer, gradient clipping and checkpoints never look inside.
+
+/// A model trained on (T, B) windows of ids: Model (left to right) or
+/// BidirectionalModel (both sides).
+public protocol TrainableModel<Scalar>: AnyObject {
+    associatedtype Scalar: BLASScalar
+    var config: ModelConfig { get }
+    var layout: ParameterLayout { get }
+    /// All weights, (P), in layout order.
+    var parameters: Buffer<Scalar> { get }
+    /// dLoss/dParameters, (P); `backward` adds into it.
+    var gradients: Buffer<Scalar> { get }
+    /// Standard initialisation from `rng`.
+    func initialize(rng: inout RandomGenerator)
+    /// A zero state for `batch` streams (the carried state of a forward model;
+    /// a bidirectional model starts every window from zero and ignores it).
+    func makeState(batch: Int) -> RecurrentState<Scalar>
+    /// Summed cross-entropy in nats over the T·B targets of a (T, B) window;
+    /// caches what `backward` needs. See Model.forward.
+    func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
+                 state: RecurrentState<Scalar>, training: Bool, rng: inout RandomGenerator,
+                 rowLoss: UnsafeMutablePointer<Double>?) -> Double
+    /// Backward through the last forward for the loss `lossScale · Σ nats`.
+    func backward(lossScale: Scalar, initialStateGradient: RecurrentState<Scalar>?)
+    /// The probabilities of the last forward, (T·B, V), row n = t·B + b.
+    var probabilities: UnsafePointer<Scalar> { get }
+}
+
+extension TrainableModel {
+    /// P, the number of trainable parameters.
+    public var parameterCount: Int { layout.count }
+
+    /// `forward` without per-row losses.
+    public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
+                        state: RecurrentState<Scalar>, training: Bool, rng: inout RandomGenerator) -> Double {
+        forward(inputs: inputs, targets: targets, steps: steps, state: state, training: training, rng: &rng, rowLoss: nil)
+    }
+
+    /// `backward` without the initial-state gradient.
+    public func backward(lossScale: Scalar) {
+        backward(lossScale: lossScale, initialStateGradient: nil)
+    }
+}
+
+extension Model: TrainableModel {}
+
+/// A model of the kind `config.direction` names, all parameters zero.
+public func makeTrainableModel<T: BLASScalar>(_ config: ModelConfig, of: T.Type = T.self) -> any TrainableModel<T> {
+    switch config.direction {
+    case .forward: Model<T>(config: config)
+    case .bidirectional: BidirectionalModel<T>(config: config)
+    }
+}
