@@ -3,6 +3,7 @@
 //
 // Resolution order (first that exists wins):
 //   1. --checkpoint/-m PATH
+//   (fill only) checkpoints/latest-fill.ckpt (what `charlstm train --bidirectional` last wrote)
 //   2. checkpoints/latest.ckpt in the current directory (what `charlstm train` last wrote)
 //   3. the bundled model:
 //      a. $CHARLSTM_MODEL (a path; set but missing is an error)
@@ -43,10 +44,14 @@ struct CheckpointOptions: ParsableArguments {
 struct CheckpointLocator {
     var checkpoint: String?
     var verbose = false
+    /// Look for checkpoints/latest-fill.ckpt first (`charlstm fill`).
+    var preferFill = false
 
     /// The path to use and where it came from, by the order at the top of this file.
     func resolve() throws -> (path: String, origin: String) {
         if let checkpoint { return (checkpoint, "--checkpoint") }
+        let latestFill = "checkpoints/latest-fill.ckpt"
+        if preferFill && fileExists(latestFill) { return (latestFill, "the latest bidirectional training checkpoint") }
         let latest = "checkpoints/latest.ckpt"
         if fileExists(latest) { return (latest, "the latest training checkpoint") }
         if let env = getenv("CHARLSTM_MODEL").map({ String(cString: $0) }), !env.isEmpty {

@@ -26,7 +26,12 @@ public struct TrainCommand: ParsableCommand {
         of the best checkpoint, read by `charlstm sample` by default) and \
         OUT/NAME-loss.svg. Ctrl-C (or SIGTERM) finishes the current step, saves \
         OUT/NAME-latest.ckpt and exits with 130 (143); continue with --resume. \
-        Dropout: 0 for small models, 0.2-0.5 for large ones (hidden ≥ 512) on small corpora.
+        Dropout: 0 for small models, 0.2-0.5 for large ones (hidden ≥ 512) on small corpora. \
+        With --bidirectional the model reads every window both ways and learns each \
+        grapheme from the text on both sides of it, for `charlstm fill`; both \
+        directions start each window from zero, the validation bpc is that fill loss \
+        (far below a left-to-right model's), and the copy of the best checkpoint is \
+        OUT/latest-fill.ckpt.
         """
     )
 
@@ -69,6 +74,9 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Dropout between layers, in [0, 1) (default: 0; try 0.2-0.5 for large models).", valueName: "p"))
     public var dropout: Double?
+
+    @Flag(name: .long, help: "Train a bidirectional model for `charlstm fill` (restores missing graphemes from both sides); it cannot sample, predict or score (default: off, a left-to-right language model).")
+    public var bidirectional = false
 
     // MARK: Optimisation
 
@@ -185,7 +193,7 @@ public struct TrainCommand: ParsableCommand {
                 ("--optimizer", optimizer != nil), ("--lr-decay", lrDecay != nil), ("--lr-decay-every", lrDecayEvery != nil),
                 ("--grad-clip", gradClip != nil), ("--seed", seed != nil), ("--max-vocab", maxVocab != nil),
                 ("--min-count", minCount != nil), ("--normalize", normalize != nil), ("--val-frac", valFrac != nil),
-                ("--test-frac", testFrac != nil),
+                ("--test-frac", testFrac != nil), ("--bidirectional", bidirectional),
             ]
             if let flag = fixed.first(where: { $0.1 }) {
                 throw ValidationError("\(flag.0) cannot be combined with --resume: the checkpoint fixes it (use --init-from to start a new run from its weights)")
@@ -195,6 +203,7 @@ public struct TrainCommand: ParsableCommand {
             let fixed: [(String, Bool)] = [
                 ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embed", embed != nil),
                 ("--max-vocab", maxVocab != nil), ("--min-count", minCount != nil), ("--normalize", normalize != nil),
+                ("--bidirectional", bidirectional),
             ]
             if let flag = fixed.first(where: { $0.1 }) {
                 throw ValidationError("\(flag.0) cannot be combined with --init-from: the checkpoint fixes the model's shape and vocabulary")
@@ -247,7 +256,8 @@ public struct TrainCommand: ParsableCommand {
                                                  maxVocab: maxVocab, minCount: minCount ?? 1)
             if let warning = Vocabulary.sizeWarning(count: corpusInfo.vocabulary.count) { progress.warning(warning) }
             let config = ModelConfig(cell: cell ?? .lstm, layers: layers ?? 2, embed: embed ?? 64, hidden: hidden ?? 256,
-                                     vocab: corpusInfo.vocabulary.count, dropout: Float(dropout ?? 0), normalization: form)
+                                     vocab: corpusInfo.vocabulary.count, dropout: Float(dropout ?? 0), normalization: form,
+                                     direction: bidirectional ? .bidirectional : .forward)
             if let problem = config.problem() { throw ValidationError(problem) }
             try Self.checkMemory(config: config, batch: requested.batch, seq: requested.seq)
             trainer = try Trainer(config: config, vocabulary: corpusInfo.vocabulary, tokens: corpusInfo.ids,
@@ -275,14 +285,14 @@ public struct TrainCommand: ParsableCommand {
             total = min(Self.maxSteps, 10 * windows)
         }
         let evalEvery = self.evalEvery ?? min(1000, max(10, total / 10))
-        let outputs = TrainingOutputs(directory: out, name: runName)
+        let outputs = TrainingOutputs(directory: out, name: runName, direction: trainer.model.config.direction)
 
         // Outputs: only now is anything created.
         let logFile: TrainingLog? = try log.map { path throws(TrainingError) in try TrainingLog(path: path, append: resume != nil) }
         try outputs.prepare()
 
         let config = trainer.model.config
-        progress.info("training \(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
+        progress.info("training \(config.direction == .bidirectional ? "bidirectional " : "")\(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
             + (config.dropout > 0 ? ", dropout \(TrainingProgress.short(Double(config.dropout)))" : "")
             + ", \(TrainingProgress.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
             + "vocabulary \(trainer.vocabulary.count), train \(TrainingProgress.grouped(trainer.split.train.count)) / "
@@ -364,8 +374,9 @@ public struct TrainCommand: ParsableCommand {
     static func checkMemory(config: ModelConfig, batch: Int, seq: Int) throws {
         guard let p = ParameterLayout.checkedCount(config) else { throw ValidationError("model too large: parameter count overflows") }
         let (H, V, L, E, G) = (Double(config.hidden), Double(config.vocab), Double(config.layers), Double(config.embed), Double(config.cell.gateCount))
+        let S = Double(config.direction.stacks)
         // parameters, gradients, two moments and a three-buffer snapshot, plus per-row activations.
-        let bytes = 4 * (7 * Double(p) + Double(batch * seq) * (L * H * (2 * G + 6) + 2 * V + E))
+        let bytes = 4 * (7 * Double(p) + Double(batch * seq) * (S * (L * H * (2 * G + 6) + E) + 2 * V))
         let pages = Double(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
         let physical = pages * pageSize
         if physical > 0, bytes > physical {

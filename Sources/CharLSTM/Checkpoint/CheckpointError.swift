@@ -45,6 +45,9 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     /// Writing failed (no such directory, permission denied, disk full, ...);
     /// the previous file at `path`, if any, is untouched.
     case writeFailed(path: String, reason: String)
+    /// A valid bidirectional (fill) model given to a command that generates text
+    /// left to right (sample, predict, score).
+    case bidirectionalModel(path: String)
 
     public var description: String {
         switch self {
@@ -72,6 +75,9 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
             return "cannot write \(show(p)): \(what)"
         case .writeFailed(let p, let reason):
             return "cannot write \(show(p)): \(reason); any previous file there is unchanged"
+        case .bidirectionalModel(let p):
+            return "\(show(p)): a bidirectional model, which fills holes in known text: use `charlstm fill`; "
+                + "sample, predict and score need a left-to-right model (trained without --bidirectional)"
         }
     }
 }

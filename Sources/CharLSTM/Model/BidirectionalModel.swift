@@ -44,7 +44,6 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     private var forwardState: RecurrentState<T>
     private var reverseState: RecurrentState<T>
     private var lastInputs: UnsafePointer<Int32>?
-    private var lastTargets: UnsafePointer<Int32>?
     private var lastSteps = 0
     private var lastBatch = 0
 
@@ -73,11 +72,11 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     /// start each window from zero (see the file header).
     public func makeState(batch: Int) -> RecurrentState<T> { RecurrentState(config: config, batch: batch) }
 
-    /// Runs the model over a (T, B) window and returns Σ -log p(target_t | inputs
-    /// on both sides of t) in nats; `targets` are normally the inputs themselves
-    /// (any ids at all when only `probabilities` are wanted). `state` supplies only
-    /// the batch size B. With `training`, dropout masks are drawn from `rng`.
-    /// `inputs` and `targets` must stay valid until `backward`.
+    /// Runs the model over a (T, B) window and returns Σ_t -log p(x_t | the inputs
+    /// on both sides of t) in nats: the targets of a bidirectional model are its
+    /// inputs, so `targets` (a forward model's next ids) is not read. `state`
+    /// supplies only the batch size B. With `training`, dropout masks are drawn
+    /// from `rng`. `inputs` must stay valid until `backward`.
     public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
                         state: RecurrentState<T>, training: Bool, rng: inout RandomGenerator,
                         rowLoss: UnsafeMutablePointer<Double>? = nil) -> Double {
@@ -117,11 +116,10 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
             }
         }
         lastInputs = inputs
-        lastTargets = targets
         lastSteps = steps
         lastBatch = B
         return softmaxCrossEntropyForward(
-            logits: logits.pointer(N * V), rowLoss: rowLoss, h: z, targets: targets,
+            logits: logits.pointer(N * V), rowLoss: rowLoss, h: z, targets: inputs,
             weight: w + layout.outputWeight.offset, bias: w + layout.outputBias.offset,
             rows: N, hidden: 2 * H, vocab: V)
     }
@@ -134,14 +132,14 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     /// Adds into `gradients`. There is no initial state to differentiate
     /// (both stacks start from zero), so `initialStateGradient` is left alone.
     public func backward(lossScale: T, initialStateGradient: RecurrentState<T>? = nil) {
-        guard let inputs = lastInputs, let targets = lastTargets else { return }
+        guard let inputs = lastInputs else { return }
         let (steps, B) = (lastSteps, lastBatch), N = steps * B
         let (E, H, V) = (config.embed, config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base), g = gradients.base
         let dz = featureGradient.pointer(N * 2 * H)
         softmaxCrossEntropyBackward(
             dH: dz, dWeight: g + layout.outputWeight.offset, dBias: g + layout.outputBias.offset,
-            probabilities: logits.pointer(0), h: features.pointer(0), targets: targets,
+            probabilities: logits.pointer(0), h: features.pointer(0), targets: inputs,
             weight: w + layout.outputWeight.offset, scale: lossScale, rows: N, hidden: 2 * H, vocab: V)
 
         // Scatter dz back: f_t feeds z_{t+1}, r_s (position T-1-s) feeds z_{T-2-s}.
@@ -163,6 +161,5 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
         let dxr = reverseStack.backward(initialStateGradient: nil, weights: w, gradients: g)
         embeddingBackward(g + layout.embedding.offset, dOut: dxr, ids: reversedIds, rows: N, embed: E)
         lastInputs = nil
-        lastTargets = nil
     }
 }

@@ -20,7 +20,9 @@ public protocol TrainableModel<Scalar>: AnyObject {
     /// a bidirectional model starts every window from zero and ignores it).
     func makeState(batch: Int) -> RecurrentState<Scalar>
     /// Summed cross-entropy in nats over the T·B targets of a (T, B) window;
-    /// caches what `backward` needs. See Model.forward.
+    /// caches what `backward` needs. `targets` are the next ids (inputs shifted
+    /// by one) for a forward model; a bidirectional model predicts its inputs
+    /// and does not read them. See Model.forward and BidirectionalModel.forward.
     func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
                  state: RecurrentState<Scalar>, training: Bool, rng: inout RandomGenerator,
                  rowLoss: UnsafeMutablePointer<Double>?) -> Double

@@ -21,6 +21,7 @@ public final class SamplingModel {
 
     /// `weightsAreHalfExact`: the file stored its weights as binary16 (then they
     /// are exact binary16 values); nil checks every weight.
+    /// `checkpoint` must hold a forward (left-to-right) model.
     public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) {
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
@@ -35,6 +36,7 @@ public final class SamplingModel {
     /// Reads and validates the checkpoint at `path`.
     public convenience init(path: String) throws(CheckpointError) {
         let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
+        if checkpoint.config.direction != .forward { throw .bidirectionalModel(path: path) }
         self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
     }
 

@@ -4,6 +4,8 @@
 //   DIR/NAME-best.ckpt     whenever the validation loss improves
 //   DIR/latest.ckpt        after the run: a copy (not a symlink) of NAME-best.ckpt,
 //                          the file `charlstm sample` uses by default
+//                          (DIR/latest-fill.ckpt for a bidirectional model, the
+//                          file `charlstm fill` uses by default)
 //   DIR/NAME-loss.svg      train and validation loss against step
 //
 // Every checkpoint write is atomic (temporary file, fsync, rename), so a
@@ -19,10 +21,13 @@ public struct TrainingOutputs: Equatable, Sendable {
     public var directory: String
     /// The run's name, the corpus file stem by default.
     public var name: String
+    /// Which way the run's model reads: names the copy of the best checkpoint.
+    public var direction: Direction
 
-    public init(directory: String, name: String) {
+    public init(directory: String, name: String, direction: Direction = .forward) {
         self.directory = directory
         self.name = name
+        self.direction = direction
     }
 
     func path(_ file: String) -> String {
@@ -33,8 +38,8 @@ public struct TrainingOutputs: Equatable, Sendable {
     public var latestPath: String { path(name + "-latest.ckpt") }
     /// DIR/NAME-best.ckpt
     public var bestPath: String { path(name + "-best.ckpt") }
-    /// DIR/latest.ckpt
-    public var currentPath: String { path("latest.ckpt") }
+    /// DIR/latest.ckpt, or DIR/latest-fill.ckpt for a bidirectional model
+    public var currentPath: String { path(direction == .forward ? "latest.ckpt" : "latest-fill.ckpt") }
     /// DIR/NAME-loss.svg
     public var plotPath: String { path(name + "-loss.svg") }
 

@@ -1,0 +1,199 @@
+// HoleFiller: restores missing graphemes ("holes") in otherwise known text.
+//
+// Dimension key: n graphemes of text, V vocabulary, H hidden.
+//
+// With a bidirectional model (see BidirectionalModel) each hole h gets
+// p(x_h | everything but x_h) from one forward pass over the text around it;
+// holes are filled jointly by iterative refinement:
+//   round 0: every hole is fed as <unk>; each hole takes its most likely grapheme
+//   round r: the text with all holes filled is run again and each hole is
+//            re-predicted with the others filled (x_h itself is never seen);
+//            only every other hole is updated (red-black: the even-numbered
+//            ones in odd rounds, the odd-numbered ones in even rounds), so two
+//            neighbouring holes never change at once and cannot swap forever
+//   stop after two rounds in a row change nothing, or after `rounds` rounds.
+// Long texts run in windows: a core of `core` graphemes plus up to `context`
+// graphemes on each side, only for cores that hold a hole; so memory stays
+// bounded and text far from any hole costs nothing.
+//
+// With a left-to-right model only the left context exists: the text is fed
+// from the start, and at each hole the model's most likely grapheme is chosen
+// and fed on (a greedy completion of each hole). This is the baseline a
+// bidirectional model is measured against.
+//
+// Candidates carry the model's own probabilities (temperature 1, normalised
+// over the whole vocabulary including <unk>, as `predict` reports them);
+// <unk> is never chosen.
+
+/// One candidate for a hole: a grapheme id and its probability.
+public struct FillCandidate: Equatable, Sendable {
+    public var id: Int
+    public var probability: Double
+}
+
+/// A filled hole: its position (grapheme index in the text) and the ranked
+/// candidates from the last round; `candidates[0]` is the grapheme filled in.
+public struct FilledHole: Equatable, Sendable {
+    public var position: Int
+    public var candidates: [FillCandidate]
+}
+
+/// Fills holes in text with a bidirectional model (both sides) or a
+/// left-to-right model (left side only).
+public final class HoleFiller {
+    public let config: ModelConfig
+    public let vocabulary: Vocabulary
+    public let metadata: CheckpointMetadata
+    /// The segmenter with the model's normalization.
+    public let tokenizer: GraphemeTokenizer
+    /// Graphemes of a window's core, and of context on each side of it.
+    public let core: Int, context: Int
+
+    private let bidirectional: BidirectionalModel<Float>?
+    private let leftToRight: SamplingModel?
+    /// a window's ids, (T) = (core + 2·context) at most
+    private var windowIds: [Int32] = []
+    /// log-probabilities of one position, (V), for ranking
+    private var logProbabilities: [Float]
+
+    /// `weightsAreHalfExact` as for SamplingModel (the file stored binary16 weights).
+    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil, core: Int = 256, context: Int = 128) {
+        config = checkpoint.config
+        vocabulary = checkpoint.vocabulary
+        metadata = checkpoint.metadata
+        tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
+        self.core = max(1, core)
+        self.context = max(0, context)
+        logProbabilities = [Float](repeating: 0, count: checkpoint.config.vocab)
+        switch checkpoint.config.direction {
+        case .bidirectional:
+            let model = BidirectionalModel<Float>(config: checkpoint.config)
+            checkpoint.parameters.withUnsafeBufferPointer { model.parameters.base.update(from: $0.baseAddress!, count: $0.count) }
+            bidirectional = model
+            leftToRight = nil
+        case .forward:
+            bidirectional = nil
+            leftToRight = SamplingModel(checkpoint: checkpoint, weightsAreHalfExact: weightsAreHalfExact)
+        }
+    }
+
+    /// Reads and validates the checkpoint at `path` (either direction).
+    public convenience init(path: String) throws(CheckpointError) {
+        let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
+        self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
+    }
+
+    /// Whether holes are filled from both sides (a bidirectional model).
+    public var readsBothSides: Bool { bidirectional != nil }
+
+    /// Fills `holes` (grapheme positions in `ids`, any order, no duplicates;
+    /// the ids at holes are ignored). Returns one FilledHole per hole, by
+    /// position, each with the `top` (≥ 1) most likely candidates from its
+    /// last prediction. At most `rounds` (≥ 1) passes over the text, the first
+    /// included (bidirectional models only; see the file header).
+    public func fill(ids: [Int], holes: [Int], top: Int, rounds: Int = 5) -> [FilledHole] {
+        let holes = holes.sorted()
+        guard !holes.isEmpty else { return [] }
+        if leftToRight != nil { return fillLeftToRight(ids: ids, holes: holes, top: max(1, top)) }
+        var current = ids
+        for h in holes { current[h] = Vocabulary.unknownID }
+        var result = predictBothSides(current, holes: holes, top: max(1, top))
+        for r in result { current[r.position] = r.candidates[0].id }
+        // One hole never sees itself, so refining could not change it.
+        if holes.count == 1 { return result }
+        var quietRounds = 0
+        for round in 1..<max(1, rounds) {
+            // Red-black refinement: even-numbered holes in odd rounds, odd-numbered
+            // in even rounds, so two neighbouring holes never change at once (they
+            // could swap forever, each following the other's old value).
+            let parity = (round + 1) % 2
+            let again = predictBothSides(current, holes: holes, top: max(1, top))
+            var changed = false
+            for k in stride(from: parity, to: holes.count, by: 2) {
+                result[k] = again[k]
+                if current[holes[k]] != again[k].candidates[0].id {
+                    current[holes[k]] = again[k].candidates[0].id
+                    changed = true
+                }
+            }
+            quietRounds = changed ? 0 : quietRounds + 1
+            if quietRounds == 2 { break }   // a red and a black round without change
+        }
+        return result
+    }
+
+    // MARK: - Both sides
+
+    /// One prediction for every hole from the text `ids` as it stands.
+    private func predictBothSides(_ ids: [Int], holes: [Int], top: Int) -> [FilledHole] {
+        guard let model = bidirectional else { return [] }
+        let n = ids.count, V = config.vocab
+        let state = model.makeState(batch: 1)
+        var unused = RandomGenerator(seed: 0)   // no dropout at inference
+        var out: [FilledHole] = []
+        out.reserveCapacity(holes.count)
+        var next = 0                            // first hole not yet predicted
+        var start = 0
+        while next < holes.count {
+            // The core that holds the next hole; its window adds context on both sides.
+            start = holes[next] / core * core
+            let end = min(n, start + core)
+            let lo = max(0, start - context), hi = min(n, end + context)
+            windowIds.removeAll(keepingCapacity: true)
+            for i in lo..<hi { windowIds.append(Int32(ids[i])) }
+            windowIds.withUnsafeBufferPointer { w in
+                _ = model.forward(inputs: w.baseAddress!, targets: w.baseAddress!, steps: hi - lo,
+                                  state: state, training: false, rng: &unused)
+            }
+            let p = model.probabilities
+            while next < holes.count, holes[next] < end {
+                let h = holes[next]
+                let row = p + (h - lo) * V
+                for v in 0..<V { logProbabilities[v] = row[v] > 0 ? Float.log(row[v]) : -.infinity }
+                out.append(FilledHole(position: h, candidates: rank(top: top)))
+                next += 1
+            }
+        }
+        return out
+    }
+
+    // MARK: - Left side only
+
+    private func fillLeftToRight(ids: [Int], holes: [Int], top: Int) -> [FilledHole] {
+        guard let lm = leftToRight else { return [] }
+        let inference = lm.makeInference(streams: 1)
+        var id: [Int32] = [0]
+        func feed(_ i: Int) {
+            id[0] = Int32(i)
+            id.withUnsafeBufferPointer { _ = inference.step($0.baseAddress!) }
+        }
+        // A hole at the very start has no left context: condition it on a line
+        // break (text starts after one) when the model knows it.
+        if holes[0] == 0, let nl = lm.newlineID { feed(nl) }
+        var out: [FilledHole] = []
+        var next = 0
+        for t in 0..<ids.count {
+            var x = ids[t]
+            if next < holes.count, holes[next] == t {
+                let logits = inference.logits
+                for v in 0..<config.vocab { logProbabilities[v] = logits[v] }
+                let hole = FilledHole(position: t, candidates: rank(top: top))
+                x = hole.candidates[0].id
+                out.append(hole)
+                next += 1
+                if next == holes.count { break }
+            }
+            feed(x)
+        }
+        return out
+    }
+
+    /// The `top` most likely ids in `logProbabilities` (treated as logits), never `<unk>`.
+    private func rank(top: Int) -> [FillCandidate] {
+        logProbabilities.withUnsafeBufferPointer { l in
+            ModelDistribution.ranked(l.baseAddress!, count: config.vocab, top: top).map {
+                FillCandidate(id: $0.id, probability: $0.probability)
+            }
+        }
+    }
+}
