@@ -35,6 +35,7 @@ public struct InfoCommand: ParsableCommand {
         let fields: [(String, String)] = [
             ("format_version", JSON.quote(file.version.description)),
             ("cell", JSON.quote(c.config.cell.rawValue)),
+            ("direction", JSON.quote(c.config.direction.rawValue)),
             ("layers", String(c.config.layers)),
             ("embed", String(c.config.embed)),
             ("hidden", String(c.config.hidden)),
@@ -65,6 +66,8 @@ public struct InfoCommand: ParsableCommand {
             ("file", escapeGrapheme(path)),
             ("format", "charlstm checkpoint \(file.version), \(file.fileBytes) bytes"),
             ("cell", c.config.cell.rawValue),
+            ("direction", c.config.direction == .forward ? "forward (left to right: sample, predict, score)"
+                                                         : "bidirectional (both sides: fill)"),
             ("layers", String(c.config.layers)),
             ("embedding", String(c.config.embed)),
             ("hidden", String(c.config.hidden)),
@@ -82,7 +85,7 @@ public struct InfoCommand: ParsableCommand {
         if let t = c.training {
             lines.append(("training state", "yes (\(t.options.optimizer.rawValue), \(t.history.count) history points)"))
         } else {
-            lines.append(("training state", "no (weights only: can sample, cannot resume)"))
+            lines.append(("training state", "no (weights only: can \(c.config.direction == .forward ? "sample" : "fill"), cannot resume)"))
         }
         return lines.map { $0.0 + String(repeating: " ", count: max(1, 16 - $0.0.count)) + $0.1 + "\n" }.joined()
     }

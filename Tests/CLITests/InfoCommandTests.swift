@@ -16,6 +16,7 @@ final class InfoCommandTests: XCTestCase {
         file            model.ckpt
         format          charlstm checkpoint 1.0, \(size) bytes
         cell            lstm
+        direction       forward (left to right: sample, predict, score)
         layers          2
         embedding       3
         hidden          5
@@ -44,13 +45,13 @@ final class InfoCommandTests: XCTestCase {
         let r = try runTool("charlstm", ["info", "m.ckpt"], directory: dir)
         XCTAssertEqual(r.status, 0)
         let lines = r.stdout.split(separator: "\n").map(String.init)
-        XCTAssertEqual(lines.count, 17)
-        XCTAssertEqual(lines[6], "vocabulary      31 (<unk> + 30 graphemes): " + (0..<20).map { "\"\(UnicodeScalar(0x61 + $0)!)\"" }.joined(separator: " ") + " ... (+10 more)")
-        XCTAssertEqual(lines[8], "weights         Float16 (widened to Float32 on load)")
-        XCTAssertEqual(lines[11], "corpus          unknown")
-        XCTAssertEqual(lines[12], "created         unknown")
-        XCTAssertEqual(lines[15], "best val bpc    unknown")
-        XCTAssertEqual(lines[16], "training state  no (weights only: can sample, cannot resume)")
+        XCTAssertEqual(lines.count, 18)
+        XCTAssertEqual(lines[7], "vocabulary      31 (<unk> + 30 graphemes): " + (0..<20).map { "\"\(UnicodeScalar(0x61 + $0)!)\"" }.joined(separator: " ") + " ... (+10 more)")
+        XCTAssertEqual(lines[9], "weights         Float16 (widened to Float32 on load)")
+        XCTAssertEqual(lines[12], "corpus          unknown")
+        XCTAssertEqual(lines[13], "created         unknown")
+        XCTAssertEqual(lines[16], "best val bpc    unknown")
+        XCTAssertEqual(lines[17], "training state  no (weights only: can sample, cannot resume)")
     }
 
     func testJSONOutputIsExact() throws {
@@ -61,13 +62,13 @@ final class InfoCommandTests: XCTestCase {
         let r = try runTool("charlstm", ["info", "--json", "model.ckpt"], directory: dir)
         XCTAssertEqual(r.status, 0)
         XCTAssertEqual(r.stderr, "")
-        XCTAssertEqual(r.stdout, #"{"format_version":"1.0","cell":"lstm","layers":2,"embed":3,"hidden":5,"vocab":4,"#
+        XCTAssertEqual(r.stdout, #"{"format_version":"1.0","cell":"lstm","direction":"forward","layers":2,"embed":3,"hidden":5,"vocab":4,"#
                        + #""params":\#(c.parameters.count),"dropout":0.10000000149011612,"normalization":"nfc","step":500,"epoch":2,"#
                        + #""best_val_bpc":1.4142,"has_training_state":true,"optimizer":"adam","weights_float16":false,"#
                        + #""corpus":"war and peace","created_at":1709208000,"file_bytes":\#(size)}"# + "\n")
         // It parses, and the required keys are there.
         let object = try JSONSerialization.jsonObject(with: r.stdoutData) as? [String: Any]
-        for key in ["format_version", "cell", "layers", "embed", "hidden", "vocab", "params", "step", "best_val_bpc",
+        for key in ["format_version", "cell", "direction", "layers", "embed", "hidden", "vocab", "params", "step", "best_val_bpc",
                     "has_training_state", "file_bytes"] {
             XCTAssertNotNil(object?[key], key)
         }

@@ -17,7 +17,7 @@ func smallVocabulary(_ vocab: Int) -> Vocabulary {
 }
 
 func tinyTrainer(ids: [UInt8], vocab: Int = 7, cell: CellKind = .lstm, optimizer: OptimizerKind = .adam,
-                 dropout: Float = 0.1, batch: Int = 4, seq: Int = 10) throws -> Trainer {
+                 dropout: Float = 0.1, batch: Int = 4, seq: Int = 10, direction: Direction = .forward) throws -> Trainer {
     var options = TrainingOptions()
     options.batch = batch
     options.seqLength = seq
@@ -26,7 +26,8 @@ func tinyTrainer(ids: [UInt8], vocab: Int = 7, cell: CellKind = .lstm, optimizer
     options.seed = 42
     options.lrDecay = 0.9
     options.lrDecayEvery = 7
-    let config = ModelConfig(cell: cell, layers: 2, embed: 5, hidden: 8, vocab: vocab, dropout: dropout)
+    let config = ModelConfig(cell: cell, layers: 2, embed: 5, hidden: 8, vocab: vocab, dropout: dropout,
+                             direction: direction)
     return try Trainer(config: config, vocabulary: smallVocabulary(vocab), tokens: ids, options: options, corpusName: "gen")
 }
 
@@ -89,20 +90,22 @@ final class TrainerTests: XCTestCase {
     /// N steps in one run ≡ N/2 steps, checkpoint (through the file format), resume, N/2 steps:
     /// bitwise-identical parameters, moments, state and generator. Crosses an epoch boundary.
     func testExactResume() throws {
-        for (cell, optimizer) in [(CellKind.lstm, OptimizerKind.adam), (.gru, .rmsprop), (.rnn, .sgd)] {
+        for (cell, optimizer, direction) in [(CellKind.lstm, OptimizerKind.adam, Direction.forward), (.gru, .rmsprop, .forward),
+                                             (.rnn, .sgd, .forward), (.lstm, .adam, .bidirectional)] {
             let ids = generatedIDs(count: 1200, vocab: 7)
             let n = 40
-            let straight = try tinyTrainer(ids: ids, cell: cell, optimizer: optimizer)
+            let straight = try tinyTrainer(ids: ids, cell: cell, optimizer: optimizer, direction: direction)
             XCTAssertLessThan(straight.trainStreams.windowCount, n, "the run must cross an epoch boundary")
             _ = try straight.run(RunSettings(totalSteps: n, evalEvery: 6, checkpointEvery: 0))
 
-            let first = try tinyTrainer(ids: ids, cell: cell, optimizer: optimizer)
+            let first = try tinyTrainer(ids: ids, cell: cell, optimizer: optimizer, direction: direction)
             _ = try first.run(RunSettings(totalSteps: n / 2 + 3, evalEvery: 6, checkpointEvery: 0))
             let bytes = try CheckpointFile.encode(first.makeCheckpoint())
             let loaded = try bytes.withUnsafeBytes { try CheckpointFile.decode($0, source: "mem") }
             let resumed = try Trainer(resuming: loaded, path: "mem", tokens: ids, corpusName: "gen")
             _ = try resumed.run(RunSettings(totalSteps: n, evalEvery: 6, checkpointEvery: 0))
 
+            XCTAssertEqual(resumed.model.config.direction, direction)
             XCTAssertEqual(resumed.step, n)
             XCTAssertEqual(resumed.epoch, straight.epoch)
             XCTAssertEqual(resumed.dataPosition, straight.dataPosition)
