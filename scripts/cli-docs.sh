@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Writes docs/cli.md from the executables' own --help, so it stays true.
-# usage: scripts/cli-docs.sh [BIN_DIR]   (default .build/release)
+# usage: scripts/cli-docs.sh [BIN_DIR [OUT]]   (defaults .build/release, docs/cli.md)
+# CLITests/CLIDocsTests runs it on the test build and fails if docs/cli.md is stale.
 set -euo pipefail
 BIN="${1:-.build/release}"
+OUT="${2:-docs/cli.md}"
 {
   echo "# charlstm command-line reference"
   echo
@@ -15,7 +17,7 @@ BIN="${1:-.build/release}"
   echo '```'
   "$BIN/charlstm" --help
   echo '```'
-  for sub in train sample predict score info tokenize bench export; do
+  for sub in train sample predict score fill info tokenize bench export; do
     echo
     echo "## charlstm $sub"
     echo '```'
@@ -31,5 +33,5 @@ BIN="${1:-.build/release}"
     "$BIN/$exe" --help | sed -n '1,/^OPTIONS:/p' | sed '$d'
     echo '```'
   done
-} > docs/cli.md
-echo "wrote docs/cli.md" >&2
+} > "$OUT"
+echo "wrote $OUT" >&2
