@@ -5,10 +5,11 @@
 // Inputs and targets are time-major (T, B) Int32 ids: row n = t·B + b.
 //
 // Forward (training):  x0 = embed(ids)            (N, E)
-//                      h_l = layer_l(x_l)          (N, H)
-//                      x_{l+1} = dropout(h_l)      (N, H)   (identity when p = 0 or not training)
+//                      h_l = layer_l(x_l)          (N, H)   ┐ RecurrentStack
+//                      x_{l+1} = dropout(h_l)      (N, H)   ┘ (identity when p = 0 or not training)
 //                      loss = CE(x_L·W + b, targets)
 // Backward runs the same chain in reverse and adds into `gradients`.
+// This is the left-to-right language model; BidirectionalModel is the fill model.
 
 /// A character-level language model whose parameters live in one flat buffer.
 public final class Model<T: BLASScalar> {
