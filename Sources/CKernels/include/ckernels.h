@@ -29,4 +29,11 @@ void ck_gemv_f16(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const flo
 /// dst[i] = binary16(src[i]) (round to nearest even), for i < n.
 void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n);
 
+/// Whether ck_crc32_fold can run (x86 with PCLMULQDQ and SSE4.1), checked once.
+int ck_crc32_has_clmul(void);
+/// Advances a raw CRC-32 state (IEEE, reflected 0xEDB88320; no initial or final
+/// inversion: the state of zlib's crc32 is ~crc) over n bytes at p by carry-less
+/// multiplication. Requires ck_crc32_has_clmul(), n ≥ 64 and n a multiple of 16; any alignment.
+uint32_t ck_crc32_fold(uint32_t state, const uint8_t *p, int64_t n);
+
 #endif
