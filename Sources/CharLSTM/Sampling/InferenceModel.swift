@@ -9,7 +9,9 @@
 // workspaces, allocates nothing per step, and for the LSTM and RNN reads each
 // layer's weights once per step as one matrix: wx (In, G·H) is immediately
 // followed by wh (H, G·H) in the flat layout, so [x, h] (In + H) times that
-// (In + H, G·H) block is a single GEMV (GEMM for N > 1).
+// (In + H, G·H) block is a single GEMV (GEMM for N > 1). The GEMVs are
+// CKernels' (binary32 or binary16 weights), so stepping one stream never
+// loads OpenBLAS; N > 1 uses its GEMM.
 
 import CKernels
 
@@ -155,7 +157,8 @@ public final class InferenceModel {
                 ck_gemv_f16(Int64(k), Int64(n), h.baseAddress! + offset, Int64(n), a, beta, out)
             }
         } else if rows == 1 {
-            Float.gemv(trans: true, rows: k, cols: n, alpha: 1, a: w, lda: n, x: a, beta: beta, y: out)
+            // Our own GEMV, not BLAS: no call overhead, and batch-1 stepping never loads OpenBLAS.
+            ck_gemv_f32(Int64(k), Int64(n), w, Int64(n), a, beta, out)
         } else {
             Float.gemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: lda,
                        b: w, ldb: n, beta: beta, c: out, ldc: n)
