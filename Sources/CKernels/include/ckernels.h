@@ -33,6 +33,8 @@ void ck_gemv_f32(int64_t K, int64_t N, const float *W, int64_t ldw, const float 
 void ck_gemv_f32_portable(int64_t K, int64_t N, const float *W, int64_t ldw, const float *x, float beta, float *y);
 /// dst[i] = binary16(src[i]) (round to nearest even), for i < n.
 void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n);
+/// dst[i] = binary32(src[i]) (exact; F16C when available), for i < n.
+void ck_f16_to_f32(float *dst, const uint16_t *src, int64_t n);
 
 /// Whether ck_crc32_fold can run (x86 with PCLMULQDQ and SSE4.1), checked once.
 int ck_crc32_has_clmul(void);

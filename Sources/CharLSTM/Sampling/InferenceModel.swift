@@ -21,12 +21,9 @@ public final class InferenceModel {
     public let layout: ParameterLayout
     /// N, the number of streams stepped together.
     public let streams: Int
-    /// The weights (P), layout order.
-    public let weights: Buffer<Float>
-    /// The same weights as IEEE binary16 (P), read by the batch-1 products
-    /// when `halfPrecision` is on: half the bytes of a memory-bound GEMV.
-    private let halfWeights: [UInt16]
-    /// Whether batch-1 products read `halfWeights`.
+    /// The weights (P), layout order (binary32, and binary16 when prepared).
+    public let weights: InferenceWeights
+    /// Whether batch-1 products read the binary16 weights (`weights` has them and N = 1).
     public let halfPrecision: Bool
     /// Per layer: [x, h] rows (N, In + H); the h part is the layer's hidden state.
     private let inputs: [Buffer<Float>]
@@ -50,19 +47,19 @@ public final class InferenceModel {
 
     /// Steps N streams with `weights` (P floats in layout order) used in place,
     /// not copied: e.g. a training model's parameters.
-    public init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1, halfPrecision: Bool = false) {
+    public convenience init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1, halfPrecision: Bool = false) {
+        self.init(config: config, weights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
+                  streams: streams)
+    }
+
+    /// Steps N streams with `weights`; batch-1 products read their binary16 copy when they have one.
+    public init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) {
+        precondition(weights.count >= ParameterLayout(config).count, "InferenceModel: fewer weights than the config needs")
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
         self.weights = weights
-        self.halfPrecision = halfPrecision && streams == 1
-        if self.halfPrecision {
-            var half = [UInt16](repeating: 0, count: weights.count)
-            half.withUnsafeMutableBufferPointer { ck_f32_to_f16($0.baseAddress!, weights.base, Int64(weights.count)) }
-            halfWeights = half
-        } else {
-            halfWeights = []
-        }
+        halfPrecision = weights.half != nil && streams == 1
         let (E, H, G) = (config.embed, config.hidden, config.cell.gateCount)
         inputs = (0..<config.layers).map { l in Buffer(count: streams * ((l == 0 ? E : H) + H)) }
         cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }
@@ -91,7 +88,7 @@ public final class InferenceModel {
     @discardableResult
     public func step(_ ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
         let (N, E, H, V, G) = (streams, config.embed, config.hidden, config.vocab, config.cell.gateCount)
-        let w = UnsafePointer(weights.base)
+        let w = weights.base
         let GH = G * H
         // Embedding rows into layer 0's x part.
         let emb = w + layout.embedding.offset
@@ -151,11 +148,9 @@ public final class InferenceModel {
     @inline(__always)
     private func product(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, lda: Int, k: Int,
                          w: UnsafePointer<Float>, n: Int, rows: Int, beta: Float) {
-        if rows == 1 && halfPrecision {
-            let offset = w - UnsafePointer(weights.base)      // the same view in the binary16 copy
-            halfWeights.withUnsafeBufferPointer { h in
-                ck_gemv_f16(Int64(k), Int64(n), h.baseAddress! + offset, Int64(n), a, beta, out)
-            }
+        if rows == 1, halfPrecision, let half = weights.half {
+            let offset = w - weights.base      // the same view in the binary16 copy
+            ck_gemv_f16(Int64(k), Int64(n), half + offset, Int64(n), a, beta, out)
         } else if rows == 1 {
             // Our own GEMV, not BLAS: no call overhead, and batch-1 stepping never loads OpenBLAS.
             ck_gemv_f32(Int64(k), Int64(n), w, Int64(n), a, beta, out)

@@ -1,6 +1,12 @@
 // SamplingModel: a checkpoint made ready for sample, predict and score — its
 // vocabulary, the tokenizer with the normalization it was trained with, and
 // InferenceModels stepping its weights.
+//
+// Read from a file, the weights are not copied: binary32 weights are used where
+// they lie in the mapped file (MappedCheckpoint), binary16 ones are read there
+// by the batch-1 products and widened once for the rest.
+
+import CKernels
 
 /// A trained model as the sampling commands use it.
 public final class SamplingModel {
@@ -13,29 +19,59 @@ public final class SamplingModel {
     /// The one segmenter, with the checkpoint's normalization (same as training).
     public let tokenizer: GraphemeTokenizer
     /// The weights (P), layout order, shared read-only by every InferenceModel made here.
-    private let weights: Buffer<Float>
+    private let weights: InferenceWeights
     /// Whether every weight is exactly a binary16 value (a checkpoint exported
     /// with `--half`): then batch-1 stepping reads binary16 weights, half the
     /// memory traffic, with results equal to Float32 up to summation order.
     public let weightsAreHalfExact: Bool
 
     /// `weightsAreHalfExact`: the file stored its weights as binary16 (then they
-    /// are exact binary16 values); nil checks every weight.
+    /// are exact binary16 values); nil checks every weight. Copies the weights.
     public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) {
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
         metadata = checkpoint.metadata
         let buffer = Buffer<Float>(count: checkpoint.parameters.count)
         checkpoint.parameters.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
-        weights = buffer
         tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
-        self.weightsAreHalfExact = weightsAreHalfExact ?? checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
+        let halfExact = weightsAreHalfExact ?? checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
+        self.weightsAreHalfExact = halfExact
+        weights = InferenceWeights(sharing: buffer, half: halfExact)
     }
 
-    /// Reads and validates the checkpoint at `path`.
-    public convenience init(path: String) throws(CheckpointError) {
-        let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
-        self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
+    /// Reads and validates the checkpoint at `path` (as `CheckpointFile.read`
+    /// does), using its weights in place in the mapped file.
+    public init(path: String) throws(CheckpointError) {
+        let file = try MappedCheckpoint(path: path)
+        config = file.config
+        vocabulary = file.vocabulary
+        metadata = file.metadata
+        tokenizer = GraphemeTokenizer(normalization: file.config.normalization)
+        weightsAreHalfExact = file.file.halfWeights
+        weights = SamplingModel.inPlaceWeights(of: file)
+    }
+
+    /// The weights of a mapped checkpoint without copying what can be read in place.
+    private static func inPlaceWeights(of file: MappedCheckpoint) -> InferenceWeights {
+        let P = file.parameterCount
+        #if _endian(little)
+        let stored = file.weights.baseAddress!   // 64-byte aligned: the file is page aligned, the section at a multiple of 64
+        if !file.file.halfWeights {
+            return InferenceWeights(base: stored.assumingMemoryBound(to: Float.self), count: P, half: nil, owners: [file])
+        }
+        // binary16 in the file: the batch-1 products read it there; embedding rows
+        // and biases (and N > 1 products) read one binary32 copy.
+        let half = stored.assumingMemoryBound(to: UInt16.self)
+        let widened = Buffer<Float>(count: P)
+        ck_f16_to_f32(widened.base, half, Int64(P))
+        return InferenceWeights(base: UnsafePointer(widened.base), count: P, half: half, owners: [file, widened])
+        #else
+        let buffer = Buffer<Float>(count: P)
+        let values = file.file.halfWeights ? CheckpointDecoder.readHalves(file.weights, count: P)
+                                           : CheckpointDecoder.readFloats(file.weights, count: P)
+        values.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: P) }
+        return InferenceWeights(sharing: buffer, half: file.file.halfWeights)
+        #endif
     }
 
     /// V, the vocabulary size.
@@ -43,7 +79,7 @@ public final class SamplingModel {
 
     /// A fresh stepper for `streams` parallel streams (state zero).
     public func makeInference(streams: Int = 1) -> InferenceModel {
-        InferenceModel(config: config, sharing: weights, streams: streams, halfPrecision: weightsAreHalfExact)
+        InferenceModel(config: config, weights: weights, streams: streams)
     }
 
     /// The id of the newline grapheme, if the model knows it.
