@@ -46,6 +46,30 @@ final class MappedCheckpointTests: XCTestCase {
         }
     }
 
+    /// A binary16 file is stepped at batch 1 from its binary16 bytes alone; binary32
+    /// appears only when asked for (N > 1), with the same logits either way.
+    func testBinary16FileIsWidenedOnlyWhenNeeded() throws {
+        for cell in CellKind.allCases {
+            let c = makeCheckpoint(cell: cell, layers: 2, embed: 5, hidden: 24, seed: 10)
+            let model = try SamplingModel(path: try write(try CheckpointFile.encode(c, weightsOnly: true, half: true)))
+            let one = model.makeInference()
+            XCTAssertTrue(one.halfPrecision)
+            let single = logits(model)
+            XCTAssertNil(one.weights.floatsIfPresent, "\(cell): batch-1 stepping widened the weights")
+            // Two streams fed the same ids give the batch-1 logits (GEMM over the widened weights).
+            let two = model.makeInference(streams: 2)
+            XCTAssertNotNil(one.weights.floatsIfPresent)
+            var batch: [Float] = []
+            for t in 0..<9 {
+                let ids = [Int32(t % model.vocab), Int32(t % model.vocab)]
+                let l = ids.withUnsafeBufferPointer { two.step($0.baseAddress!) }
+                batch += (0..<model.vocab).map { l[$0] }
+                XCTAssertEqual((0..<model.vocab).map { l[$0] }, (0..<model.vocab).map { l[model.vocab + $0] })
+            }
+            for (a, b) in zip(single, batch) { XCTAssertEqual(a, b, accuracy: 1e-5 * max(1, abs(a)), "\(cell)") }
+        }
+    }
+
     func testWeightsOutliveTheModelAndTheMapping() throws {
         let c = makeCheckpoint(hidden: 16, seed: 8)
         let path = try write(try CheckpointFile.encode(c, weightsOnly: true))

@@ -2,11 +2,9 @@
 // vocabulary, the tokenizer with the normalization it was trained with, and
 // InferenceModels stepping its weights.
 //
-// Read from a file, the weights are not copied: binary32 weights are used where
-// they lie in the mapped file (MappedCheckpoint), binary16 ones are read there
-// by the batch-1 products and widened once for the rest.
-
-import CKernels
+// Read from a file, the weights are not copied: binary32 or binary16, they are
+// used where they lie in the mapped file (MappedCheckpoint); binary16 ones are
+// widened to binary32 only for products over several streams.
 
 /// A trained model as the sampling commands use it.
 public final class SamplingModel {
@@ -57,14 +55,11 @@ public final class SamplingModel {
         #if _endian(little)
         let stored = file.weights.baseAddress!   // 64-byte aligned: the file is page aligned, the section at a multiple of 64
         if !file.file.halfWeights {
-            return InferenceWeights(base: stored.assumingMemoryBound(to: Float.self), count: P, half: nil, owners: [file])
+            return InferenceWeights(floats: stored.assumingMemoryBound(to: Float.self), half: nil, count: P, owners: [file])
         }
-        // binary16 in the file: the batch-1 products read it there; embedding rows
-        // and biases (and N > 1 products) read one binary32 copy.
-        let half = stored.assumingMemoryBound(to: UInt16.self)
-        let widened = Buffer<Float>(count: P)
-        ck_f16_to_f32(widened.base, half, Int64(P))
-        return InferenceWeights(base: UnsafePointer(widened.base), count: P, half: half, owners: [file, widened])
+        // binary16 in the file: batch-1 stepping reads it there; binary32 is
+        // widened from it only if something needs it (N > 1 products).
+        return InferenceWeights(floats: nil, half: stored.assumingMemoryBound(to: UInt16.self), count: P, owners: [file])
         #else
         let buffer = Buffer<Float>(count: P)
         let values = file.file.halfWeights ? CheckpointDecoder.readHalves(file.weights, count: P)
