@@ -21,11 +21,14 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("icuuc")]
         ),
-        // OpenBLAS (libopenblas-dev) as a system library exposing cblas.h.
-        .systemLibrary(
-            name: "CBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
+        // OpenBLAS's CBLAS products, loaded with dlopen on first use (not linked):
+        // Debian's single-threaded build (libopenblas0-serial) when installed, since
+        // charlstm schedules its own threads (ComputeThreads) and the threaded build's
+        // idle workers spin in sched_yield on the cores we use. Processes that never
+        // multiply matrices by BLAS (batch-1 predict, sample, score) never load it.
+        .target(
+            name: "COpenBLAS",
+            cSettings: [.unsafeFlags(["-O2"])]
         ),
         // Vectorised element-wise kernels (gate nonlinearities), compiled with -O3.
         .target(
@@ -33,13 +36,9 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
         ),
         // All the logic: text, model, optimizers, checkpoints, training, sampling.
-        // Loads the single-threaded OpenBLAS (Debian libopenblas0-serial, same soname)
-        // when installed: charlstm schedules its own threads (ComputeThreads), and the
-        // threaded build's idle workers spin in sched_yield on the cores we use.
         .target(
             name: "CharLSTM",
-            dependencies: ["CICU", "CBLAS", "CKernels"],
-            linkerSettings: [.unsafeFlags(["-Xlinker", "-rpath", "-Xlinker", "/usr/lib/x86_64-linux-gnu/openblas-serial"])]
+            dependencies: ["CICU", "COpenBLAS", "CKernels"]
         ),
         // Command-line definitions shared by the three thin executables.
         .target(

@@ -2,7 +2,10 @@
 # Installs the Debian packages charlstm needs, when they are missing.
 # Works as root, uses sudo otherwise, and says what to install by hand if neither works.
 set -euo pipefail
-PACKAGES="libicu-dev libopenblas-dev libopenblas0-serial unicode-data pkg-config librsvg2-bin"
+# OpenBLAS is loaded at run time (dlopen, Sources/COpenBLAS), so only its
+# libraries are needed, no headers: the single-threaded build charlstm prefers,
+# and libopenblas0 for the usual libopenblas.so.0.
+PACKAGES="libicu-dev libopenblas0-serial libopenblas0 unicode-data librsvg2-bin"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

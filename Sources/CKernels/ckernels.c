@@ -155,3 +155,24 @@ void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n) {
         memcpy(dst + i, &h, sizeof h);
     }
 }
+
+__attribute__((target("avx,f16c")))
+static void f16_to_f32_f16c(float *dst, const uint16_t *src, int64_t n) {
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(dst + i, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(src + i))));
+    for (; i < n; i++) dst[i] = _cvtsh_ss(src[i]);
+}
+
+void ck_f16_to_f32(float *dst, const uint16_t *src, int64_t n) {
+    static int use_hw = -1;
+    if (use_hw < 0) {
+        __builtin_cpu_init();
+        use_hw = __builtin_cpu_supports("avx") && __builtin_cpu_supports("f16c");
+    }
+    if (use_hw) { f16_to_f32_f16c(dst, src, n); return; }
+    for (int64_t i = 0; i < n; i++) {
+        _Float16 h;
+        memcpy(&h, src + i, sizeof h);
+        dst[i] = (float)h;
+    }
+}

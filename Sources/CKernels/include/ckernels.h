@@ -26,7 +26,21 @@ void ck_softmax_rows(float *x, int64_t rows, int64_t cols, float *maxOut, float 
 /// IEEE binary16 and widened on the fly (F16C when available); x (K) and y in
 /// binary32, accumulated in binary32. beta is 0 or 1.
 void ck_gemv_f16(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const float *x, float beta, float *y);
+/// y (N) = beta·y + xᵀ·W for W (K, N) row-major with row stride ldw, all binary32
+/// (AVX2+FMA when available); beta is 0 or 1. Each y[n] is summed over k in order.
+void ck_gemv_f32(int64_t K, int64_t N, const float *W, int64_t ldw, const float *x, float beta, float *y);
+/// ck_gemv_f32's code for CPUs without AVX2+FMA (exposed so tests run it everywhere).
+void ck_gemv_f32_portable(int64_t K, int64_t N, const float *W, int64_t ldw, const float *x, float beta, float *y);
 /// dst[i] = binary16(src[i]) (round to nearest even), for i < n.
 void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n);
+/// dst[i] = binary32(src[i]) (exact; F16C when available), for i < n.
+void ck_f16_to_f32(float *dst, const uint16_t *src, int64_t n);
+
+/// Whether ck_crc32_fold can run (x86 with PCLMULQDQ and SSE4.1), checked once.
+int ck_crc32_has_clmul(void);
+/// Advances a raw CRC-32 state (IEEE, reflected 0xEDB88320; no initial or final
+/// inversion: the state of zlib's crc32 is ~crc) over n bytes at p by carry-less
+/// multiplication. Requires ck_crc32_has_clmul(), n ≥ 64 and n a multiple of 16; any alignment.
+uint32_t ck_crc32_fold(uint32_t state, const uint8_t *p, int64_t n);
 
 #endif

@@ -10,10 +10,48 @@
 // Every allocation happens after a check that its byte size fits inside a
 // section that lies inside the file, so a corrupt length can never ask for
 // more memory than the file's own size.
+//
+// `validate` does every check and returns the parts with the weights and the
+// training arrays still in the file's bytes; `decode` then copies them out
+// into a Checkpoint. Sampling (MappedCheckpoint) stops after `validate` and
+// reads the weights in place.
 
 enum CheckpointDecoder {
+    /// A validated file before its arrays are copied out: `weights` and
+    /// `training` point into the bytes given to `validate`.
+    struct Parts {
+        var config: ModelConfig
+        var metadata: CheckpointMetadata
+        var vocabulary: Vocabulary
+        var file: CheckpointFileInfo
+        /// WGHT: P little-endian values, Float16 if `file.halfWeights` else Float32, at a 64-byte aligned file offset.
+        var weights: UnsafeRawBufferPointer
+        /// TRAN, checked; `readTraining` copies out its arrays.
+        var training: TrainingSection?
+    }
+
+    /// TRAN after its checks: the fixed part read, the array counts known to fit the section.
+    struct TrainingSection {
+        var body: UnsafeRawBufferPointer
+        var options: TrainingOptions
+        var step: Int, epoch: Int, dataPosition: Int
+        /// moment1, moment2, carried state, RNG words, history points.
+        var counts: (moment1: Int, moment2: Int, carried: Int, rng: Int, history: Int)
+    }
+
+    /// Validates everything and copies the file's contents into a Checkpoint (which owns its memory).
     static func decode(_ bytes: UnsafeRawBufferPointer, source path: String) throws(CheckpointError)
         -> (checkpoint: Checkpoint, file: CheckpointFileInfo) {
+        let parts = try validate(bytes, source: path)
+        let P = parts.weights.count / (parts.file.halfWeights ? 2 : 4)
+        let parameters = parts.file.halfWeights ? readHalves(parts.weights, count: P) : readFloats(parts.weights, count: P)
+        let checkpoint = Checkpoint(config: parts.config, metadata: parts.metadata, vocabulary: parts.vocabulary,
+                                    parameters: parameters, training: parts.training.map(readTraining))
+        return (checkpoint, parts.file)
+    }
+
+    /// Every check of the order at the top of this file, without copying the weights or the training arrays.
+    static func validate(_ bytes: UnsafeRawBufferPointer, source path: String) throws(CheckpointError) -> Parts {
         func inconsistent(_ what: String) -> CheckpointError { .inconsistent(path: path, what: what) }
         let n = bytes.count
         let magic = Format.magic
@@ -177,27 +215,24 @@ enum CheckpointDecoder {
             throw inconsistent("weights section has \(wb.count) bytes, \(P) parameters need \(expected.overflow ? "more" : "\(expected.partialValue)")")
         }
         if weightEntry.offset % Format.alignment != 0 { throw inconsistent("weights section offset \(weightEntry.offset) is not 64-byte aligned") }
-        let parameters = half ? readHalves(wb, count: P) : readFloats(wb, count: P)
 
         // 5c. TRAN (optional).
-        var training: TrainingState? = nil
+        var training: TrainingSection? = nil
         if let te = trainEntry {
-            training = try decodeTraining(body(te), config: config, parameterCount: P, newerMinor: newerMinor, path: path)
+            training = try checkTraining(body(te), config: config, parameterCount: P, newerMinor: newerMinor, path: path)
         }
 
-        let checkpoint = Checkpoint(config: config, metadata: metadata, vocabulary: vocabulary,
-                                    parameters: parameters, training: training)
         let info = CheckpointFileInfo(
             version: CheckpointVersion(major: major, minor: minor), fileBytes: n, halfWeights: half,
             sections: entries.map { .init(kind: Format.kindName($0.kind), offset: $0.offset, length: $0.length,
                                           optional: $0.flags & Format.sectionOptional != 0) })
-        return (checkpoint, info)
+        return Parts(config: config, metadata: metadata, vocabulary: vocabulary, file: info, weights: wb, training: training)
     }
 
     /// TRAN: a 192-byte fixed part, then moment1, moment2, carried state (Float32),
-    /// RNG words (UInt64) and history points (40 bytes each).
-    static func decodeTraining(_ t: UnsafeRawBufferPointer, config: ModelConfig, parameterCount P: Int,
-                               newerMinor: Bool, path: String) throws(CheckpointError) -> TrainingState {
+    /// RNG words (UInt64) and history points (40 bytes each). Checks it all; reads the fixed part.
+    static func checkTraining(_ t: UnsafeRawBufferPointer, config: ModelConfig, parameterCount P: Int,
+                              newerMinor: Bool, path: String) throws(CheckpointError) -> TrainingSection {
         func inconsistent(_ what: String) -> CheckpointError { .inconsistent(path: path, what: "training state: " + what) }
         if t.count < Format.trainingFixedSize { throw inconsistent("\(t.count) bytes, fewer than \(Format.trainingFixedSize)") }
         guard let optimizer = OptimizerKind(code: t.u8(0)) else { throw inconsistent("unknown optimizer code \(t.u8(0))") }
@@ -233,6 +268,14 @@ enum CheckpointDecoder {
                                                    dataPosition: dataPosition, config: config, parameterCount: P) {
             throw inconsistent(p)
         }
+        return TrainingSection(body: t, options: o, step: step, epoch: epoch, dataPosition: dataPosition,
+                               counts: (n1, n2, nc, nr, nh))
+    }
+
+    /// The training state of a checked TRAN section, its arrays copied out.
+    static func readTraining(_ section: TrainingSection) -> TrainingState {
+        let t = section.body
+        let (n1, n2, nc, nr, nh) = section.counts
         var at = Format.trainingFixedSize
         func floats(_ count: Int) -> [Float] {
             defer { at += 4 * count }
@@ -249,9 +292,9 @@ enum CheckpointDecoder {
                                         valBPC: t.f64(at + 24), learningRate: t.f64(at + 32)))
             at += Format.historyPointSize
         }
-        return TrainingState(options: o, moment1: moment1, moment2: moment2, step: step, epoch: epoch,
-                             dataPosition: dataPosition, rngState: rng, learningRate: t.f64(112),
-                             carriedState: carried, history: history)
+        return TrainingState(options: section.options, moment1: moment1, moment2: moment2, step: section.step,
+                             epoch: section.epoch, dataPosition: section.dataPosition, rngState: rng,
+                             learningRate: t.f64(112), carriedState: carried, history: history)
     }
 
     /// `count` little-endian Float32 from `raw` (exactly 4·count bytes): one memcpy.

@@ -24,11 +24,16 @@ private func split(_ path: String) -> (dir: String, name: String) {
     return (dir.isEmpty ? "/" : dir, String(path[path.index(after: slash)...]))
 }
 
-enum MappedFile {
-    /// Maps `path` read-only and calls `body` with its bytes; unmaps afterwards.
-    /// (A file truncated in place by another process while mapped would raise
-    /// SIGBUS; charlstm itself never truncates in place — it replaces by rename.)
-    static func withBytes<R>(of path: String, _ body: (UnsafeRawBufferPointer) throws(CheckpointError) -> R) throws(CheckpointError) -> R {
+/// A file mapped read-only (MAP_PRIVATE, every page faulted in at once),
+/// unmapped when the last reference goes. A file truncated in place by another
+/// process while mapped raises SIGBUS on the next read of a lost page;
+/// charlstm itself never truncates in place — it replaces files by rename, so
+/// a mapping keeps the old contents (docs/checkpoint-format.md, "Atomic write").
+final class MappedRegion {
+    /// The file's bytes (empty for an empty file).
+    let bytes: UnsafeRawBufferPointer
+
+    init(path: String) throws(CheckpointError) {
         // O_NONBLOCK: opening a FIFO must not hang; it is refused below as not a regular file.
         let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
@@ -39,19 +44,34 @@ enum MappedFile {
             default: throw .unreadable(path: path, reason: errorText(e))
             }
         }
-        defer { close(fd) }
+        defer { close(fd) }   // the mapping outlives the descriptor
         var st = stat()
         if fstat(fd, &st) != 0 { throw .unreadable(path: path, reason: errorText()) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
         if (st.st_mode & S_IFMT) != S_IFREG { throw .unreadable(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
-        if size == 0 { return try body(UnsafeRawBufferPointer(start: nil, count: 0)) }
+        if size == 0 {
+            bytes = UnsafeRawBufferPointer(start: nil, count: 0)
+            return
+        }
         // MAP_POPULATE: fault all pages in one go; the CRC pass reads every byte anyway.
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else {
             throw .unreadable(path: path, reason: "cannot map the file: " + errorText())
         }
-        defer { munmap(base, size) }
-        return try body(UnsafeRawBufferPointer(start: base, count: size))
+        bytes = UnsafeRawBufferPointer(start: base, count: size)
+    }
+
+    deinit {
+        if let base = bytes.baseAddress { munmap(UnsafeMutableRawPointer(mutating: base), bytes.count) }
+    }
+}
+
+enum MappedFile {
+    /// Maps `path` read-only and calls `body` with its bytes; unmaps afterwards.
+    static func withBytes<R>(of path: String, _ body: (UnsafeRawBufferPointer) throws(CheckpointError) -> R) throws(CheckpointError) -> R {
+        let region = try MappedRegion(path: path)
+        defer { withExtendedLifetime(region) {} }
+        return try body(region.bytes)
     }
 }
 

@@ -9,7 +9,9 @@
 // workspaces, allocates nothing per step, and for the LSTM and RNN reads each
 // layer's weights once per step as one matrix: wx (In, G·H) is immediately
 // followed by wh (H, G·H) in the flat layout, so [x, h] (In + H) times that
-// (In + H, G·H) block is a single GEMV (GEMM for N > 1).
+// (In + H, G·H) block is a single GEMV (GEMM for N > 1). The GEMVs are
+// CKernels' (binary32 or binary16 weights), so stepping one stream never
+// loads OpenBLAS; N > 1 uses its GEMM.
 
 import CKernels
 
@@ -19,13 +21,13 @@ public final class InferenceModel {
     public let layout: ParameterLayout
     /// N, the number of streams stepped together.
     public let streams: Int
-    /// The weights (P), layout order.
-    public let weights: Buffer<Float>
-    /// The same weights as IEEE binary16 (P), read by the batch-1 products
-    /// when `halfPrecision` is on: half the bytes of a memory-bound GEMV.
-    private let halfWeights: [UInt16]
-    /// Whether batch-1 products read `halfWeights`.
+    /// The weights (P), layout order (binary32, and binary16 when prepared).
+    public let weights: InferenceWeights
+    /// Whether batch-1 products read the binary16 weights (`weights` has them and N = 1).
     public let halfPrecision: Bool
+    /// The binary32 weights; nil when stepping reads binary16 alone (a store
+    /// made from binary16 weights, batch 1: embedding rows and biases are widened as read).
+    private let floats: UnsafePointer<Float>?
     /// Per layer: [x, h] rows (N, In + H); the h part is the layer's hidden state.
     private let inputs: [Buffer<Float>]
     /// Per layer: c (N, H) for the LSTM.
@@ -48,19 +50,20 @@ public final class InferenceModel {
 
     /// Steps N streams with `weights` (P floats in layout order) used in place,
     /// not copied: e.g. a training model's parameters.
-    public init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1, halfPrecision: Bool = false) {
+    public convenience init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1, halfPrecision: Bool = false) {
+        self.init(config: config, weights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
+                  streams: streams)
+    }
+
+    /// Steps N streams with `weights`; batch-1 products read their binary16 copy when they have one.
+    public init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) {
+        precondition(weights.count >= ParameterLayout(config).count, "InferenceModel: fewer weights than the config needs")
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
         self.weights = weights
-        self.halfPrecision = halfPrecision && streams == 1
-        if self.halfPrecision {
-            var half = [UInt16](repeating: 0, count: weights.count)
-            half.withUnsafeMutableBufferPointer { ck_f32_to_f16($0.baseAddress!, weights.base, Int64(weights.count)) }
-            halfWeights = half
-        } else {
-            halfWeights = []
-        }
+        halfPrecision = weights.half != nil && streams == 1
+        floats = halfPrecision ? weights.floatsIfPresent : weights.base
         let (E, H, G) = (config.embed, config.hidden, config.cell.gateCount)
         inputs = (0..<config.layers).map { l in Buffer(count: streams * ((l == 0 ? E : H) + H)) }
         cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }
@@ -89,27 +92,24 @@ public final class InferenceModel {
     @discardableResult
     public func step(_ ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
         let (N, E, H, V, G) = (streams, config.embed, config.hidden, config.vocab, config.cell.gateCount)
-        let w = UnsafePointer(weights.base)
         let GH = G * H
         // Embedding rows into layer 0's x part.
-        let emb = w + layout.embedding.offset
         let in0 = inputs[0].base, width0 = E + H
-        for s in 0..<N { (in0 + s * width0).update(from: emb + Int(ids[s]) * E, count: E) }
+        for s in 0..<N { load(in0 + s * width0, at: layout.embedding.offset + Int(ids[s]) * E, count: E) }
 
         for l in 0..<config.layers {
             let In = l == 0 ? E : H, width = In + H
             let row = inputs[l].base
             let p = layout.layers[l]
             let g = gates.base
-            let bias = w + p.bias.offset
-            for s in 0..<N { (g + s * GH).update(from: bias, count: GH) }
+            for s in 0..<N { load(g + s * GH, at: p.bias.offset, count: GH) }
             if config.cell == .gru {
                 // r and z need x·Wx + h·Wh, n needs x·Wxn + r⊙(h·Whn): two products.
-                product(out: g, a: row, lda: width, k: In, w: w + p.wx.offset, n: GH, rows: N, beta: 1)
-                product(out: recurrent.base, a: row + In, lda: width, k: H, w: w + p.wh.offset, n: GH, rows: N, beta: 0)
+                product(out: g, a: row, lda: width, k: In, w: p.wx.offset, n: GH, rows: N, beta: 1)
+                product(out: recurrent.base, a: row + In, lda: width, k: H, w: p.wh.offset, n: GH, rows: N, beta: 0)
             } else {
                 // [x, h] · [Wx; Wh] as one (In + H, G·H) matrix.
-                product(out: g, a: row, lda: width, k: width, w: w + p.wx.offset, n: GH, rows: N, beta: 1)
+                product(out: g, a: row, lda: width, k: width, w: p.wx.offset, n: GH, rows: N, beta: 1)
             }
             // Where this layer's new h goes: its own state, and the next layer's x part.
             for s in 0..<N {
@@ -140,25 +140,33 @@ public final class InferenceModel {
         // logits (N, V) = h_top · Wy + by
         let top = inputs[config.layers - 1].base, topIn = config.layers == 1 ? E : H
         let out = logitBuffer.base
-        for s in 0..<N { (out + s * V).update(from: w + layout.outputBias.offset, count: V) }
-        product(out: out, a: top + topIn, lda: topIn + H, k: H, w: w + layout.outputWeight.offset, n: V, rows: N, beta: 1)
+        for s in 0..<N { load(out + s * V, at: layout.outputBias.offset, count: V) }
+        product(out: out, a: top + topIn, lda: topIn + H, k: H, w: layout.outputWeight.offset, n: V, rows: N, beta: 1)
         return UnsafePointer(out)
     }
 
-    /// out (rows, n) = a (rows, k; row stride lda) · w (k, n) + beta · out.
+    /// dst (count) = the weights at `offset` (binary32, or binary16 widened exactly when that is all there is).
+    @inline(__always)
+    private func load(_ dst: UnsafeMutablePointer<Float>, at offset: Int, count: Int) {
+        if let floats {
+            dst.update(from: floats + offset, count: count)
+        } else {
+            ck_f16_to_f32(dst, weights.half! + offset, Int64(count))
+        }
+    }
+
+    /// out (rows, n) = a (rows, k; row stride lda) · W (k, n) + beta · out, W the weights at offset `w`.
     @inline(__always)
     private func product(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, lda: Int, k: Int,
-                         w: UnsafePointer<Float>, n: Int, rows: Int, beta: Float) {
-        if rows == 1 && halfPrecision {
-            let offset = w - UnsafePointer(weights.base)      // the same view in the binary16 copy
-            halfWeights.withUnsafeBufferPointer { h in
-                ck_gemv_f16(Int64(k), Int64(n), h.baseAddress! + offset, Int64(n), a, beta, out)
-            }
+                         w: Int, n: Int, rows: Int, beta: Float) {
+        if rows == 1, halfPrecision, let half = weights.half {
+            ck_gemv_f16(Int64(k), Int64(n), half + w, Int64(n), a, beta, out)
         } else if rows == 1 {
-            Float.gemv(trans: true, rows: k, cols: n, alpha: 1, a: w, lda: n, x: a, beta: beta, y: out)
+            // Our own GEMV, not BLAS: no call overhead, and batch-1 stepping never loads OpenBLAS.
+            ck_gemv_f32(Int64(k), Int64(n), floats! + w, Int64(n), a, beta, out)
         } else {
             Float.gemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: lda,
-                       b: w, ldb: n, beta: beta, c: out, ldc: n)
+                       b: floats! + w, ldb: n, beta: beta, c: out, ldc: n)
         }
     }
 

@@ -1,6 +1,10 @@
 // SamplingModel: a checkpoint made ready for sample, predict and score — its
 // vocabulary, the tokenizer with the normalization it was trained with, and
 // InferenceModels stepping its weights.
+//
+// Read from a file, the weights are not copied: binary32 or binary16, they are
+// used where they lie in the mapped file (MappedCheckpoint); binary16 ones are
+// widened to binary32 only for products over several streams.
 
 /// A trained model as the sampling commands use it.
 public final class SamplingModel {
@@ -13,14 +17,14 @@ public final class SamplingModel {
     /// The one segmenter, with the checkpoint's normalization (same as training).
     public let tokenizer: GraphemeTokenizer
     /// The weights (P), layout order, shared read-only by every InferenceModel made here.
-    private let weights: Buffer<Float>
+    private let weights: InferenceWeights
     /// Whether every weight is exactly a binary16 value (a checkpoint exported
     /// with `--half`): then batch-1 stepping reads binary16 weights, half the
     /// memory traffic, with results equal to Float32 up to summation order.
     public let weightsAreHalfExact: Bool
 
     /// `weightsAreHalfExact`: the file stored its weights as binary16 (then they
-    /// are exact binary16 values); nil checks every weight.
+    /// are exact binary16 values); nil checks every weight. Copies the weights.
     /// `checkpoint` must hold a forward (left-to-right) model.
     public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) {
         config = checkpoint.config
@@ -28,16 +32,44 @@ public final class SamplingModel {
         metadata = checkpoint.metadata
         let buffer = Buffer<Float>(count: checkpoint.parameters.count)
         checkpoint.parameters.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
-        weights = buffer
         tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
-        self.weightsAreHalfExact = weightsAreHalfExact ?? checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
+        let halfExact = weightsAreHalfExact ?? checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
+        self.weightsAreHalfExact = halfExact
+        weights = InferenceWeights(sharing: buffer, half: halfExact)
     }
 
-    /// Reads and validates the checkpoint at `path`.
-    public convenience init(path: String) throws(CheckpointError) {
-        let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
-        if checkpoint.config.direction != .forward { throw .bidirectionalModel(path: path) }
-        self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
+    /// Reads and validates the checkpoint at `path` (as `CheckpointFile.read`
+    /// does), using its weights in place in the mapped file. Refuses a
+    /// bidirectional (fill) model.
+    public init(path: String) throws(CheckpointError) {
+        let file = try MappedCheckpoint(path: path)
+        if file.config.direction != .forward { throw .bidirectionalModel(path: path) }
+        config = file.config
+        vocabulary = file.vocabulary
+        metadata = file.metadata
+        tokenizer = GraphemeTokenizer(normalization: file.config.normalization)
+        weightsAreHalfExact = file.file.halfWeights
+        weights = SamplingModel.inPlaceWeights(of: file)
+    }
+
+    /// The weights of a mapped checkpoint without copying what can be read in place.
+    private static func inPlaceWeights(of file: MappedCheckpoint) -> InferenceWeights {
+        let P = file.parameterCount
+        #if _endian(little)
+        let stored = file.weights.baseAddress!   // 64-byte aligned: the file is page aligned, the section at a multiple of 64
+        if !file.file.halfWeights {
+            return InferenceWeights(floats: stored.assumingMemoryBound(to: Float.self), half: nil, count: P, owners: [file])
+        }
+        // binary16 in the file: batch-1 stepping reads it there; binary32 is
+        // widened from it only if something needs it (N > 1 products).
+        return InferenceWeights(floats: nil, half: stored.assumingMemoryBound(to: UInt16.self), count: P, owners: [file])
+        #else
+        let buffer = Buffer<Float>(count: P)
+        let values = file.file.halfWeights ? CheckpointDecoder.readHalves(file.weights, count: P)
+                                           : CheckpointDecoder.readFloats(file.weights, count: P)
+        values.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: P) }
+        return InferenceWeights(sharing: buffer, half: file.file.halfWeights)
+        #endif
     }
 
     /// V, the vocabulary size.
@@ -45,7 +77,7 @@ public final class SamplingModel {
 
     /// A fresh stepper for `streams` parallel streams (state zero).
     public func makeInference(streams: Int = 1) -> InferenceModel {
-        InferenceModel(config: config, sharing: weights, streams: streams, halfPrecision: weightsAreHalfExact)
+        InferenceModel(config: config, weights: weights, streams: streams)
     }
 
     /// The id of the newline grapheme, if the model knows it.

@@ -3,8 +3,11 @@
 //
 // All matrices are row-major. gemm computes C = alpha·op(A)·op(B) + beta·C
 // with op(A) (m, k), op(B) (k, n), C (m, n).
+//
+// This file is the only caller of OpenBLAS (COpenBLAS), which is loaded on the
+// first matrix product, not at process start; see openblas_loader.h.
 
-import CBLAS
+import COpenBLAS
 import CKernels
 #if canImport(Glibc)
 import Glibc
@@ -32,24 +35,26 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func sqrt(_ x: Self) -> Self
 }
 
+/// A size as OpenBLAS's 32-bit blasint (traps beyond Int32, as the products could not run).
 @inline(__always)
-private func blasTranspose(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+private func blasint(_ n: Int) -> Int32 { Int32(n) }
+
+@inline(__always)
+private func blasTranspose(_ t: Bool) -> Int32 { t ? 1 : 0 }
 
 extension Float: BLASScalar {
     @inline(__always)
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float,
                             a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
                             beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
-        cblas_sgemm(CblasRowMajor, blasTranspose(transA), blasTranspose(transB),
-                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
-                    beta, c, blasint(ldc))
+        cbl_sgemm(blasTranspose(transA), blasTranspose(transB), blasint(m), blasint(n), blasint(k),
+                  alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
     @inline(__always)
     public static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
                             x: UnsafePointer<Float>, beta: Float, y: UnsafeMutablePointer<Float>) {
-        cblas_sgemv(CblasRowMajor, blasTranspose(trans), blasint(rows), blasint(cols), alpha, a, blasint(lda),
-                    x, 1, beta, y, 1)
+        cbl_sgemv(blasTranspose(trans), blasint(rows), blasint(cols), alpha, a, blasint(lda), x, beta, y)
     }
 
     @inline(__always)
@@ -74,15 +79,13 @@ extension Double: BLASScalar {
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Double,
                             a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
                             beta: Double, c: UnsafeMutablePointer<Double>, ldc: Int) {
-        cblas_dgemm(CblasRowMajor, blasTranspose(transA), blasTranspose(transB),
-                    blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb),
-                    beta, c, blasint(ldc))
+        cbl_dgemm(blasTranspose(transA), blasTranspose(transB), blasint(m), blasint(n), blasint(k),
+                  alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
     }
 
     public static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
                             x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
-        cblas_dgemv(CblasRowMajor, blasTranspose(trans), blasint(rows), blasint(cols), alpha, a, blasint(lda),
-                    x, 1, beta, y, 1)
+        cbl_dgemv(blasTranspose(trans), blasint(rows), blasint(cols), alpha, a, blasint(lda), x, beta, y)
     }
 
     public static func sigmoid(_ x: UnsafeMutablePointer<Double>, _ n: Int) {
@@ -112,10 +115,10 @@ extension Double: BLASScalar {
 
 /// Sets the number of compute threads (≥ 1). charlstm splits large products
 /// and the recurrent time loops across them itself (see ComputeThreads);
-/// OpenBLAS runs single-threaded inside each block.
+/// OpenBLAS runs single-threaded inside each block (the loader sets that
+/// when it loads the library, so this loads nothing).
 public func setBLASThreads(_ n: Int) {
     ComputeThreads.count = max(1, n)
-    openblas_set_num_threads(1)
 }
 
 /// Number of online CPU cores.

@@ -8,7 +8,6 @@
 // on a 2-core machine steals the core the other block needs (measured: 12%
 // of cycles in the scheduler when OpenBLAS threads and ours alternated).
 
-import CBLAS
 import Dispatch
 
 /// The number of compute threads, and a fork-join over contiguous row blocks.

@@ -1,0 +1,33 @@
+// openblas_loader: OpenBLAS's CBLAS products, loaded with dlopen on first use.
+//
+// No stable API: called only from CharLSTM's BLASScalar. charlstm does not
+// link OpenBLAS: loading Debian's DYNAMIC_ARCH build (and its libgfortran)
+// and running its constructor cost ~2 ms of every process start, and
+// `predict`, `sample` and `score` at batch 1 need no BLAS at all
+// (CKernels' GEMVs). The first call of any function here loads the library:
+//   1. $CHARLSTM_OPENBLAS, when set and not empty (then nothing else is tried);
+//   2. Debian's single-threaded build, /usr/lib/<multiarch>/openblas-serial/libopenblas.so.0
+//      (charlstm schedules its own threads; see ComputeThreads.swift);
+//   3. libopenblas.so.0, then libopenblas.so, from the loader's search path.
+// OpenBLAS is then set to one thread. If none loads, one line goes to stderr
+// ("PROGRAM: error: cannot load OpenBLAS (REASON): install it with ...")
+// and the process exits with status 1. Thread-safe (pthread_once).
+//
+// All matrices are row-major; sizes are OpenBLAS's 32-bit blasint.
+#ifndef OPENBLAS_LOADER_H
+#define OPENBLAS_LOADER_H
+
+/// C (m, n) = alpha · op(A) · op(B) + beta · C; op(A) = Aᵀ if transA (op(A) is (m, k), op(B) (k, n)).
+void cbl_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
+               const float *b, int ldb, float beta, float *c, int ldc);
+/// The same in double precision.
+void cbl_dgemm(int transA, int transB, int m, int n, int k, double alpha, const double *a, int lda,
+               const double *b, int ldb, double beta, double *c, int ldc);
+/// y = alpha · op(A) · x + beta · y, A (rows, cols) with row stride lda; op(A) = Aᵀ if trans; unit strides.
+void cbl_sgemv(int trans, int rows, int cols, float alpha, const float *a, int lda,
+               const float *x, float beta, float *y);
+/// The same in double precision.
+void cbl_dgemv(int trans, int rows, int cols, double alpha, const double *a, int lda,
+               const double *x, double beta, double *y);
+
+#endif
