@@ -66,7 +66,7 @@ public struct FillCommand: ParsableCommand {
     }
 
     public func run() throws {
-        setBLASThreads(1)  // one stream
+        setBLASThreads(availableCores())  // windows run as a batch of streams, split across cores
         let (path, origin) = try CheckpointLocator(checkpoint: checkpoint, verbose: verbose, preferFill: true).resolve()
         if verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
         let filler = try HoleFiller(path: path)

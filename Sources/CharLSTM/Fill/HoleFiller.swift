@@ -14,7 +14,9 @@
 //   stop after two rounds in a row change nothing, or after `rounds` rounds.
 // Long texts run in windows: a core of `core` graphemes plus up to `context`
 // graphemes on each side, only for cores that hold a hole; so memory stays
-// bounded and text far from any hole costs nothing.
+// bounded and text far from any hole costs nothing. Windows of the same
+// length (all but those at the ends of the text) run as parallel streams of
+// one batch, so the per-step products are small GEMMs rather than GEMVs.
 //
 // With a left-to-right model only the left context exists: the text is fed
 // from the start, and at each hole the model's most likely grapheme is chosen
@@ -51,7 +53,7 @@ public final class HoleFiller {
 
     private let bidirectional: BidirectionalModel<Float>?
     private let leftToRight: SamplingModel?
-    /// a window's ids, (T) = (core + 2·context) at most
+    /// a batch of windows' ids, (T, B) time-major, T ≤ core + 2·context
     private var windowIds: [Int32] = []
     /// log-probabilities of one position, (V), for ranking
     private var logProbabilities: [Float]
@@ -124,34 +126,58 @@ public final class HoleFiller {
 
     // MARK: - Both sides
 
+    /// The windows the text is run in: one per core of `core` graphemes that
+    /// holds a hole, with up to `context` graphemes on each side.
+    private struct Window {
+        /// Graphemes lo..<hi of the text.
+        var lo: Int, hi: Int
+        /// Indices (into the sorted holes) of the holes in the core.
+        var holes: Range<Int>
+        var length: Int { hi - lo }
+    }
+
+    /// Most windows (all but those at the ends of the text) have the same length
+    /// and run together, as parallel streams of one batch of at most this many.
+    static let maxBatch = 16
+
     /// One prediction for every hole from the text `ids` as it stands.
     private func predictBothSides(_ ids: [Int], holes: [Int], top: Int) -> [FilledHole] {
         guard let model = bidirectional else { return [] }
         let n = ids.count, V = config.vocab
-        let state = model.makeState(batch: 1)
-        var unused = RandomGenerator(seed: 0)   // no dropout at inference
-        var out: [FilledHole] = []
-        out.reserveCapacity(holes.count)
-        var next = 0                            // first hole not yet predicted
-        var start = 0
+        var windows: [Window] = []
+        var next = 0
         while next < holes.count {
-            // The core that holds the next hole; its window adds context on both sides.
-            start = holes[next] / core * core
-            let end = min(n, start + core)
-            let lo = max(0, start - context), hi = min(n, end + context)
-            windowIds.removeAll(keepingCapacity: true)
-            for i in lo..<hi { windowIds.append(Int32(ids[i])) }
-            windowIds.withUnsafeBufferPointer { w in
-                _ = model.forward(inputs: w.baseAddress!, targets: w.baseAddress!, steps: hi - lo,
-                                  state: state, training: false, rng: &unused)
-            }
-            let p = model.probabilities
-            while next < holes.count, holes[next] < end {
-                let h = holes[next]
-                let row = p + (h - lo) * V
-                for v in 0..<V { logProbabilities[v] = row[v] > 0 ? Float.log(row[v]) : -.infinity }
-                out.append(FilledHole(position: h, candidates: rank(top: top)))
-                next += 1
+            let start = holes[next] / core * core, end = min(n, start + core)
+            var last = next
+            while last < holes.count, holes[last] < end { last += 1 }
+            windows.append(Window(lo: max(0, start - context), hi: min(n, end + context), holes: next..<last))
+            next = last
+        }
+        // Group windows of equal length (in text order), then run each group in batches.
+        var groups: [Int: [Int]] = [:]
+        for (w, window) in windows.enumerated() { groups[window.length, default: []].append(w) }
+        var out = [FilledHole](repeating: FilledHole(position: 0, candidates: []), count: holes.count)
+        var unused = RandomGenerator(seed: 0)   // no dropout at inference
+        for length in groups.keys.sorted() {
+            let members = groups[length]!
+            for first in stride(from: 0, to: members.count, by: Self.maxBatch) {
+                let batch = members[first..<min(members.count, first + Self.maxBatch)].map { windows[$0] }
+                let B = batch.count
+                // (T, B) time-major ids: row t·B + b is grapheme lo_b + t.
+                windowIds.removeAll(keepingCapacity: true)
+                for t in 0..<length { for w in batch { windowIds.append(Int32(ids[w.lo + t])) } }
+                windowIds.withUnsafeBufferPointer { x in
+                    _ = model.forward(inputs: x.baseAddress!, targets: x.baseAddress!, steps: length,
+                                      state: model.makeState(batch: B), training: false, rng: &unused)
+                }
+                let p = model.probabilities
+                for (b, w) in batch.enumerated() {
+                    for k in w.holes {
+                        let row = p + ((holes[k] - w.lo) * B + b) * V
+                        for v in 0..<V { logProbabilities[v] = row[v] > 0 ? Float.log(row[v]) : -.infinity }
+                        out[k] = FilledHole(position: holes[k], candidates: rank(top: top))
+                    }
+                }
             }
         }
         return out
