@@ -28,7 +28,8 @@ struct ck_gemv_pair {
     atomic_int stop;
     // The job in hand (written by the caller before seq is bumped).
     int64_t K, N, ldw, split;
-    const uint16_t *W;
+    int half;                     // W is binary16 (else binary32)
+    const void *W;
     const float *x;
     float beta;
     float *y;
@@ -40,10 +41,14 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-static void run_worker_part(struct ck_gemv_pair *p) {
-    if (p->split < p->N)
-        ck_gemv_f16(p->K, p->N - p->split, p->W + p->split, p->ldw, p->x, p->beta, p->y + p->split);
+/// y[lo..<hi] of the job in hand.
+static void run_columns(struct ck_gemv_pair *p, int64_t lo, int64_t hi) {
+    if (lo >= hi) return;
+    if (p->half) ck_gemv_f16(p->K, hi - lo, (const uint16_t *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
+    else ck_gemv_f32(p->K, hi - lo, (const float *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
 }
+
+static void run_worker_part(struct ck_gemv_pair *p) { run_columns(p, p->split, p->N); }
 
 static void *worker_main(void *arg) {
     struct ck_gemv_pair *p = arg;
@@ -93,13 +98,13 @@ void ck_gemv_pair_destroy(ck_gemv_pair *p) {
     free(p);
 }
 
-void ck_gemv_pair_f16(ck_gemv_pair *p, int64_t K, int64_t N, const uint16_t *W, int64_t ldw,
-                      const float *x, float beta, float *y) {
-    // The caller takes the first half, rounded to the kernel's 64-column strips,
-    // so both halves run the wide loop.
+static void run_pair(ck_gemv_pair *p, int half, int64_t K, int64_t N, const void *W, int64_t ldw,
+                     const float *x, float beta, float *y) {
+    // The caller takes the first half, rounded to the binary16 kernel's 64-column
+    // strips, so both halves run the wide loops.
     int64_t split = (N / 2 + 63) / 64 * 64;
     if (split > N) split = N;
-    p->K = K; p->N = N; p->ldw = ldw; p->split = split;
+    p->K = K; p->N = N; p->ldw = ldw; p->split = split; p->half = half;
     p->W = W; p->x = x; p->beta = beta; p->y = y;
     uint_fast64_t job = atomic_fetch_add(&p->seq, 1) + 1;
     if (atomic_load(&p->sleeping)) {
@@ -107,6 +112,16 @@ void ck_gemv_pair_f16(ck_gemv_pair *p, int64_t K, int64_t N, const uint16_t *W, 
         pthread_cond_signal(&p->wake);
         pthread_mutex_unlock(&p->lock);
     }
-    ck_gemv_f16(K, split, W, ldw, x, beta, y);
+    run_columns(p, 0, split);
     while (atomic_load(&p->done) != job) cpu_relax();
+}
+
+void ck_gemv_pair_f16(ck_gemv_pair *p, int64_t K, int64_t N, const uint16_t *W, int64_t ldw,
+                      const float *x, float beta, float *y) {
+    run_pair(p, 1, K, N, W, ldw, x, beta, y);
+}
+
+void ck_gemv_pair_f32(ck_gemv_pair *p, int64_t K, int64_t N, const float *W, int64_t ldw,
+                      const float *x, float beta, float *y) {
+    run_pair(p, 0, K, N, W, ldw, x, beta, y);
 }

@@ -86,6 +86,37 @@ final class ModelTests: XCTestCase {
         }
     }
 
+    /// Batch-1 products split across two cores (gemv_pair) give the same bits as
+    /// one core, for binary32 and binary16 weights, on widths around the split.
+    func testPairedBatchOneProductsAreBitIdentical() {
+        let saved = (ComputeThreads.count, InferenceModel.pairThreshold)
+        defer { (ComputeThreads.count, InferenceModel.pairThreshold) = saved }
+        for cell in CellKind.allCases {
+            for hidden in [33, 40, 70] {   // 4H = 132, 160, 280: odd splits, tails, several strips
+                let cfg = ModelConfig(cell: cell, layers: 2, embed: 6, hidden: hidden, vocab: 130)
+                let m = Model<Float>(config: cfg)
+                var rng = RandomGenerator(seed: 5)
+                m.initialize(rng: &rng)
+                for half in [false, true] {
+                    ComputeThreads.count = 1
+                    let single = InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
+                    ComputeThreads.count = 2
+                    InferenceModel.pairThreshold = 1
+                    let paired = InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
+                    XCTAssertFalse(single.usesSecondCore)
+                    XCTAssertTrue(paired.usesSecondCore)
+                    var differing = 0
+                    for id in randomIDs(20, seed: 9) {
+                        var i = id % 130
+                        let a = single.step(&i), b = paired.step(&i)
+                        for v in 0..<130 where a[v].bitPattern != b[v].bitPattern { differing += 1 }
+                    }
+                    XCTAssertEqual(differing, 0, "\(cell) H\(hidden) half=\(half)")
+                }
+            }
+        }
+    }
+
     /// Binary16 weights in the batch-1 path: on weights that binary16 represents
     /// exactly (a `--half` checkpoint) the logits equal the Float32 path's.
     func testHalfPrecisionInferenceMatchesOnHalfExactWeights() {

@@ -30,4 +30,8 @@ void ck_gemv_pair_destroy(ck_gemv_pair *pair);
 void ck_gemv_pair_f16(ck_gemv_pair *pair, int64_t K, int64_t N, const uint16_t *W, int64_t ldw,
                       const float *x, float beta, float *y);
 
+/// The same for binary32 weights, as ck_gemv_f32.
+void ck_gemv_pair_f32(ck_gemv_pair *pair, int64_t K, int64_t N, const float *W, int64_t ldw,
+                      const float *x, float beta, float *y);
+
 #endif

@@ -25,6 +25,9 @@ public final class InferenceModel {
     public let weights: InferenceWeights
     /// Whether batch-1 products read the binary16 weights (`weights` has them and N = 1).
     public let halfPrecision: Bool
+    /// The worker that takes half the columns of each large batch-1 product
+    /// (gemv_pair.h); nil with one compute thread, N > 1 or a small model.
+    private let pair: OpaquePointer?
     /// The binary32 weights; nil when stepping reads binary16 alone (a store
     /// made from binary16 weights, batch 1: embedding rows and biases are widened as read).
     private let floats: UnsafePointer<Float>?
@@ -70,7 +73,21 @@ public final class InferenceModel {
         gates = Buffer(count: streams * G * H)
         recurrent = Buffer(count: config.cell == .gru ? streams * G * H : 0)
         logitBuffer = Buffer(count: streams * config.vocab)
+        // A second core for the batch-1 products, when there is one to use and
+        // the layers are large enough to pay for the hand-over.
+        let largest = (max(E, H) + H) * G * H
+        pair = streams == 1 && ComputeThreads.count >= 2 && largest >= Self.pairThreshold ? ck_gemv_pair_create() : nil
     }
+
+    deinit { ck_gemv_pair_destroy(pair) }
+
+    /// Whether large batch-1 products use a second core.
+    var usesSecondCore: Bool { pair != nil }
+
+    /// Multiply-adds from which a batch-1 product is split across two cores
+    /// (measured with the C kernels on this machine: hidden 128, 98k, 1.65×;
+    /// hidden 512, 1.2M, 1.5×; below ~16k the hand-over costs more than it saves).
+    nonisolated(unsafe) static var pairThreshold = 1 << 15
 
     /// Convenience: from an array of P floats.
     public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1, halfPrecision: Bool = false) {
@@ -159,11 +176,18 @@ public final class InferenceModel {
     @inline(__always)
     private func product(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, lda: Int, k: Int,
                          w: Int, n: Int, rows: Int, beta: Float) {
-        if rows == 1, halfPrecision, let half = weights.half {
-            ck_gemv_f16(Int64(k), Int64(n), half + w, Int64(n), a, beta, out)
-        } else if rows == 1 {
-            // Our own GEMV, not BLAS: no call overhead, and batch-1 stepping never loads OpenBLAS.
-            ck_gemv_f32(Int64(k), Int64(n), floats! + w, Int64(n), a, beta, out)
+        if rows == 1 {
+            // Split across two cores (bit-identical) when worth it; the logits' product is narrow.
+            let paired = n >= 128 && k * n >= Self.pairThreshold ? pair : nil
+            if halfPrecision, let half = weights.half {
+                if let paired { ck_gemv_pair_f16(paired, Int64(k), Int64(n), half + w, Int64(n), a, beta, out) }
+                else { ck_gemv_f16(Int64(k), Int64(n), half + w, Int64(n), a, beta, out) }
+            } else if let paired {
+                ck_gemv_pair_f32(paired, Int64(k), Int64(n), floats! + w, Int64(n), a, beta, out)
+            } else {
+                // Our own GEMV, not BLAS: no call overhead, and batch-1 stepping never loads OpenBLAS.
+                ck_gemv_f32(Int64(k), Int64(n), floats! + w, Int64(n), a, beta, out)
+            }
         } else {
             Float.gemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: lda,
                        b: floats! + w, ldb: n, beta: beta, c: out, ldc: n)
