@@ -108,6 +108,9 @@ public struct SampleCommand: ParsableCommand {
         if interactive && (isatty(0) != 1 || isatty(1) != 1) {
             throw CommandFailure("--interactive needs a terminal on stdin and stdout; run it without pipes or redirection")
         }
+        // All cores: one stream splits its large products across two (bit-identical
+        // to one core), N streams split their GEMMs.
+        setBLASThreads(availableCores())
         let lm = try model.load()
         let seed = self.seed ?? clockSeed()
         if model.verbose { note("seed \(seed)") }

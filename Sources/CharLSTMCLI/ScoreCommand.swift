@@ -44,7 +44,7 @@ public struct ScoreCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        setBLASThreads(1)  // one stream: matrix-vector products
+        setBLASThreads(availableCores())  // one stream: large matrix-vector products split across two cores
         let lm = try model.load()
         let scorer = TextScorer(model: lm)
         let out = OutputStream.standardOutput
