@@ -17,6 +17,16 @@ private let modelFloor = 1e-4
 /// Bound on the relative error of any gradient entry (Double, step 1e-5).
 private let tolerance = 1e-6
 
+/// d loss / d *ptr by the centered difference (loss(x + h) − loss(x − h)) / 2h, h = 1e-5;
+/// *ptr is restored.
+private func centeredDifference(_ ptr: UnsafeMutablePointer<Double>, _ loss: () -> Double) -> Double {
+    let h = 1e-5, old = ptr.pointee
+    ptr.pointee = old + h; let plus = loss()
+    ptr.pointee = old - h; let minus = loss()
+    ptr.pointee = old
+    return (plus - minus) / (2 * h)
+}
+
 final class GradientCheckTests: XCTestCase {
     let (B, T, In, H) = (2, 3, 4, 5)
 
@@ -60,13 +70,7 @@ final class GradientCheckTests: XCTestCase {
         let dS = LayerState<Double>(batch: B, hidden: H, hasCell: cell.hasCellState)
         layer.backward(dInput: dX.base, dOutput: dOut.base, initialStateGradient: dS, weights: w.base, gradients: grads.base)
 
-        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double {
-            let h = 1e-5, old = ptr.pointee
-            ptr.pointee = old + h; let plus = loss()
-            ptr.pointee = old - h; let minus = loss()
-            ptr.pointee = old
-            return (plus - minus) / (2 * h)
-        }
+        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double { centeredDifference(ptr, loss) }
         var worst = 0.0
         let views = [layer.parameters.wx, layer.parameters.wh, layer.parameters.bias]
         for v in views {
@@ -120,13 +124,7 @@ final class GradientCheckTests: XCTestCase {
             _ = model.forward(inputs: i.baseAddress!, targets: t.baseAddress!, steps: T, state: s, training: true, rng: &r)
             model.backward(lossScale: 1 / Double(T * B), initialStateGradient: dS)
         } }
-        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double {
-            let h = 1e-5, old = ptr.pointee
-            ptr.pointee = old + h; let plus = loss()
-            ptr.pointee = old - h; let minus = loss()
-            ptr.pointee = old
-            return (plus - minus) / (2 * h)
-        }
+        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double { centeredDifference(ptr, loss) }
         for v in model.layout.views {
             var worst = 0.0
             for k in v.range {
@@ -178,13 +176,7 @@ final class GradientCheckTests: XCTestCase {
                               training: true, rng: &r)
             model.backward(lossScale: 1 / Double(steps * B))
         } }
-        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double {
-            let h = 1e-5, old = ptr.pointee
-            ptr.pointee = old + h; let plus = loss()
-            ptr.pointee = old - h; let minus = loss()
-            ptr.pointee = old
-            return (plus - minus) / (2 * h)
-        }
+        func numeric(_ ptr: UnsafeMutablePointer<Double>) -> Double { centeredDifference(ptr, loss) }
         XCTAssertEqual(model.layout.views.count, 3 + 2 * 2 * 3, "both stacks' views are checked")
         for v in model.layout.views {
             var worst = 0.0

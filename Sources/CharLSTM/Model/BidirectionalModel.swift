@@ -63,15 +63,6 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
 
     deinit { reversedIds.deallocate() }
 
-    /// Standard initialisation from `rng` (see `initializeParameters`).
-    public func initialize(rng: inout RandomGenerator) {
-        initializeParameters(parameters.base, layout: layout, rng: &rng)
-    }
-
-    /// A zero state for `batch` streams. The model never reads it: both stacks
-    /// start each window from zero (see the file header).
-    public func makeState(batch: Int) -> RecurrentState<T> { RecurrentState(config: config, batch: batch) }
-
     /// Runs the model over a (T, B) window and returns Σ_t -log p(x_t | the inputs
     /// on both sides of t) in nats: the targets of a bidirectional model are its
     /// inputs, so `targets` (a forward model's next ids) is not read. `state`

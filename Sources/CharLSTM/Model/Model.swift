@@ -42,17 +42,6 @@ public final class Model<T: BLASScalar> {
         stack = RecurrentStack(config: config, parameters: layout.layers)
     }
 
-    /// P, the number of trainable parameters: V·E + Σ_l [(in_l + H)·G·H + G·H] + H·V + V.
-    public var parameterCount: Int { layout.count }
-
-    /// Standard initialisation from `rng` (see `initializeParameters`).
-    public func initialize(rng: inout RandomGenerator) {
-        initializeParameters(parameters.base, layout: layout, rng: &rng)
-    }
-
-    /// A fresh zero state for `batch` streams.
-    public func makeState(batch: Int) -> RecurrentState<T> { RecurrentState(config: config, batch: batch) }
-
     /// Runs the model over a (T, B) window from `state` (replaced by the final
     /// state) and returns the summed cross-entropy in nats over the T·B targets.
     /// With `training`, dropout masks are drawn from `rng`. Caches what

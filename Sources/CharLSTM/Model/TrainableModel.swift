@@ -14,11 +14,6 @@ public protocol TrainableModel<Scalar>: AnyObject {
     var parameters: Buffer<Scalar> { get }
     /// dLoss/dParameters, (P); `backward` adds into it.
     var gradients: Buffer<Scalar> { get }
-    /// Standard initialisation from `rng`.
-    func initialize(rng: inout RandomGenerator)
-    /// A zero state for `batch` streams (the carried state of a forward model;
-    /// a bidirectional model starts every window from zero and ignores it).
-    func makeState(batch: Int) -> RecurrentState<Scalar>
     /// Summed cross-entropy in nats over the T·B targets of a (T, B) window;
     /// caches what `backward` needs. `targets` are the next ids (inputs shifted
     /// by one) for a forward model; a bidirectional model predicts its inputs
@@ -33,8 +28,18 @@ public protocol TrainableModel<Scalar>: AnyObject {
 }
 
 extension TrainableModel {
-    /// P, the number of trainable parameters.
+    /// P, the number of trainable parameters (formula in ParameterLayout).
     public var parameterCount: Int { layout.count }
+
+    /// Standard initialisation from `rng` (see `initializeParameters`).
+    public func initialize(rng: inout RandomGenerator) {
+        initializeParameters(parameters.base, layout: layout, rng: &rng)
+    }
+
+    /// A zero state for `batch` streams: the carried state of a forward model.
+    /// A bidirectional model only takes B from it (both stacks start every
+    /// window from zero).
+    public func makeState(batch: Int) -> RecurrentState<Scalar> { RecurrentState(config: config, batch: batch) }
 
     /// `forward` without per-row losses.
     public func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
