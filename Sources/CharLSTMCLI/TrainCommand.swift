@@ -219,6 +219,7 @@ public struct TrainCommand: ParsableCommand {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes write() fail with EFBIG instead of killing us
         let threadCount = threads ?? availableCores()
         setBLASThreads(threadCount)
+        loadBLAS()   // before anything is written
         let progress = TrainingProgress.forStandardError(quiet: quiet)
         let runName = name ?? Self.stem(corpus)
 

@@ -30,9 +30,12 @@ final class OpenBLASLoadingTests: XCTestCase {
         let corpus = try writeCorpus(dir.appendingPathComponent("corpus.txt"), bytes: 5_000)
         for (library, reason) in [("/nonexistent/libopenblas.so.0", "cannot open shared object file"),
                                   ("libm.so.6", "lacks the CBLAS functions")] {
-            let r = try runTool("charlstm", ["train", corpus.path, "--steps", "2", "--out", dir.path] + tinyModel,
+            let out = dir.appendingPathComponent("out").path
+            let r = try runTool("charlstm", ["train", corpus.path, "--steps", "2", "--out", out] + tinyModel,
                                 environment: environment(openBLAS: library))
             XCTAssertEqual(r.status, 1, r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "one line, before the run's header: \(r.stderr)")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is created when OpenBLAS is missing")
             let errors = r.stderr.split(separator: "\n").filter { $0.contains("error") }
             XCTAssertEqual(errors.count, 1, r.stderr)
             XCTAssertTrue(errors.first?.hasPrefix("charlstm: error: cannot load OpenBLAS (") ?? false, r.stderr)

@@ -125,3 +125,12 @@ public func setBLASThreads(_ n: Int) {
 public func availableCores() -> Int {
     max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
 }
+
+/// Loads OpenBLAS now (a 1×1 product) rather than at the first real product,
+/// so a missing library is reported (one line, exit 1) before a command has
+/// created any file.
+public func loadBLAS() {
+    var a: Float = 0, c: Float = 0
+    Float.gemm(transA: false, transB: false, m: 1, n: 1, k: 1, alpha: 1, a: &a, lda: 1, b: &a, ldb: 1,
+               beta: 0, c: &c, ldc: 1)
+}
