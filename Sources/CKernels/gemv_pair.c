@@ -1,33 +1,43 @@
 // gemv_pair: see include/gemv_pair.h.
 //
+// A product's columns are cut into chunks (multiples of 64 columns, about 8 of
+// them); the caller and the worker both take chunks from one atomic counter
+// until none is left, then the caller waits for the chunks still running.
+// So the split adapts to whoever has a core: on a busy machine, where the
+// worker may not run for a whole time slice, the caller simply does every
+// chunk itself instead of waiting for it.
+//
 // Protocol (one caller thread at a time per pair):
-//   caller: write the job, then seq += 1 (release); wake the worker if it
-//           sleeps; compute columns [0, split); spin until done == seq.
-//   worker: spin until seq changes (pause between reads); after SPIN_LIMIT
-//           reads without a change, set `sleeping`, re-check seq, and wait on
-//           the condition variable; compute columns [split, N); done = seq.
-// `sleeping` and `seq` are sequentially consistent, so either the caller sees
-// `sleeping` and signals, or the worker's re-check sees the new seq.
+//   caller: write the job, reset `done`, publish `claim` = (chunks << 16 | 0),
+//           bump `seq` and wake the worker if it sleeps; take chunks; wait
+//           until done == chunks.
+//   worker: wait until seq changes (PAUSE_SPINS pause instructions, then
+//           sleep on the condition variable); take chunks; repeat.
+// A chunk taken (fetch_add on `claim` returning an index below the count) is
+// a chunk of the job in hand, whose fields were written before `claim` was
+// published and stay unchanged until all its chunks are done.
 #include "gemv_pair.h"
 #include "ckernels.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <immintrin.h>
 
-enum { SPIN_LIMIT = 1 << 13 };   // ≈ 0.2 ms of pause instructions
+enum { PAUSE_SPINS = 1 << 12 };   // ≈ 0.1 ms of pause instructions before the worker sleeps
 
 struct ck_gemv_pair {
     pthread_t thread;
     pthread_mutex_t lock;
     pthread_cond_t wake;
     atomic_uint_fast64_t seq;     // jobs posted
-    atomic_uint_fast64_t done;    // jobs the worker finished
+    atomic_uint_fast32_t claim;   // chunk count << 16 | next chunk to take
+    atomic_int done;              // chunks finished
     atomic_int sleeping;
     atomic_int stop;
-    // The job in hand (written by the caller before seq is bumped).
-    int64_t K, N, ldw, split;
+    // The job in hand (written by the caller before `claim` is published).
+    int64_t K, N, ldw, width;     // width: columns per chunk (a multiple of 64)
     int half;                     // W is binary16 (else binary32)
     const void *W;
     const float *x;
@@ -41,14 +51,18 @@ static inline void cpu_relax(void) {
 #endif
 }
 
-/// y[lo..<hi] of the job in hand.
-static void run_columns(struct ck_gemv_pair *p, int64_t lo, int64_t hi) {
-    if (lo >= hi) return;
-    if (p->half) ck_gemv_f16(p->K, hi - lo, (const uint16_t *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
-    else ck_gemv_f32(p->K, hi - lo, (const float *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
+/// Takes and computes chunks of the job in hand until none is left.
+static void take_chunks(struct ck_gemv_pair *p) {
+    for (;;) {
+        uint_fast32_t v = atomic_fetch_add(&p->claim, 1);
+        uint_fast32_t next = v & 0xFFFF, count = v >> 16;
+        if (next >= count) return;
+        int64_t lo = (int64_t)next * p->width, hi = lo + p->width < p->N ? lo + p->width : p->N;
+        if (p->half) ck_gemv_f16(p->K, hi - lo, (const uint16_t *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
+        else ck_gemv_f32(p->K, hi - lo, (const float *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
+        atomic_fetch_add(&p->done, 1);
+    }
 }
-
-static void run_worker_part(struct ck_gemv_pair *p) { run_columns(p, p->split, p->N); }
 
 static void *worker_main(void *arg) {
     struct ck_gemv_pair *p = arg;
@@ -57,7 +71,7 @@ static void *worker_main(void *arg) {
         int spins = 0;
         uint_fast64_t now;
         while ((now = atomic_load(&p->seq)) == seen && !atomic_load(&p->stop)) {
-            if (++spins < SPIN_LIMIT) { cpu_relax(); continue; }
+            if (++spins < PAUSE_SPINS) { cpu_relax(); continue; }
             pthread_mutex_lock(&p->lock);
             atomic_store(&p->sleeping, 1);
             while (atomic_load(&p->seq) == seen && !atomic_load(&p->stop)) pthread_cond_wait(&p->wake, &p->lock);
@@ -67,8 +81,7 @@ static void *worker_main(void *arg) {
         }
         if (atomic_load(&p->stop)) return NULL;
         seen = now;
-        run_worker_part(p);
-        atomic_store(&p->done, seen);
+        take_chunks(p);
     }
 }
 
@@ -100,20 +113,26 @@ void ck_gemv_pair_destroy(ck_gemv_pair *p) {
 
 static void run_pair(ck_gemv_pair *p, int half, int64_t K, int64_t N, const void *W, int64_t ldw,
                      const float *x, float beta, float *y) {
-    // The caller takes the first half, rounded to the binary16 kernel's 64-column
-    // strips, so both halves run the wide loops.
-    int64_t split = (N / 2 + 63) / 64 * 64;
-    if (split > N) split = N;
-    p->K = K; p->N = N; p->ldw = ldw; p->split = split; p->half = half;
+    // Chunks of whole 64-column strips (the binary16 kernel's widest loop), so
+    // each column is computed exactly as a single call would compute it.
+    int64_t width = (N / 8 + 63) / 64 * 64;
+    if (width < 64) width = 64;
+    int64_t chunks = (N + width - 1) / width;
+    p->K = K; p->N = N; p->ldw = ldw; p->width = width; p->half = half;
     p->W = W; p->x = x; p->beta = beta; p->y = y;
-    uint_fast64_t job = atomic_fetch_add(&p->seq, 1) + 1;
+    atomic_store(&p->done, 0);
+    atomic_store(&p->claim, (uint_fast32_t)chunks << 16);
+    atomic_fetch_add(&p->seq, 1);
     if (atomic_load(&p->sleeping)) {
         pthread_mutex_lock(&p->lock);
         pthread_cond_signal(&p->wake);
         pthread_mutex_unlock(&p->lock);
     }
-    run_columns(p, 0, split);
-    while (atomic_load(&p->done) != job) cpu_relax();
+    take_chunks(p);
+    // Only chunks the worker is computing right now are left.
+    for (int spins = 0; atomic_load(&p->done) != chunks; spins++) {
+        if (spins < PAUSE_SPINS) cpu_relax(); else sched_yield();
+    }
 }
 
 void ck_gemv_pair_f16(ck_gemv_pair *p, int64_t K, int64_t N, const uint16_t *W, int64_t ldw,

@@ -7,7 +7,10 @@
 // hand-over costs far less than a step (~100 µs): a thread pool wake-up
 // (tens of µs) eats the gain. So the worker spins on an atomic sequence
 // number while work keeps coming, and sleeps on a condition variable after
-// ~0.2 ms without any (so an idle sampler, e.g. waiting for input, costs no CPU).
+// ~0.1 ms without any (so an idle sampler, e.g. waiting for input, costs no
+// CPU). Both threads take chunks of columns from one atomic counter, so on a
+// machine with more runnable threads than cores, where the worker may not run
+// for a whole time slice, the caller does the chunks itself instead of waiting.
 //
 // Columns are split, not rows, so every output is summed in the same order as
 // on one thread: results are bit-identical to ck_gemv_f16 / ck_gemv_f32.
