@@ -24,7 +24,7 @@ public struct ExportCommand: ParsableCommand {
     @Flag(name: .long, help: "Omit the training state: a sampling-only file.")
     public var weightsOnly = false
 
-    @Flag(name: .long, help: "Store the weights as Float16 (widened to Float32 on load).")
+    @Flag(name: .long, help: "Store the weights as Float16: half the size; sampling reads them as stored, training widens them to Float32.")
     public var half = false
 
     public init() {}

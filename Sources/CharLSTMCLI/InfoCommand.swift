@@ -73,7 +73,7 @@ public struct InfoCommand: ParsableCommand {
             ("hidden", String(c.config.hidden)),
             ("vocabulary", "\(c.config.vocab) (<unk> + \(graphemes.count) graphemes): \(sample)"),
             ("parameters", String(c.parameters.count)),
-            ("weights", file.halfWeights ? "Float16 (widened to Float32 on load)" : "Float32"),
+            ("weights", file.halfWeights ? "Float16 (sampled from as stored; widened to Float32 to train)" : "Float32"),
             ("dropout", String(describing: c.config.dropout)),
             ("normalization", c.config.normalization.rawValue),
             ("corpus", c.metadata.corpusName.isEmpty ? "unknown" : escapeGrapheme(c.metadata.corpusName)),

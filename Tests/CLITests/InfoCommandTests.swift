@@ -47,7 +47,7 @@ final class InfoCommandTests: XCTestCase {
         let lines = r.stdout.split(separator: "\n").map(String.init)
         XCTAssertEqual(lines.count, 18)
         XCTAssertEqual(lines[7], "vocabulary      31 (<unk> + 30 graphemes): " + (0..<20).map { "\"\(UnicodeScalar(0x61 + $0)!)\"" }.joined(separator: " ") + " ... (+10 more)")
-        XCTAssertEqual(lines[9], "weights         Float16 (widened to Float32 on load)")
+        XCTAssertEqual(lines[9], "weights         Float16 (sampled from as stored; widened to Float32 to train)")
         XCTAssertEqual(lines[12], "corpus          unknown")
         XCTAssertEqual(lines[13], "created         unknown")
         XCTAssertEqual(lines[16], "best val bpc    unknown")

@@ -33,7 +33,7 @@ public struct CheckpointFileInfo: Equatable, Sendable {
     public var version: CheckpointVersion
     /// Total size of the file in bytes.
     public var fileBytes: Int
-    /// Whether the weights are stored as Float16 (widened to Float32 on load).
+    /// Whether the weights are stored as Float16 (sampling reads them as stored; `Checkpoint.parameters` holds them widened).
     public var halfWeights: Bool
     /// The section table: kind (four ASCII characters such as "WGHT"), offset, length, optional flag.
     public var sections: [Section]
