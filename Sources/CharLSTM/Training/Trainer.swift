@@ -25,7 +25,7 @@ import Glibc
 public final class Trainer {
     /// Model (left to right, state carried across windows) or BidirectionalModel
     /// (both stacks restart at every window), as `config.direction` says.
-    public let model: any TrainableModel<Float>
+    public let model: TrainingModel
     public let optimizer: Optimizer<Float>
     public let vocabulary: Vocabulary
     public let tokens: any TokenSource
@@ -92,7 +92,7 @@ public final class Trainer {
         var options = options
         options.batch = geometry.batch
         options.seqLength = geometry.steps
-        self.model = makeTrainableModel(config, of: Float.self)
+        self.model = TrainingModel(config: config)
         self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount)
         self.vocabulary = vocabulary
         self.tokens = tokens
