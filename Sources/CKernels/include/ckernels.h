@@ -36,6 +36,20 @@ void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n);
 /// dst[i] = binary32(src[i]) (exact; F16C when available), for i < n.
 void ck_f16_to_f32(float *dst, const uint16_t *src, int64_t n);
 
+/// Floats needed to pack op(B) (k, n) for ck_gemm_packed: k · ceil(n/16) · 16.
+int64_t ck_packed_size(int64_t k, int64_t n);
+/// Packs op(B) (k, n) into 16-column panels (zero-padded): op(B) = B (k, n) with
+/// row stride ldb, or Bᵀ of B (n, k) when trans_b.
+void ck_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *out);
+/// C (m, n) = [C +] A (m, k) · op(B), op(B) packed by ck_pack_b; accumulate is 0
+/// or 1. Every C[i, j] is summed over k in order, whatever m, so splitting the
+/// rows of A across threads does not change any result (AVX2+FMA when available).
+void ck_gemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                    const float *packed, float *c, int64_t ldc, int accumulate);
+/// ck_gemm_packed's code for CPUs without AVX2+FMA (exposed so tests run it everywhere).
+void ck_gemm_packed_portable(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                             const float *packed, float *c, int64_t ldc, int accumulate);
+
 /// Whether ck_crc32_fold can run (x86 with PCLMULQDQ and SSE4.1), checked once.
 int ck_crc32_has_clmul(void);
 /// Advances a raw CRC-32 state (IEEE, reflected 0xEDB88320; no initial or final

@@ -22,14 +22,23 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
     private let gh = Workspace<T>()
     /// h_0 ... h_T, (T+1, B, H)
     private let hs = Workspace<T>()
+    /// Wh (H, 3H) packed for the forward steps, then Whᵀ (3H, H) for the backward ones
+    /// (BLASScalar.packedSize elements)
+    private let packedWh: Workspace<T>
     private var input: UnsafePointer<T>?
     private var steps = 0
     private var batch = 0
 
-    public init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+    public convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>())
+    }
+
+    /// `packedWeights` may be shared by the layers of one stack, which run one at a time.
+    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.parameters = parameters
+        self.packedWh = packedWeights
     }
 
     public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
@@ -46,13 +55,14 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
         ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: G3, k: In, alpha: 1,
                a: input, lda: In, b: wx, ldb: G3, beta: 0, c: gx, ldc: G3)
         addRowBias(gx, weights + parameters.bias.offset, rows: steps * B, cols: G3)
+        let pw = packedWh.pointer(T.packedSize(k: H, n: G3))
+        T.pack(trans: false, k: H, n: G3, b: wh, ldb: G3, into: pw)
 
         for t in 0..<steps {
             let x = gx + t * B * G3, hp = gh + t * B * G3
             let hPrev = hs + t * B * H, hNext = hPrev + B * H
             // hp (B, 3H) = h_{t-1} (B, H) · Wh (H, 3H)
-            T.gemm(transA: false, transB: false, m: B, n: G3, k: H, alpha: 1,
-                   a: hPrev, lda: H, b: wh, ldb: G3, beta: 0, c: hp, ldc: G3)
+            T.gemmPacked(m: B, n: G3, k: H, a: hPrev, lda: H, packed: pw, accumulate: false, c: hp, ldc: G3)
             for b in 0..<B {
                 let row = x + b * G3, hrow = hp + b * G3
                 for j in 0..<(2 * H) { row[j] += hrow[j] }
@@ -77,6 +87,8 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
         let (B, H, In, G3, steps) = (batch, hiddenSize, inputSize, 3 * hiddenSize, self.steps)
         let gx = self.gx.pointer(0), gh = self.gh.pointer(0), hs = self.hs.pointer(0)
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let pw = packedWh.pointer(T.packedSize(k: G3, n: H))
+        T.pack(trans: true, k: G3, n: H, b: wh, ldb: G3, into: pw)
 
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let x = gx + t * B * G3, hp = gh + t * B * G3
@@ -103,8 +115,7 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
             }
             // dh_{t-1} += dG_h (B, 3H) · Whᵀ (3H, H)
             if let dPrev {
-                T.gemm(transA: false, transB: true, m: B, n: H, k: G3, alpha: 1,
-                       a: hp, lda: G3, b: wh, ldb: G3, beta: 1, c: dPrev, ldc: H)
+                T.gemmPacked(m: B, n: H, k: G3, a: hp, lda: G3, packed: pw, accumulate: true, c: dPrev, ldc: H)
             }
         }
         let rows = steps * B

@@ -14,6 +14,8 @@
 // each step then adds h_{t-1}·Wh (one GEMM) and applies the fused nonlinearities.
 // Backward: per step only the fused gate backward and dh_{t-1} = dG_t·Whᵀ;
 // dWx, dWh and dX are one large GEMM each over all T steps afterwards.
+// The per-step products use Wh (forward) or Whᵀ (backward) packed once per
+// window (BLASScalar.gemmPacked), not repacked by BLAS at every step.
 
 /// A fused LSTM layer (one weight for the four gates).
 public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
@@ -34,15 +36,24 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
     private let tanhC = Workspace<T>()
     /// dL/dc carried backwards through time, (B, H)
     private let dCell = Workspace<T>()
+    /// Wh (H, 4H) packed for the forward steps, then Whᵀ (4H, H) for the backward ones
+    /// (BLASScalar.packedSize elements)
+    private let packedWh: Workspace<T>
     /// the input of the last forward, (T, B, In); owned by the caller
     private var input: UnsafePointer<T>?
     private var steps = 0
     private var batch = 0
 
-    public init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+    public convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>())
+    }
+
+    /// `packedWeights` may be shared by the layers of one stack, which run one at a time.
+    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.parameters = parameters
+        self.packedWh = packedWeights
     }
 
     public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
@@ -64,6 +75,8 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: G4, k: In, alpha: 1,
                a: input, lda: In, b: wx, ldb: G4, beta: 0, c: gates, ldc: G4)
         addRowBias(gates, bias, rows: steps * B, cols: G4)
+        let pw = packedWh.pointer(T.packedSize(k: H, n: G4))
+        T.pack(trans: false, k: H, n: G4, b: wh, ldb: G4, into: pw)
 
         // The recurrence, split by streams across threads: rows [b0, b1) of every step.
         ComputeThreads.forEachBlock(rows: B) { b0, b1 in
@@ -74,8 +87,8 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
                 let hNext = hPrev + B * H, cNext = cPrev + B * H
                 let tc = tanhC + b0 * H
                 // g += h_{t-1} (nb, H) · Wh (H, 4H)
-                T.gemm(transA: false, transB: false, m: nb, n: G4, k: H, alpha: 1,
-                       a: hPrev, lda: H, b: wh, ldb: G4, beta: 1, c: g, ldc: G4)
+                T.gemmPacked(m: nb, n: G4, k: H, a: hPrev, lda: H, packed: pw, accumulate: true,
+                             c: g, ldc: G4)
                 for b in 0..<nb {
                     let row = g + b * G4
                     T.sigmoid(row, 3 * H)
@@ -112,6 +125,8 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         dcp.update(repeating: 0, count: B * H)
 
         let dh0 = initialStateGradient?.h.base
+        let pw = packedWh.pointer(T.packedSize(k: G4, n: H))
+        T.pack(trans: true, k: G4, n: H, b: wh, ldb: G4, into: pw)
         ComputeThreads.forEachBlock(rows: B) { b0, b1 in
             let nb = b1 - b0
             for t in stride(from: steps - 1, through: 0, by: -1) {
@@ -139,12 +154,12 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
                 }
                 // dh_{t-1} += dG_t (nb, 4H) · Whᵀ (4H, H)
                 let target: UnsafeMutablePointer<T>
-                let beta: T
-                if t > 0 { target = dOutput + ((t - 1) * B + b0) * H; beta = 1 }
-                else if let dh0 { target = dh0 + b0 * H; beta = 0 }
+                let accumulate: Bool
+                if t > 0 { target = dOutput + ((t - 1) * B + b0) * H; accumulate = true }
+                else if let dh0 { target = dh0 + b0 * H; accumulate = false }
                 else { continue }
-                T.gemm(transA: false, transB: true, m: nb, n: H, k: G4, alpha: 1,
-                       a: g, lda: G4, b: wh, ldb: G4, beta: beta, c: target, ldc: H)
+                T.gemmPacked(m: nb, n: H, k: G4, a: g, lda: G4, packed: pw, accumulate: accumulate,
+                             c: target, ldc: H)
             }
         }
         if let s = initialStateGradient { s.c.base.update(from: dcp, count: B * H) }

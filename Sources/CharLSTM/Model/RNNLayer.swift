@@ -14,14 +14,23 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
     private let pre = Workspace<T>()
     /// h_0 ... h_T, (T+1, B, H)
     private let hs = Workspace<T>()
+    /// Wh (H, H) packed for the forward steps, then Whᵀ for the backward ones
+    /// (BLASScalar.packedSize elements)
+    private let packedWh: Workspace<T>
     private var input: UnsafePointer<T>?
     private var steps = 0
     private var batch = 0
 
-    public init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+    public convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>())
+    }
+
+    /// `packedWeights` may be shared by the layers of one stack, which run one at a time.
+    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>) {
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.parameters = parameters
+        self.packedWh = packedWeights
     }
 
     public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
@@ -37,11 +46,12 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: H, k: In, alpha: 1,
                a: input, lda: In, b: weights + parameters.wx.offset, ldb: H, beta: 0, c: a, ldc: H)
         addRowBias(a, weights + parameters.bias.offset, rows: steps * B, cols: H)
+        let pw = packedWh.pointer(T.packedSize(k: H, n: H))
+        T.pack(trans: false, k: H, n: H, b: wh, ldb: H, into: pw)
         for t in 0..<steps {
             let at = a + t * B * H, hPrev = hs + t * B * H
             // a_t += h_{t-1} · Wh ;  h_t = tanh(a_t)
-            T.gemm(transA: false, transB: false, m: B, n: H, k: H, alpha: 1,
-                   a: hPrev, lda: H, b: wh, ldb: H, beta: 1, c: at, ldc: H)
+            T.gemmPacked(m: B, n: H, k: H, a: hPrev, lda: H, packed: pw, accumulate: true, c: at, ldc: H)
             T.tanh(hPrev + B * H, at, B * H)
         }
         state.h.base.update(from: hs + steps * B * H, count: B * H)
@@ -55,17 +65,18 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         let (B, H, In, steps) = (batch, hiddenSize, inputSize, self.steps)
         let dA = pre.pointer(0), hs = self.hs.pointer(0)
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let pw = packedWh.pointer(T.packedSize(k: H, n: H))
+        T.pack(trans: true, k: H, n: H, b: wh, ldb: H, into: pw)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let da = dA + t * B * H, h = hs + (t + 1) * B * H, dh = dOutput + t * B * H
             for k in 0..<(B * H) { da[k] = dh[k] * (1 - h[k] * h[k]) }   // tanh' = 1 - h²
             let target: UnsafeMutablePointer<T>
-            let beta: T
-            if t > 0 { target = dOutput + (t - 1) * B * H; beta = 1 }
-            else if let s = initialStateGradient { target = s.h.base; beta = 0 }
+            let accumulate: Bool
+            if t > 0 { target = dOutput + (t - 1) * B * H; accumulate = true }
+            else if let s = initialStateGradient { target = s.h.base; accumulate = false }
             else { continue }
             // dh_{t-1} += dA_t (B, H) · Whᵀ
-            T.gemm(transA: false, transB: true, m: B, n: H, k: H, alpha: 1,
-                   a: da, lda: H, b: wh, ldb: H, beta: beta, c: target, ldc: H)
+            T.gemmPacked(m: B, n: H, k: H, a: da, lda: H, packed: pw, accumulate: accumulate, c: target, ldc: H)
         }
         let rows = steps * B
         ComputeThreads.gemm(transA: true, transB: false, m: In, n: H, k: rows, alpha: 1,

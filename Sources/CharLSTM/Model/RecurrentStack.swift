@@ -22,6 +22,9 @@ final class RecurrentStack<T: BLASScalar> {
     private let masks: [Workspace<T>]
     /// gradient ping-pong buffers, (N, max(E, H)) each
     private let gradA = Workspace<T>(), gradB = Workspace<T>()
+    /// the recurrent weights of the layer in hand, packed for its per-step
+    /// products (one buffer for all layers: they run one at a time)
+    private let packedWeights: Workspace<T>
     private var rows = 0
     private var dropoutActive = false
 
@@ -29,12 +32,17 @@ final class RecurrentStack<T: BLASScalar> {
     init(config: ModelConfig, parameters: [LayerParameters]) {
         hidden = config.hidden
         inputSize = config.embed
+        let packedWeights = Workspace<T>()
+        self.packedWeights = packedWeights
         layers = parameters.enumerated().map { l, p in
             let input = l == 0 ? config.embed : config.hidden
             switch config.cell {
-            case .lstm: return .lstm(LSTMLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p))
-            case .gru: return .gru(GRULayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p))
-            case .rnn: return .rnn(RNNLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p))
+            case .lstm: return .lstm(LSTMLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
+                                                  packedWeights: packedWeights))
+            case .gru: return .gru(GRULayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
+                                               packedWeights: packedWeights))
+            case .rnn: return .rnn(RNNLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
+                                               packedWeights: packedWeights))
             }
         }
         dropped = layers.map { _ in Workspace<T>() }

@@ -22,6 +22,17 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     /// y (n) = alpha · op(A) · x + beta · y, A row-major (rows, cols); op(A) = Aᵀ if trans.
     static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Self, a: UnsafePointer<Self>, lda: Int,
                      x: UnsafePointer<Self>, beta: Self, y: UnsafeMutablePointer<Self>)
+    /// Elements needed to hold op(B) (k, n) packed for `gemmPacked`.
+    static func packedSize(k: Int, n: Int) -> Int
+    /// Packs op(B) (k, n) for `gemmPacked`: op(B) = B (k, n) with row stride ldb,
+    /// or Bᵀ of B (n, k) when trans. Done once per window for the recurrent weights.
+    static func pack(trans: Bool, k: Int, n: Int, b: UnsafePointer<Self>, ldb: Int,
+                     into packed: UnsafeMutablePointer<Self>)
+    /// C (m, n) = [C +] A (m, k) · op(B) with op(B) packed by `pack`: the per-step
+    /// recurrent products, which would otherwise repack the same weights every step.
+    static func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
+                           packed: UnsafePointer<Self>, accumulate: Bool,
+                           c: UnsafeMutablePointer<Self>, ldc: Int)
     /// x[i] = σ(x[i]) for i < n.
     static func sigmoid(_ x: UnsafeMutablePointer<Self>, _ n: Int)
     /// y[i] = tanh(x[i]) for i < n (may alias).
@@ -58,6 +69,22 @@ extension Float: BLASScalar {
     }
 
     @inline(__always)
+    public static func packedSize(k: Int, n: Int) -> Int { Int(ck_packed_size(Int64(k), Int64(n))) }
+
+    @inline(__always)
+    public static func pack(trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int,
+                            into packed: UnsafeMutablePointer<Float>) {
+        ck_pack_b(trans ? 1 : 0, Int64(k), Int64(n), b, Int64(ldb), packed)
+    }
+
+    @inline(__always)
+    public static func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                  packed: UnsafePointer<Float>, accumulate: Bool,
+                                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+        ck_gemm_packed(Int64(m), Int64(n), Int64(k), a, Int64(lda), packed, c, Int64(ldc), accumulate ? 1 : 0)
+    }
+
+    @inline(__always)
     public static func sigmoid(_ x: UnsafeMutablePointer<Float>, _ n: Int) { ck_sigmoid(x, Int64(n)) }
 
     @inline(__always)
@@ -86,6 +113,24 @@ extension Double: BLASScalar {
     public static func gemv(trans: Bool, rows: Int, cols: Int, alpha: Double, a: UnsafePointer<Double>, lda: Int,
                             x: UnsafePointer<Double>, beta: Double, y: UnsafeMutablePointer<Double>) {
         cbl_dgemv(blasTranspose(trans), blasint(rows), blasint(cols), alpha, a, blasint(lda), x, beta, y)
+    }
+
+    // Double (gradient checks only): "packing" is a row-major copy of op(B), and
+    // the product is OpenBLAS's dgemm.
+    public static func packedSize(k: Int, n: Int) -> Int { k * n }
+
+    public static func pack(trans: Bool, k: Int, n: Int, b: UnsafePointer<Double>, ldb: Int,
+                            into packed: UnsafeMutablePointer<Double>) {
+        for r in 0..<k {
+            for c in 0..<n { packed[r * n + c] = trans ? b[c * ldb + r] : b[r * ldb + c] }
+        }
+    }
+
+    public static func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+                                  packed: UnsafePointer<Double>, accumulate: Bool,
+                                  c: UnsafeMutablePointer<Double>, ldc: Int) {
+        gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: packed, ldb: n,
+             beta: accumulate ? 1 : 0, c: c, ldc: ldc)
     }
 
     public static func sigmoid(_ x: UnsafeMutablePointer<Double>, _ n: Int) {
