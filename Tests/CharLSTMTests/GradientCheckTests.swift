@@ -42,13 +42,21 @@ final class GradientCheckTests: XCTestCase {
     }
 
     /// L = Σ R ⊙ outputs for a fixed random R; checks d/dweights, d/dinput, d/dh0, d/dc0.
-    private func checkLayer(_ cell: CellKind) {
+    /// With `tokens`, the input is token ids looked up in an embedding table
+    /// (the bottom layer's form, V = 7; ids repeat and some never occur), and
+    /// d/dinput is the gradient of the table.
+    private func checkLayer(_ cell: CellKind, tokens: Bool = false) {
         var rng = RandomGenerator(seed: 42)
         let (layer, P) = makeLayer(cell)
         let w = Buffer<Double>(count: P)
         for k in 0..<P { w[k] = rng.nextDouble() * 2 - 1 }
-        let x = Buffer<Double>(count: T * B * In)
+        let V = 7
+        let ids = UnsafeMutablePointer<Int32>.allocate(capacity: T * B)
+        defer { ids.deallocate() }
+        for (n, id) in [1, 3, 1, 0, 6, 3].enumerated() { ids[n] = Int32(id) }
+        let x = Buffer<Double>(count: tokens ? V * In : T * B * In)
         for k in 0..<x.count { x[k] = rng.nextDouble() * 2 - 1 }
+        let input: LayerInput<Double> = tokens ? .tokens(ids: ids, embedding: x.base, vocab: V) : .rows(x.base)
         let r = (0..<(T * B * H)).map { _ in rng.nextDouble() * 2 - 1 }
         let s0 = LayerState<Double>(batch: B, hidden: H, hasCell: cell.hasCellState)
         for k in 0..<s0.h.count { s0.h[k] = rng.nextDouble() - 0.5 }
@@ -57,7 +65,7 @@ final class GradientCheckTests: XCTestCase {
         func loss() -> Double {
             let s = LayerState<Double>(batch: B, hidden: H, hasCell: cell.hasCellState)
             s.h.copy(from: s0.h); s.c.copy(from: s0.c)
-            let out = layer.forward(input: x.base, steps: T, state: s, weights: w.base)
+            let out = layer.forward(input: input, steps: T, state: s, weights: w.base)
             var total = 0.0
             for k in 0..<(T * B * H) { total += r[k] * out[k] }
             return total
@@ -80,6 +88,10 @@ final class GradientCheckTests: XCTestCase {
             worst = max(worst, worstView)
         }
         for k in 0..<x.count { XCTAssertLessThan(relativeError(dX[k], numeric(x.base + k)), tolerance, "\(cell) dX[\(k)]") }
+        if tokens {   // rows of ids that never occur get no gradient; repeated ones do
+            XCTAssertEqual((0..<In).map { dX[2 * In + $0] }, Array(repeating: 0, count: In))
+            XCTAssertNotEqual(dX[3 * In], 0)
+        }
         for k in 0..<s0.h.count { XCTAssertLessThan(relativeError(dS.h[k], numeric(s0.h.base + k)), tolerance, "\(cell) dh0[\(k)]") }
         for k in 0..<s0.c.count { XCTAssertLessThan(relativeError(dS.c[k], numeric(s0.c.base + k)), tolerance, "\(cell) dc0[\(k)]") }
         // The check must be able to fail: a perturbed analytic gradient is caught.
@@ -89,6 +101,9 @@ final class GradientCheckTests: XCTestCase {
     func testLSTMLayerGradients() { checkLayer(.lstm) }
     func testGRULayerGradients() { checkLayer(.gru) }
     func testRNNLayerGradients() { checkLayer(.rnn) }
+    func testLSTMLayerGradientsFromTokens() { checkLayer(.lstm, tokens: true) }
+    func testGRULayerGradientsFromTokens() { checkLayer(.gru, tokens: true) }
+    func testRNNLayerGradientsFromTokens() { checkLayer(.rnn, tokens: true) }
 
     /// Whole model: mean cross-entropy w.r.t. every parameter tensor and the initial states.
     private func checkModel(_ cell: CellKind, dropout: Float) {

@@ -117,7 +117,7 @@ final class LSTMOracleTests: XCTestCase {
         let xs = Buffer<Float>(copying: x.flatMap { $0.flatMap { $0 } })
         let state = LayerState<Float>(batch: B, hidden: H, hasCell: true)
         for b in 0..<B { for j in 0..<H { state.h[b * H + j] = h0[b][j]; state.c[b * H + j] = c0[b][j] } }
-        let out = layer.forward(input: xs.base, steps: T, state: state, weights: w.base)
+        let out = layer.forward(input: .rows(xs.base), steps: T, state: state, weights: w.base)
         var worst: Float = 0
         for t in 0..<T { for b in 0..<B { for j in 0..<H {
             worst = max(worst, abs(out[(t * B + b) * H + j] - ref.hs[t][b][j]))

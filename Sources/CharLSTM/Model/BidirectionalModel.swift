@@ -32,8 +32,6 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     /// ids in reverse time order, (T, B); grown on demand
     private var reversedIds = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
     private var reversedCapacity = 0
-    /// embedded ids, (N, E), and embedded reversed ids, (N, E)
-    private let embedded = Workspace<T>(), embeddedReversed = Workspace<T>()
     /// z = [f_{t-1} ; r_{t+1}], (N, 2H); then reused for dz
     private let features = Workspace<T>()
     /// dLoss/dz, (N, 2H)
@@ -72,7 +70,7 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
                         state: RecurrentState<T>, training: Bool, rng: inout RandomGenerator,
                         rowLoss: UnsafeMutablePointer<Double>? = nil) -> Double {
         let B = state.batch, N = steps * B
-        let (E, H, V) = (config.embed, config.hidden, config.vocab)
+        let (H, V) = (config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base)
         if forwardState.batch != B {
             forwardState = RecurrentState(config: config, batch: B)
@@ -89,11 +87,11 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
         }
         let ids = reversedIds
         for t in 0..<steps { (ids + t * B).update(from: inputs + (steps - 1 - t) * B, count: B) }
-        let x = embedded.pointer(N * E), xr = embeddedReversed.pointer(N * E)
-        embeddingForward(x, ids: inputs, table: w + layout.embedding.offset, rows: N, embed: E)
-        embeddingForward(xr, ids: ids, table: w + layout.embedding.offset, rows: N, embed: E)
-        let f = forwardStack.forward(input: x, steps: steps, state: forwardState, weights: w, dropout: p, rng: &rng)
-        let r = reverseStack.forward(input: xr, steps: steps, state: reverseState, weights: w, dropout: p, rng: &rng)
+        let table = w + layout.embedding.offset
+        let f = forwardStack.forward(ids: inputs, embedding: table, vocab: V, steps: steps, state: forwardState,
+                                     weights: w, dropout: p, rng: &rng)
+        let r = reverseStack.forward(ids: ids, embedding: table, vocab: V, steps: steps, state: reverseState,
+                                     weights: w, dropout: p, rng: &rng)
 
         // z_t = [f_{t-1} ; r_{t+1}], zero at the edges.
         let z = features.pointer(N * 2 * H)
@@ -125,7 +123,7 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     public func backward(lossScale: T, initialStateGradient: RecurrentState<T>? = nil) {
         guard let inputs = lastInputs else { return }
         let (steps, B) = (lastSteps, lastBatch), N = steps * B
-        let (E, H, V) = (config.embed, config.hidden, config.vocab)
+        let (H, V) = (config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base), g = gradients.base
         let dz = featureGradient.pointer(N * 2 * H)
         softmaxCrossEntropyBackward(
@@ -147,10 +145,10 @@ public final class BidirectionalModel<T: BLASScalar>: TrainableModel {
                 }
             }
         }
-        let dx = forwardStack.backward(initialStateGradient: nil, weights: w, gradients: g)
-        embeddingBackward(g + layout.embedding.offset, dOut: dx, ids: inputs, rows: N, embed: E)
-        let dxr = reverseStack.backward(initialStateGradient: nil, weights: w, gradients: g)
-        embeddingBackward(g + layout.embedding.offset, dOut: dxr, ids: reversedIds, rows: N, embed: E)
+        forwardStack.backward(initialStateGradient: nil, weights: w, gradients: g,
+                              embeddingGradient: g + layout.embedding.offset)
+        reverseStack.backward(initialStateGradient: nil, weights: w, gradients: g,
+                              embeddingGradient: g + layout.embedding.offset)
         lastInputs = nil
     }
 }

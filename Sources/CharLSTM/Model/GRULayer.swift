@@ -25,7 +25,10 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
     /// Wh (H, 3H) packed for the forward steps, then Whᵀ (3H, H) for the backward ones
     /// (BLASScalar.packedSize elements)
     private let packedWh: Workspace<T>
-    private var input: UnsafePointer<T>?
+    /// the input of the last forward, (T, B, In) or token ids; owned by the caller
+    private var input: LayerInput<T>?
+    /// X·Wx + b over the window, and its backward
+    private let projection = InputProjection<T>()
     private var steps = 0
     private var batch = 0
 
@@ -41,7 +44,7 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
         self.packedWh = packedWeights
     }
 
-    public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
+    public func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>,
                         weights: UnsafePointer<T>) -> UnsafePointer<T> {
         let (B, H, In, G3) = (state.batch, hiddenSize, inputSize, 3 * hiddenSize)
         self.input = input
@@ -52,9 +55,8 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
         hs.update(from: state.h.base, count: B * H)
         // gx (T·B, 3H) = X (T·B, In) · Wx (In, 3H) + b
-        ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: G3, k: In, alpha: 1,
-               a: input, lda: In, b: wx, ldb: G3, beta: 0, c: gx, ldc: G3)
-        addRowBias(gx, weights + parameters.bias.offset, rows: steps * B, cols: G3)
+        projection.forward(input, rows: steps * B, inputSize: In, gates: G3, wx: wx,
+                           bias: weights + parameters.bias.offset, into: gx)
         let pw = packedWh.pointer(T.packedSize(k: H, n: G3))
         T.pack(trans: false, k: H, n: G3, b: wh, ldb: G3, into: pw)
 
@@ -119,15 +121,11 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
             }
         }
         let rows = steps * B
-        ComputeThreads.gemm(transA: true, transB: false, m: In, n: G3, k: rows, alpha: 1,
-               a: input, lda: In, b: gx, ldb: G3, beta: 1, c: gradients + parameters.wx.offset, ldc: G3)
         ComputeThreads.gemm(transA: true, transB: false, m: H, n: G3, k: rows, alpha: 1,
                a: hs, lda: H, b: gh, ldb: G3, beta: 1, c: gradients + parameters.wh.offset, ldc: G3)
-        addColumnSums(gradients + parameters.bias.offset, gx, rows: rows, cols: G3)
-        if let dInput {
-            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: G3, alpha: 1,
-                   a: gx, lda: G3, b: wx, ldb: G3, beta: 0, c: dInput, ldc: In)
-        }
+        projection.backward(input, dGates: gx, rows: rows, inputSize: In, gates: G3, wx: wx,
+                            dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,
+                            dInput: dInput)
         self.input = nil
     }
 }

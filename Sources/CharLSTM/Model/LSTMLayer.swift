@@ -10,7 +10,8 @@
 //   h' = o⊙tanh(c')
 // so σ applies to the first 3H columns of each gate row and tanh to the last H.
 //
-// Forward: the input projections of all T steps are one GEMM, (T·B, In)·(In, 4H);
+// Forward: the input projections of all T steps are one GEMM, (T·B, In)·(In, 4H)
+// (for the bottom layer a (V, In)·(In, 4H) one and a row gather: InputProjection);
 // each step then adds h_{t-1}·Wh (one GEMM) and applies the fused nonlinearities.
 // Backward: per step only the fused gate backward and dh_{t-1} = dG_t·Whᵀ;
 // dWx, dWh and dX are one large GEMM each over all T steps afterwards.
@@ -39,8 +40,10 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
     /// Wh (H, 4H) packed for the forward steps, then Whᵀ (4H, H) for the backward ones
     /// (BLASScalar.packedSize elements)
     private let packedWh: Workspace<T>
-    /// the input of the last forward, (T, B, In); owned by the caller
-    private var input: UnsafePointer<T>?
+    /// the input of the last forward, (T, B, In) or token ids; owned by the caller
+    private var input: LayerInput<T>?
+    /// X·Wx + b over the window, and its backward
+    private let projection = InputProjection<T>()
     private var steps = 0
     private var batch = 0
 
@@ -56,7 +59,7 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         self.packedWh = packedWeights
     }
 
-    public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
+    public func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>,
                         weights: UnsafePointer<T>) -> UnsafePointer<T> {
         let (B, H, In, G4) = (state.batch, hiddenSize, inputSize, 4 * hiddenSize)
         self.input = input
@@ -72,9 +75,7 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         hs.update(from: state.h.base, count: B * H)
         cs.update(from: state.c.base, count: B * H)
         // All input projections at once: gates (T·B, 4H) = X (T·B, In) · Wx (In, 4H) + b
-        ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: G4, k: In, alpha: 1,
-               a: input, lda: In, b: wx, ldb: G4, beta: 0, c: gates, ldc: G4)
-        addRowBias(gates, bias, rows: steps * B, cols: G4)
+        projection.forward(input, rows: steps * B, inputSize: In, gates: G4, wx: wx, bias: bias, into: gates)
         let pw = packedWh.pointer(T.packedSize(k: H, n: G4))
         T.pack(trans: false, k: H, n: G4, b: wh, ldb: G4, into: pw)
 
@@ -165,18 +166,13 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         if let s = initialStateGradient { s.c.base.update(from: dcp, count: B * H) }
 
         let rows = steps * B
-        // dWx (In, 4H) += Xᵀ (In, T·B) · dG (T·B, 4H)
-        ComputeThreads.gemm(transA: true, transB: false, m: In, n: G4, k: rows, alpha: 1,
-               a: input, lda: In, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wx.offset, ldc: G4)
         // dWh (H, 4H) += H_{0..T-1}ᵀ (H, T·B) · dG (T·B, 4H)
         ComputeThreads.gemm(transA: true, transB: false, m: H, n: G4, k: rows, alpha: 1,
                a: hs, lda: H, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wh.offset, ldc: G4)
-        addColumnSums(gradients + parameters.bias.offset, dGates, rows: rows, cols: G4)
-        // dX (T·B, In) = dG (T·B, 4H) · Wxᵀ (4H, In)
-        if let dInput {
-            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: G4, alpha: 1,
-                   a: dGates, lda: G4, b: wx, ldb: G4, beta: 0, c: dInput, ldc: In)
-        }
+        // dWx (In, 4H) += Xᵀ (In, T·B) · dG (T·B, 4H), db, and dX (T·B, In) = dG (T·B, 4H) · Wxᵀ (4H, In)
+        projection.backward(input, dGates: dGates, rows: rows, inputSize: In, gates: G4, wx: wx,
+                            dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,
+                            dInput: dInput)
         self.input = nil
     }
 }

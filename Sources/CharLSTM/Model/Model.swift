@@ -4,7 +4,7 @@
 // L layers, N = T·B rows, P parameters (see ParameterLayout for the formula).
 // Inputs and targets are time-major (T, B) Int32 ids: row n = t·B + b.
 //
-// Forward (training):  x0 = embed(ids)            (N, E)
+// Forward (training):  x0 = embed(ids)            (N, E)   (folded into layer 0's input projection)
 //                      h_l = layer_l(x_l)          (N, H)   ┐ RecurrentStack
 //                      x_{l+1} = dropout(h_l)      (N, H)   ┘ (identity when p = 0 or not training)
 //                      loss = CE(x_L·W + b, targets)
@@ -22,8 +22,6 @@ public final class Model<T: BLASScalar> {
     /// The recurrent layers with their dropout, bottom first.
     let stack: RecurrentStack<T>
 
-    /// embedded inputs, (N, E)
-    private let embedded = Workspace<T>()
     /// logits, then probabilities, then dz; (N, V)
     private let logits = Workspace<T>()
     private var top: UnsafePointer<T>?
@@ -51,12 +49,10 @@ public final class Model<T: BLASScalar> {
                         state: RecurrentState<T>, training: Bool, rng: inout RandomGenerator,
                         rowLoss: UnsafeMutablePointer<Double>? = nil) -> Double {
         let B = state.batch, N = steps * B
-        let (E, H, V) = (config.embed, config.hidden, config.vocab)
+        let (H, V) = (config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base)
-        let x0 = embedded.pointer(N * E)
-        embeddingForward(x0, ids: inputs, table: w + layout.embedding.offset, rows: N, embed: E)
-        let x = stack.forward(input: x0, steps: steps, state: state, weights: w,
-                              dropout: training ? config.dropout : 0, rng: &rng)
+        let x = stack.forward(ids: inputs, embedding: w + layout.embedding.offset, vocab: V, steps: steps,
+                              state: state, weights: w, dropout: training ? config.dropout : 0, rng: &rng)
         top = x
         lastInputs = inputs
         lastTargets = targets
@@ -74,15 +70,15 @@ public final class Model<T: BLASScalar> {
     /// (use 1/(T·B) for the mean). Adds into `gradients`; writes the gradient
     /// w.r.t. the initial state into `initialStateGradient` when given.
     public func backward(lossScale: T, initialStateGradient: RecurrentState<T>? = nil) {
-        guard let top, let inputs = lastInputs, let targets = lastTargets else { return }
-        let N = lastRows, (E, H, V) = (config.embed, config.hidden, config.vocab)
+        guard let top, lastInputs != nil, let targets = lastTargets else { return }
+        let N = lastRows, (H, V) = (config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base), g = gradients.base
         softmaxCrossEntropyBackward(
             dH: stack.outputGradient(), dWeight: g + layout.outputWeight.offset, dBias: g + layout.outputBias.offset,
             probabilities: logits.pointer(0), h: top, targets: targets,
             weight: w + layout.outputWeight.offset, scale: lossScale, rows: N, hidden: H, vocab: V)
-        let dX0 = stack.backward(initialStateGradient: initialStateGradient, weights: w, gradients: g)
-        embeddingBackward(g + layout.embedding.offset, dOut: dX0, ids: inputs, rows: N, embed: E)
+        stack.backward(initialStateGradient: initialStateGradient, weights: w, gradients: g,
+                       embeddingGradient: g + layout.embedding.offset)
         self.top = nil
         lastInputs = nil
         lastTargets = nil

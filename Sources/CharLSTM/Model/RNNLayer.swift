@@ -17,7 +17,10 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
     /// Wh (H, H) packed for the forward steps, then Whᵀ for the backward ones
     /// (BLASScalar.packedSize elements)
     private let packedWh: Workspace<T>
-    private var input: UnsafePointer<T>?
+    /// the input of the last forward, (T, B, In) or token ids; owned by the caller
+    private var input: LayerInput<T>?
+    /// X·Wx + b over the window, and its backward
+    private let projection = InputProjection<T>()
     private var steps = 0
     private var batch = 0
 
@@ -33,7 +36,7 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         self.packedWh = packedWeights
     }
 
-    public func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>,
+    public func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>,
                         weights: UnsafePointer<T>) -> UnsafePointer<T> {
         let (B, H, In) = (state.batch, hiddenSize, inputSize)
         self.input = input
@@ -43,9 +46,8 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         let wh = weights + parameters.wh.offset
         hs.update(from: state.h.base, count: B * H)
         // a (T·B, H) = X (T·B, In) · Wx (In, H) + b
-        ComputeThreads.gemm(transA: false, transB: false, m: steps * B, n: H, k: In, alpha: 1,
-               a: input, lda: In, b: weights + parameters.wx.offset, ldb: H, beta: 0, c: a, ldc: H)
-        addRowBias(a, weights + parameters.bias.offset, rows: steps * B, cols: H)
+        projection.forward(input, rows: steps * B, inputSize: In, gates: H, wx: weights + parameters.wx.offset,
+                           bias: weights + parameters.bias.offset, into: a)
         let pw = packedWh.pointer(T.packedSize(k: H, n: H))
         T.pack(trans: false, k: H, n: H, b: wh, ldb: H, into: pw)
         for t in 0..<steps {
@@ -79,15 +81,11 @@ public final class RNNLayer<T: BLASScalar>: RecurrentLayer {
             T.gemmPacked(m: B, n: H, k: H, a: da, lda: H, packed: pw, accumulate: accumulate, c: target, ldc: H)
         }
         let rows = steps * B
-        ComputeThreads.gemm(transA: true, transB: false, m: In, n: H, k: rows, alpha: 1,
-               a: input, lda: In, b: dA, ldb: H, beta: 1, c: gradients + parameters.wx.offset, ldc: H)
         ComputeThreads.gemm(transA: true, transB: false, m: H, n: H, k: rows, alpha: 1,
                a: hs, lda: H, b: dA, ldb: H, beta: 1, c: gradients + parameters.wh.offset, ldc: H)
-        addColumnSums(gradients + parameters.bias.offset, dA, rows: rows, cols: H)
-        if let dInput {
-            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: H, alpha: 1,
-                   a: dA, lda: H, b: wx, ldb: H, beta: 0, c: dInput, ldc: In)
-        }
+        projection.backward(input, dGates: dA, rows: rows, inputSize: In, gates: H, wx: wx,
+                            dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,
+                            dInput: dInput)
         self.input = nil
     }
 }

@@ -17,15 +17,17 @@ public protocol RecurrentLayer<Scalar>: AnyObject {
     /// Where the layer's weights live in the flat parameter buffer.
     var parameters: LayerParameters { get }
 
-    /// Runs T steps over `input` (T, B, In) starting from `state`, which is
-    /// replaced by the final state. Returns the outputs h_1...h_T, (T, B, H),
-    /// valid until the next forward. `input` must stay valid until `backward`.
-    func forward(input: UnsafePointer<Scalar>, steps: Int, state: LayerState<Scalar>,
+    /// Runs T steps over `input` (T, B, In rows, or T·B token ids) starting from
+    /// `state`, which is replaced by the final state. Returns the outputs
+    /// h_1...h_T, (T, B, H), valid until the next forward. `input` must stay
+    /// valid until `backward`.
+    func forward(input: LayerInput<Scalar>, steps: Int, state: LayerState<Scalar>,
                  weights: UnsafePointer<Scalar>) -> UnsafePointer<Scalar>
 
     /// Backward through the last forward window. `dOutput` (T, B, H) is the
     /// loss gradient w.r.t. the outputs and is overwritten (used as scratch).
-    /// Writes dInput (T, B, In) when non-nil, adds weight gradients into
+    /// Writes dInput (T, B, In) when non-nil (for token input: adds into the
+    /// embedding gradient (V, In) instead), adds weight gradients into
     /// `gradients` (flat, same layout as the weights), and writes the gradient
     /// w.r.t. the initial state into `initialStateGradient` when non-nil.
     func backward(dInput: UnsafeMutablePointer<Scalar>?, dOutput: UnsafeMutablePointer<Scalar>,
@@ -43,7 +45,7 @@ public enum RecurrentLayerKind<T: BLASScalar> {
     case rnn(RNNLayer<T>)
 
     @inline(__always)
-    func forward(input: UnsafePointer<T>, steps: Int, state: LayerState<T>, weights: UnsafePointer<T>) -> UnsafePointer<T> {
+    func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>, weights: UnsafePointer<T>) -> UnsafePointer<T> {
         switch self {
         case .lstm(let l): l.forward(input: input, steps: steps, state: state, weights: weights)
         case .gru(let l): l.forward(input: input, steps: steps, state: state, weights: weights)

@@ -1,9 +1,9 @@
 // RecurrentStack: L recurrent layers with dropout between them, over whole windows.
 //
 // Dimension key: T time steps, B batch, E embedding (the bottom layer's input),
-// H hidden, L layers, N = T·B rows.
+// H hidden, L layers, V vocabulary, N = T·B rows.
 //
-//   x_0 = input                     (N, E)
+//   x_0 = Emb[ids]                  (N, E)   (never materialised: see InputProjection)
 //   h_l = layer_l(x_l)              (N, H)
 //   x_{l+1} = dropout(h_l)          (N, H)   (identity when dropout is off)
 //   output = x_L                    (N, H)
@@ -20,7 +20,7 @@ final class RecurrentStack<T: BLASScalar> {
     private let dropped: [Workspace<T>]
     /// each layer's dropout mask, (N, H) per layer
     private let masks: [Workspace<T>]
-    /// gradient ping-pong buffers, (N, max(E, H)) each
+    /// gradient ping-pong buffers, (N, H) each
     private let gradA = Workspace<T>(), gradB = Workspace<T>()
     /// the recurrent weights of the layer in hand, packed for its per-step
     /// products (one buffer for all layers: they run one at a time)
@@ -49,48 +49,49 @@ final class RecurrentStack<T: BLASScalar> {
         masks = layers.map { _ in Workspace<T>() }
     }
 
-    /// Runs the stack over `input` (T, B, E) from `state` (replaced by the final
-    /// state); dropout `p` after every layer when `p > 0`, masks drawn from `rng`.
-    /// Returns the top output (T, B, H), valid until the next forward.
-    /// `input` must stay valid until `backward`.
-    func forward(input: UnsafePointer<T>, steps: Int, state: RecurrentState<T>, weights: UnsafePointer<T>,
+    /// Runs the stack over the tokens `ids` (T, B) embedded by `embedding` (V, E),
+    /// from `state` (replaced by the final state); dropout `p` after every layer
+    /// when `p > 0`, masks drawn from `rng`. Returns the top output (T, B, H),
+    /// valid until the next forward. `ids` must stay valid until `backward`.
+    func forward(ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocab: Int, steps: Int,
+                 state: RecurrentState<T>, weights: UnsafePointer<T>,
                  dropout p: Float, rng: inout RandomGenerator) -> UnsafePointer<T> {
         let N = steps * state.batch, H = hidden
         rows = N
         dropoutActive = p > 0
-        var x = input
+        var x = LayerInput<T>.tokens(ids: ids, embedding: embedding, vocab: vocab)
         for (l, layer) in layers.enumerated() {
             let h = layer.forward(input: x, steps: steps, state: state.layers[l], weights: weights)
             if dropoutActive {
                 let mask = masks[l].pointer(N * H), out = dropped[l].pointer(N * H)
                 dropoutMask(mask, count: N * H, p: p, rng: &rng)
                 applyMask(out, h, mask, count: N * H)
-                x = UnsafePointer(out)
+                x = .rows(UnsafePointer(out))
             } else {
-                x = h
+                x = .rows(h)
             }
         }
-        return x
+        guard case .rows(let top) = x else { preconditionFailure("a stack has at least one layer") }
+        return top
     }
 
     /// Where the caller writes dLoss/dOutput, (N, H), before `backward`.
     func outputGradient() -> UnsafeMutablePointer<T> {
-        gradA.pointer(rows * max(inputSize, hidden))
+        gradA.pointer(rows * hidden)
     }
 
     /// Backward through the last forward from the gradient in `outputGradient()`
-    /// (overwritten). Adds weight gradients into `gradients`, writes the initial-state
-    /// gradient when asked, and returns dLoss/dInput, (N, E), valid until the next call.
+    /// (overwritten). Adds weight gradients into `gradients` (the embedding's at
+    /// `embeddingGradient`, (V, E)) and writes the initial-state gradient when asked.
     func backward(initialStateGradient: RecurrentState<T>?, weights: UnsafePointer<T>,
-                  gradients: UnsafeMutablePointer<T>) -> UnsafeMutablePointer<T> {
-        let N = rows, H = hidden, width = max(inputSize, hidden)
-        var dOut = gradA.pointer(N * width), dIn = gradB.pointer(N * width)
+                  gradients: UnsafeMutablePointer<T>, embeddingGradient: UnsafeMutablePointer<T>) {
+        let N = rows, H = hidden
+        var dOut = gradA.pointer(N * H), dIn = gradB.pointer(N * H)
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             if dropoutActive { applyMask(dOut, dOut, masks[l].pointer(0), count: N * H) }
-            layers[l].backward(dInput: dIn, dOutput: dOut,
+            layers[l].backward(dInput: l == 0 ? embeddingGradient : dIn, dOutput: dOut,
                                initialStateGradient: initialStateGradient?.layers[l], weights: weights, gradients: gradients)
             swap(&dOut, &dIn)
         }
-        return dOut
     }
 }
