@@ -24,12 +24,15 @@ public struct BenchCommand: ParsableCommand {
     @Option(help: "Time steps per window T.") var seq = 50
     @Option(help: "Timed training steps.") var steps = 100
     @Option(help: "Untimed warm-up steps.") var warmup = 5
-    @Option(help: "Threads for OpenBLAS.") var threads = 2
+    @Option(help: "Compute threads.") var threads = 2
     @Option(help: "Adam learning rate.") var lr = 2e-3
     @Option(help: "Random seed.") var seed: UInt64 = 0
     @Flag(help: "Also report validation bits per grapheme (val_bpc).") var eval = false
     @Option(name: .customLong("sample-bench"), help: "Also time N steps of batch-1 sampling at temperature 0.8.")
     var sampleBench = 0
+    @Option(name: .customLong("forget-bias"),
+            help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases as PyTorch does (default: 1, as charlstm train does).", valueName: "x|drawn"))
+    var forgetBias: String?
     @Flag(help: "Print one JSON line instead of text.") var json = false
 
     public init() {}
@@ -42,6 +45,9 @@ public struct BenchCommand: ParsableCommand {
         if warmup < 0 { throw ValidationError("--warmup must be 0 or more (got \(warmup))") }
         if sampleBench < 0 { throw ValidationError("--sample-bench must be 0 or more (got \(sampleBench))") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
+        if let forgetBias, forgetBias != "drawn", !(Double(forgetBias)?.isFinite ?? false) {
+            throw ValidationError("--forget-bias must be a number or 'drawn' (got '\(forgetBias)')")
+        }
     }
 
     public func run() throws {
@@ -51,6 +57,7 @@ public struct BenchCommand: ParsableCommand {
         (s.steps, s.warmup, s.threads, s.learningRate, s.seed) = (steps, warmup, threads, lr, seed)
         s.evaluate = eval
         s.sampleSteps = sampleBench
+        s.forgetBias = forgetBias == "drawn" ? nil : Double(forgetBias ?? "1")
         let r = try runBenchmark(ids: ids, vocab: vocab, settings: s)
         let out = OutputStream.standardOutput
         if json {

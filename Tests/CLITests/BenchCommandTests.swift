@@ -42,10 +42,28 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(keys, ["params", "train_loss_last", "chars_per_s", "peak_rss_mib"])
     }
 
+    /// `--forget-bias 1` is the default; `drawn` (the peer's initialisation) and 0 change the run.
+    func testForgetBiasChangesOnlyTheInitialisation() throws {
+        let path = try corpus().path
+        func loss(_ extra: [String]) throws -> Double {
+            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return try XCTUnwrap(object?["train_loss_last"] as? Double)
+        }
+        let byDefault = try loss([]), one = try loss(["--forget-bias", "1"])
+        let drawn = try loss(["--forget-bias", "drawn"]), zero = try loss(["--forget-bias", "0"])
+        XCTAssertEqual(byDefault, one)
+        XCTAssertNotEqual(byDefault, drawn)
+        XCTAssertNotEqual(byDefault, zero)
+        XCTAssertNotEqual(drawn, zero)
+    }
+
     func testBadInputIsOneLine() throws {
         let path = try corpus().path
         for args in [["bench", path, "--hidden", "0"], ["bench", path, "--lr", "-1"],
-                     ["bench", path, "--batch", "5000"], ["bench", "/no/such/file"]] {
+                     ["bench", path, "--batch", "5000"], ["bench", "/no/such/file"],
+                     ["bench", path, "--forget-bias", "pytorch"], ["bench", path, "--forget-bias", "nan"]] {
             let r = try runTool("charlstm", args)
             XCTAssertEqual(r.status, 1, "\(args)")
             XCTAssertEqual(r.stdout, "", "\(args)")

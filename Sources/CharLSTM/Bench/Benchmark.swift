@@ -21,6 +21,9 @@ public struct BenchmarkSettings: Sendable {
     public var seed: UInt64 = 0
     public var evaluate = false
     public var sampleSteps = 0
+    /// The LSTM forget-gate bias at initialisation; nil draws it like the other
+    /// biases, as PyTorch (the peer) does.
+    public var forgetBias: Double? = 1
     public init() {}
 }
 
@@ -65,7 +68,7 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
     if let problem = config.problem() { throw BenchmarkError(description: problem) }
     let model = Model<Float>(config: config)
     var rng = RandomGenerator(seed: s.seed)
-    model.initialize(rng: &rng)
+    model.initialize(rng: &rng, forgetBias: s.forgetBias)
     var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount)
     let (B, T) = (s.batch, s.seq)
     let state = model.makeState(batch: B)

@@ -32,8 +32,9 @@ extension TrainableModel {
     public var parameterCount: Int { layout.count }
 
     /// Standard initialisation from `rng` (see `initializeParameters`).
-    public func initialize(rng: inout RandomGenerator) {
-        initializeParameters(parameters.base, layout: layout, rng: &rng)
+    /// `forgetBias`: the LSTM forget-gate biases (nil: drawn like the other biases).
+    public func initialize(rng: inout RandomGenerator, forgetBias: Double? = 1) {
+        initializeParameters(parameters.base, layout: layout, rng: &rng, forgetBias: forgetBias)
     }
 
     /// A zero state for `batch` streams: the carried state of a forward model.
