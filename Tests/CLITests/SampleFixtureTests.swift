@@ -13,9 +13,11 @@ enum SampleFixture {
         "ROMEO: O Juliet, the sun!\n",
     ]
 
+    /// Removed when the test process exits.
     static let directory: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("charlstm-sample-fixture-\(getpid())")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        atexit { try? FileManager.default.removeItem(at: SampleFixture.directory) }
         return url
     }()
 

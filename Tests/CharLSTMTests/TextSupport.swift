@@ -50,9 +50,17 @@ func segmentInParts(_ parts: [[UInt8]], normalization: NormalizationForm, lossy:
     return (text, offsets, stream.replaced)
 }
 
+/// This test process's directory for temporary files; removed when the process exits.
+let testScratchPath: String = {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("charlstm-unit-\(getpid())").path
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    atexit { try? FileManager.default.removeItem(atPath: testScratchPath) }
+    return path
+}()
+
 /// Writes `bytes` to a fresh temporary file; returns its path.
 func temporaryFile(_ bytes: [UInt8], name: String = "input.txt") throws -> String {
-    let dir = FileManager.default.temporaryDirectory.appendingPathComponent("charlstm-text-\(UUID().uuidString)")
+    let dir = URL(fileURLWithPath: testScratchPath).appendingPathComponent(UUID().uuidString)
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let url = dir.appendingPathComponent(name)
     try Data(bytes).write(to: url)
