@@ -121,10 +121,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Stop after N evaluations without improvement; 0 = never.", valueName: "n"))
     public var patience: Int = 0
 
-    @Option(name: .long, help: ArgumentHelp("Output directory.", valueName: "dir"))
-    public var out: String = "checkpoints"
+    @Option(name: .long, help: ArgumentHelp("Output directory (default: checkpoints; with --resume, the checkpoint's directory).", valueName: "dir"))
+    public var out: String?
 
-    @Option(name: .long, help: ArgumentHelp("Name of the run's files (default: the corpus file name without extension).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("Name of the run's files (default: the corpus file name without extension; with --resume of NAME-latest.ckpt or NAME-best.ckpt, NAME).", valueName: "name"))
     public var name: String?
 
     @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train, on the same corpus (default: none, a new run).", valueName: "ckpt"))
@@ -182,7 +182,7 @@ public struct TrainCommand: ParsableCommand {
         if let v = name {
             try require(!v.isEmpty && !v.contains("/") && v != "." && v != "..", "--name must be a non-empty file name without '/' (got '\(v)')")
         }
-        try require(!out.isEmpty, "--out must not be empty; the default is checkpoints")
+        if let out { try require(!out.isEmpty, "--out must not be empty; the default is checkpoints") }
         for s in debugInjectNanAt { try require(s >= 1, "--debug-inject-nan-at must be at least 1") }
 
         if resume != nil {
@@ -221,7 +221,8 @@ public struct TrainCommand: ParsableCommand {
         setBLASThreads(threadCount)
         loadBLAS()   // before anything is written
         let progress = TrainingProgress.forStandardError(quiet: quiet)
-        let runName = name ?? Self.stem(corpus)
+        let runName = name ?? resume.flatMap(Self.runName(ofCheckpoint:)) ?? Self.stem(corpus)
+        let out = self.out ?? resume.map(Self.directory(of:)) ?? "checkpoints"
 
         // Load the checkpoint (if any) and the corpus; nothing is written yet.
         let trainer: Trainer
@@ -364,6 +365,21 @@ public struct TrainCommand: ParsableCommand {
     }
 
     /// "data/tiny.shakespeare.txt" → "tiny.shakespeare".
+    /// NAME for a checkpoint file NAME-latest.ckpt or NAME-best.ckpt, else nil.
+    static func runName(ofCheckpoint path: String) -> String? {
+        let file = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
+        for suffix in ["-latest.ckpt", "-best.ckpt"] where file.hasSuffix(suffix) && file.count > suffix.count {
+            return String(file.dropLast(suffix.count))
+        }
+        return nil
+    }
+
+    /// The directory part of a path ("." when there is none).
+    static func directory(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
+    }
+
     static func stem(_ path: String) -> String {
         let file = path.split(separator: "/").last.map(String.init) ?? path
         var s = file

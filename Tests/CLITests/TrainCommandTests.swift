@@ -118,12 +118,14 @@ final class TrainCommandTests: XCTestCase {
     func testResumeIsBitwiseIdenticalToAnUninterruptedRun() throws {
         let model = tinyModel + ["--dropout", "0.1", "--eval-every", "5", "--quiet"]
         XCTAssertEqual(try train(["corpus.txt", "--steps", "24", "--out", "straight"] + model).status, 0)
-        XCTAssertEqual(try train(["corpus.txt", "--steps", "11", "--out", "split"] + model).status, 0)
-        let r = try train(["corpus.txt", "--resume", "split/corpus-latest.ckpt", "--steps", "24", "--out", "split",
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "11", "--out", "split", "--name", "run"] + model).status, 0)
+        // Without --out and --name, the resumed run writes where the checkpoint is, under its name.
+        let r = try train(["corpus.txt", "--resume", "split/run-latest.ckpt", "--steps", "24",
                            "--eval-every", "5", "--quiet"])
         XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoints").path))
         let a = try CheckpointFile.read(dir.appendingPathComponent("straight/corpus-latest.ckpt").path)
-        let b = try CheckpointFile.read(dir.appendingPathComponent("split/corpus-latest.ckpt").path)
+        let b = try CheckpointFile.read(dir.appendingPathComponent("split/run-latest.ckpt").path)
         XCTAssertEqual(a.metadata.step, 24)
         XCTAssertEqual(b.metadata.step, 24)
         XCTAssertEqual(a.parameters.map(\.bitPattern), b.parameters.map(\.bitPattern))
