@@ -45,9 +45,7 @@ public struct BenchCommand: ParsableCommand {
         if warmup < 0 { throw ValidationError("--warmup must be 0 or more (got \(warmup))") }
         if sampleBench < 0 { throw ValidationError("--sample-bench must be 0 or more (got \(sampleBench))") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
-        if let forgetBias, forgetBias != "drawn", !(Double(forgetBias)?.isFinite ?? false) {
-            throw ValidationError("--forget-bias must be a number or 'drawn' (got '\(forgetBias)')")
-        }
+        if let forgetBias { _ = try parseForgetBias(forgetBias) }
     }
 
     public func run() throws {
@@ -57,7 +55,7 @@ public struct BenchCommand: ParsableCommand {
         (s.steps, s.warmup, s.threads, s.learningRate, s.seed) = (steps, warmup, threads, lr, seed)
         s.evaluate = eval
         s.sampleSteps = sampleBench
-        s.forgetBias = forgetBias == "drawn" ? nil : Double(forgetBias ?? "1")
+        s.forgetBias = try forgetBias.map(parseForgetBias) ?? 1
         let r = try runBenchmark(ids: ids, vocab: vocab, settings: s)
         let out = OutputStream.standardOutput
         if json {

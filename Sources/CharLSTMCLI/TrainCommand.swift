@@ -110,6 +110,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of the one generator: initialisation and dropout (default: 1).", valueName: "n"))
     public var seed: UInt64?
 
+    @Option(name: .long, help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases, as PyTorch does (default: 1).", valueName: "x|drawn"))
+    public var forgetBias: String?
+
     // MARK: Schedule and outputs
 
     @Option(name: .long, help: ArgumentHelp("Evaluate the validation part every N steps (default: total steps / 10, between 10 and 1000).", valueName: "n"))
@@ -199,6 +202,12 @@ public struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(flag.0) cannot be combined with --resume: the checkpoint fixes it (use --init-from to start a new run from its weights)")
             }
         }
+        if let forgetBias {
+            _ = try parseForgetBias(forgetBias)
+            try require(resume == nil && initFrom == nil,
+                        "--forget-bias sets the initialisation of a new run; it cannot be combined with \(resume != nil ? "--resume" : "--init-from")")
+            try require((cell ?? .lstm) == .lstm, "--forget-bias applies to LSTM cells only (got --cell \(cell?.rawValue ?? ""))")
+        }
         if initFrom != nil {
             let fixed: [(String, Bool)] = [
                 ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embed", embed != nil),
@@ -263,7 +272,8 @@ public struct TrainCommand: ParsableCommand {
             if let problem = config.problem() { throw ValidationError(problem) }
             try Self.checkMemory(config: config, batch: requested.batch, seq: requested.seq)
             trainer = try Trainer(config: config, vocabulary: corpusInfo.vocabulary, tokens: corpusInfo.ids,
-                                  options: trainingOptions(), corpusName: runName)
+                                  options: trainingOptions(), corpusName: runName,
+                                  forgetBias: try forgetBias.map(parseForgetBias) ?? 1)
         }
         if corpusInfo.replacedSequences > 0 {
             progress.note("--lossy replaced \(corpusInfo.replacedSequences) invalid UTF-8 sequences in \(corpus) with U+FFFD")

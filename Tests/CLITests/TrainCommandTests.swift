@@ -294,6 +294,27 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["corpus.txt", "--resume", "x.ckpt", "--hidden", "32"], "--hidden cannot be combined with --resume")
         try assertRefused(["corpus.txt", "--init-from", "x.ckpt", "--layers", "3"], "--layers cannot be combined with --init-from")
         try assertRefused(["corpus.txt", "--hidden", "8192", "--layers", "64", "--batch", "4096"], "model too large")
+        try assertRefused(["corpus.txt", "--forget-bias", "one"], "--forget-bias must be a number or 'drawn' (got 'one')")
+        try assertRefused(["corpus.txt", "--forget-bias", "0", "--resume", "x.ckpt"], "--forget-bias sets the initialisation of a new run; it cannot be combined with --resume")
+        try assertRefused(["corpus.txt", "--forget-bias", "0", "--cell", "gru"], "--forget-bias applies to LSTM cells only (got --cell gru)")
+    }
+
+    /// The forget-gate biases start at 1 by default, at the given value, or drawn
+    /// like the other biases (|b| ≤ 1/√H); one Adam step moves each by at most about lr.
+    func testForgetBiasSetsTheInitialForgetGateBiases() throws {
+        func forgetBiases(_ extra: [String], out: String) throws -> [Float] {
+            let r = try train(["corpus.txt", "--steps", "1", "--quiet", "--out", out] + tinyModel + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let c = try CheckpointFile.read(dir.appendingPathComponent("\(out)/corpus-latest.ckpt").path)
+            let bias = ParameterLayout(c.config).layers[0].bias
+            let H = c.config.hidden
+            return (H..<(2 * H)).map { c.parameters[bias.offset + $0] }
+        }
+        for b in try forgetBiases([], out: "one") { XCTAssertEqual(b, 1, accuracy: 0.01) }
+        for b in try forgetBiases(["--forget-bias=-0.5"], out: "half") { XCTAssertEqual(b, -0.5, accuracy: 0.01) }
+        let drawn = try forgetBiases(["--forget-bias", "drawn"], out: "drawn")
+        for b in drawn { XCTAssertLessThanOrEqual(abs(b), 0.25 + 0.01) }   // 1/√16
+        XCTAssertGreaterThan(Set(drawn).count, drawn.count / 2, "drawn biases should differ")
     }
 
     func testBadCheckpoints() throws {

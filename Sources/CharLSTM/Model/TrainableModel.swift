@@ -90,8 +90,11 @@ public enum TrainingModel {
     /// P.
     public var parameterCount: Int { layout.count }
 
-    public func initialize(rng: inout RandomGenerator) {
-        switch self { case .forward(let m): m.initialize(rng: &rng); case .bidirectional(let m): m.initialize(rng: &rng) }
+    public func initialize(rng: inout RandomGenerator, forgetBias: Double? = 1) {
+        switch self {
+        case .forward(let m): m.initialize(rng: &rng, forgetBias: forgetBias)
+        case .bidirectional(let m): m.initialize(rng: &rng, forgetBias: forgetBias)
+        }
     }
 
     public func makeState(batch: Int) -> RecurrentState<Float> { RecurrentState(config: config, batch: batch) }

@@ -83,8 +83,11 @@ public final class Trainer {
     /// `initialParameters`, for fine-tuning) and the corpus split by
     /// `options.valFraction`/`testFraction`. B and T shrink to fit a small corpus;
     /// compare `options.batch`/`seqLength` with what you asked for to tell the user.
+    /// `forgetBias` is the LSTM forget-gate bias at initialisation (nil: drawn like
+    /// the other biases); it is not stored, as nothing after initialisation uses it.
     public init(config: ModelConfig, vocabulary: Vocabulary, tokens: any TokenSource, options: TrainingOptions,
-                corpusName: String = "", initialParameters: [Float]? = nil) throws(TrainingError) {
+                corpusName: String = "", initialParameters: [Float]? = nil,
+                forgetBias: Double? = 1) throws(TrainingError) {
         let split = CorpusSplit(count: tokens.count, validationFraction: options.valFraction,
                                 testFraction: options.testFraction)
         let geometry = try BatchGeometry.fit(split: split, batch: options.batch, steps: options.seqLength,
@@ -119,7 +122,7 @@ public final class Trainer {
         if let initialParameters, initialParameters.count == model.parameterCount {
             _ = model.parameters.pointer.update(fromContentsOf: initialParameters)
         } else {
-            model.initialize(rng: &rng)
+            model.initialize(rng: &rng, forgetBias: forgetBias)
         }
         takeSnapshot()
     }
