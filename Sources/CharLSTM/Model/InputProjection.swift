@@ -51,17 +51,12 @@ final class InputProjection<T: BLASScalar> {
     func backward(_ input: LayerInput<T>, dGates: UnsafePointer<T>, rows N: Int, inputSize In: Int,
                   gates G: Int, wx: UnsafePointer<T>, dWx: UnsafeMutablePointer<T>,
                   dBias: UnsafeMutablePointer<T>, dInput: UnsafeMutablePointer<T>?) {
+        // The rows the product runs over: X and dG, or (tokens) Emb and dP; and
+        // whether dInput is overwritten (dX) or added into (dEmb).
+        let (a, d, rows, beta): (UnsafePointer<T>, UnsafePointer<T>, Int, T)
         switch input {
         case .rows(let x):
-            // dWx (In, G) += Xᵀ (In, N) · dG (N, G)
-            ComputeThreads.gemm(transA: true, transB: false, m: In, n: G, k: N, alpha: 1,
-                                a: x, lda: In, b: dGates, ldb: G, beta: 1, c: dWx, ldc: G)
-            addColumnSums(dBias, dGates, rows: N, cols: G)
-            if let dInput {
-                // dX (N, In) = dG (N, G) · Wxᵀ (G, In)
-                ComputeThreads.gemm(transA: false, transB: true, m: N, n: In, k: G, alpha: 1,
-                                    a: dGates, lda: G, b: wx, ldb: G, beta: 0, c: dInput, ldc: In)
-            }
+            (a, d, rows, beta) = (x, dGates, N, 0)
         case .tokens(let ids, let embedding, let V):
             let dP = table.pointer(V * G)
             // dP[v] = Σ_{n: ids[n] = v} dG[n], in row order; threads take column blocks.
@@ -72,15 +67,16 @@ final class InputProjection<T: BLASScalar> {
                     for c in c0..<c1 { dst[c] += src[c] }
                 }
             }
-            // dWx (In, G) += Embᵀ (In, V) · dP (V, G)
-            ComputeThreads.gemm(transA: true, transB: false, m: In, n: G, k: V, alpha: 1,
-                                a: embedding, lda: In, b: dP, ldb: G, beta: 1, c: dWx, ldc: G)
-            addColumnSums(dBias, dP, rows: V, cols: G)
-            if let dInput {
-                // dEmb (V, In) += dP (V, G) · Wxᵀ (G, In)
-                ComputeThreads.gemm(transA: false, transB: true, m: V, n: In, k: G, alpha: 1,
-                                    a: dP, lda: G, b: wx, ldb: G, beta: 1, c: dInput, ldc: In)
-            }
+            (a, d, rows, beta) = (embedding, UnsafePointer(dP), V, 1)
+        }
+        // dWx (In, G) += Aᵀ (In, rows) · D (rows, G)
+        ComputeThreads.gemm(transA: true, transB: false, m: In, n: G, k: rows, alpha: 1,
+                            a: a, lda: In, b: d, ldb: G, beta: 1, c: dWx, ldc: G)
+        addColumnSums(dBias, d, rows: rows, cols: G)
+        if let dInput {
+            // dX (N, In) = dG · Wxᵀ, or dEmb (V, In) += dP · Wxᵀ
+            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: G, alpha: 1,
+                                a: d, lda: G, b: wx, ldb: G, beta: beta, c: dInput, ldc: In)
         }
     }
 }
