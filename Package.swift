@@ -22,10 +22,11 @@ let package = Package(
             linkerSettings: [.linkedLibrary("icuuc")]
         ),
         // OpenBLAS's CBLAS products, loaded with dlopen on first use (not linked):
-        // Debian's single-threaded build (libopenblas0-serial) when installed, since
-        // charlstm schedules its own threads (ComputeThreads) and the threaded build's
-        // idle workers spin in sched_yield on the cores we use. Processes that never
-        // multiply matrices by BLAS (batch-1 predict, sample, score) never load it.
+        // Debian's threaded build (libopenblas0-pthread) with OPENBLAS_NUM_THREADS=1, since
+        // charlstm schedules its own threads (ComputeThreads) and calls OpenBLAS from
+        // several at once, which only the threaded builds' locked buffer pool allows.
+        // Processes that never multiply matrices by BLAS (batch-1 predict, sample,
+        // score) never load it.
         .target(
             name: "COpenBLAS",
             cSettings: [.unsafeFlags(["-O2"])]

@@ -3,9 +3,10 @@
 # Works as root, uses sudo otherwise, and says what to install by hand if neither works.
 set -euo pipefail
 # OpenBLAS is loaded at run time (dlopen, Sources/COpenBLAS), so only its
-# libraries are needed, no headers: the single-threaded build charlstm prefers,
-# and libopenblas0 for the usual libopenblas.so.0.
-PACKAGES="libicu-dev libopenblas0-serial libopenblas0 unicode-data librsvg2-bin"
+# libraries are needed, no headers: the threaded build, which charlstm runs
+# with one OpenBLAS thread and calls from its own threads (Debian's serial
+# build cannot be called from two threads at once; see openblas_loader.h).
+PACKAGES="libicu-dev libopenblas0-pthread unicode-data librsvg2-bin"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

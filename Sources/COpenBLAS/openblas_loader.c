@@ -18,6 +18,7 @@ typedef void (*dgemm_fn)(int, int, int, int, int, int, double, const double *, i
 typedef void (*sgemv_fn)(int, int, int, int, float, const float *, int, const float *, int, float, float *, int);
 typedef void (*dgemv_fn)(int, int, int, int, double, const double *, int, const double *, int, double, double *, int);
 typedef void (*set_threads_fn)(int);
+typedef char *(*get_config_fn)(void);
 
 /// The resolved entry points; written once under `once`, read-only afterwards
 /// (pthread_once orders the writes before every caller's reads).
@@ -28,18 +29,24 @@ struct openblas {
     sgemv_fn sgemv;
     dgemv_fn dgemv;
     set_threads_fn set_num_threads;
+    /// 0 for a single-threaded build: its buffer pool has no locks, so two
+    /// threads calling it at once can share a packing buffer.
+    int concurrent_safe;
 };
 
 static struct openblas lib;
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 #if defined(__x86_64__)
-#define SERIAL_PATH "/usr/lib/x86_64-linux-gnu/openblas-serial/libopenblas.so.0"
+#define MULTIARCH "/usr/lib/x86_64-linux-gnu/"
 #elif defined(__aarch64__)
-#define SERIAL_PATH "/usr/lib/aarch64-linux-gnu/openblas-serial/libopenblas.so.0"
+#define MULTIARCH "/usr/lib/aarch64-linux-gnu/"
 #else
-#define SERIAL_PATH "libopenblas.so.0"
+#define MULTIARCH ""
 #endif
+#define PTHREAD_PATH MULTIARCH "openblas-pthread/libopenblas.so.0"
+#define OPENMP_PATH MULTIARCH "openblas-openmp/libopenblas.so.0"
+#define SERIAL_PATH MULTIARCH "openblas-serial/libopenblas.so.0"
 
 /// Opens `path` and resolves every entry point into `out`; 1 on success, else
 /// 0 with dlerror's text in `reason` (the library is closed again).
@@ -53,7 +60,10 @@ static int open_library(const char *path, struct openblas *out, char *reason, si
     struct openblas r = { h,
         (sgemm_fn)dlsym(h, "cblas_sgemm"), (dgemm_fn)dlsym(h, "cblas_dgemm"),
         (sgemv_fn)dlsym(h, "cblas_sgemv"), (dgemv_fn)dlsym(h, "cblas_dgemv"),
-        (set_threads_fn)dlsym(h, "openblas_set_num_threads") };
+        (set_threads_fn)dlsym(h, "openblas_set_num_threads"), 1 };
+    get_config_fn config = (get_config_fn)dlsym(h, "openblas_get_config");
+    const char *text = config ? config() : NULL;
+    r.concurrent_safe = !(text && strstr(text, "SINGLE_THREADED"));
     if (!r.sgemm || !r.dgemm || !r.sgemv || !r.dgemv || !r.set_num_threads) {
         snprintf(reason, reasonSize, "%s lacks the CBLAS functions (is it OpenBLAS?)", path);
         dlclose(h);
@@ -71,6 +81,10 @@ static void one_line(char *s) {
 
 static void load_once(void) {
     char reason[512] = "";
+    // A threaded build then starts no worker threads of its own (charlstm runs
+    // its own, and idle OpenBLAS workers spinning in sched_yield took 12–17% of
+    // the cycles on 2 cores when they did).
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
     const char *env = getenv("CHARLSTM_OPENBLAS");
     const char *hint = "install it with `apt-get install libopenblas0` (or run `make setup`)";
     int ok;
@@ -78,12 +92,12 @@ static void load_once(void) {
         ok = open_library(env, &lib, reason, sizeof reason);
         hint = "point CHARLSTM_OPENBLAS at a libopenblas.so.0, or unset it";
     } else {
-        const char *candidates[] = { SERIAL_PATH, "libopenblas.so.0", "libopenblas.so" };
+        const char *candidates[] = { PTHREAD_PATH, OPENMP_PATH, "libopenblas.so.0", "libopenblas.so", SERIAL_PATH };
         char first[512] = "";
         ok = 0;
         for (size_t i = 0; i < sizeof candidates / sizeof *candidates && !ok; i++) {
             ok = open_library(candidates[i], &lib, reason, sizeof reason);
-            if (i == 1) memcpy(first, reason, sizeof first);  // the error for the usual soname says most
+            if (i == 2) memcpy(first, reason, sizeof first);  // the error for the usual soname says most
         }
         if (!ok) memcpy(reason, first, sizeof reason);
     }
@@ -108,6 +122,8 @@ static inline const struct openblas *blas(void) {
     pthread_once(&once, load_once);
     return &lib;
 }
+
+int cbl_concurrent_calls_safe(void) { return blas()->concurrent_safe; }
 
 static inline int transpose(int t) { return t ? CBLAS_TRANS : CBLAS_NO_TRANS; }
 

@@ -6,10 +6,16 @@
 // `predict`, `sample` and `score` at batch 1 need no BLAS at all
 // (CKernels' GEMVs). The first call of any function here loads the library:
 //   1. $CHARLSTM_OPENBLAS, when set and not empty (then nothing else is tried);
-//   2. Debian's single-threaded build, /usr/lib/<multiarch>/openblas-serial/libopenblas.so.0
-//      (charlstm schedules its own threads; see ComputeThreads.swift);
-//   3. libopenblas.so.0, then libopenblas.so, from the loader's search path.
-// OpenBLAS is then set to one thread. If none loads, one line goes to stderr
+//   2. Debian's threaded builds, /usr/lib/<multiarch>/openblas-pthread/ then
+//      openblas-openmp/libopenblas.so.0, with OPENBLAS_NUM_THREADS=1 (charlstm
+//      schedules its own threads; see ComputeThreads.swift);
+//   3. libopenblas.so.0, then libopenblas.so, from the loader's search path;
+//   4. Debian's single-threaded build, openblas-serial/libopenblas.so.0.
+// OpenBLAS is then set to one thread. A threaded build is preferred because
+// charlstm calls OpenBLAS from several threads at once, and only threaded
+// builds lock their buffer pool: Debian's serial build (USE_THREAD=0, so
+// USE_LOCKING=0) lets two concurrent calls share a packing buffer, which gave
+// run-to-run differences in training (cbl_concurrent_calls_safe). If none loads, one line goes to stderr
 // ("PROGRAM: error: cannot load OpenBLAS (REASON): install it with ...")
 // and the process exits with status 1. Thread-safe (pthread_once).
 //
@@ -17,6 +23,9 @@
 #ifndef OPENBLAS_LOADER_H
 #define OPENBLAS_LOADER_H
 
+/// 1 when the loaded library may be called from several threads at once (a
+/// threaded build), 0 for a single-threaded build (loads the library).
+int cbl_concurrent_calls_safe(void);
 /// C (m, n) = alpha · op(A) · op(B) + beta · C; op(A) = Aᵀ if transA (op(A) is (m, k), op(B) (k, n)).
 void cbl_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);

@@ -166,6 +166,12 @@ public func setBLASThreads(_ n: Int) {
     ComputeThreads.count = max(1, n)
 }
 
+/// Whether OpenBLAS may be called from several threads at once: true for the
+/// threaded builds charlstm loads first, false for a single-threaded build,
+/// whose buffer pool has no locks (ComputeThreads then runs each OpenBLAS
+/// product on one thread). Loads OpenBLAS.
+let blasAllowsConcurrentCalls: Bool = cbl_concurrent_calls_safe() != 0
+
 /// Number of online CPU cores.
 public func availableCores() -> Int {
     max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

@@ -6,7 +6,10 @@
 // GEMMs are split into blocks of rows or columns the same way. OpenBLAS
 // itself stays single-threaded: its idle workers spin in sched_yield, which
 // on a 2-core machine steals the core the other block needs (measured: 12%
-// of cycles in the scheduler when OpenBLAS threads and ours alternated).
+// of cycles in the scheduler when OpenBLAS threads and ours alternated), so it
+// is loaded with OPENBLAS_NUM_THREADS=1. It must be a threaded build all the
+// same: those lock the buffer pool that concurrent calls share (see
+// openblas_loader.h).
 
 import Dispatch
 
@@ -40,13 +43,14 @@ public enum ComputeThreads {
     nonisolated(unsafe) static var parallelGemmThreshold = 1 << 21
 
     /// C (m, n) = alpha·op(A)·op(B) + beta·C, split into row blocks (m ≥ n) or
-    /// column blocks (n > m) across the compute threads when large enough.
+    /// column blocks (n > m) across the compute threads when large enough and
+    /// when the loaded OpenBLAS may be called concurrently.
     @inline(__always)
     static func gemm<T: BLASScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
                                     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
                                     beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
         let parts = min(count, max(m, n) / minimumRowsPerThread)
-        if parts <= 1 || m * n * k < parallelGemmThreshold {
+        if parts <= 1 || m * n * k < parallelGemmThreshold || !blasAllowsConcurrentCalls {
             T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
             return
