@@ -9,6 +9,8 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stdint.h>
+#include "gemv_pair.h"
+#include "work_pool.h"
 
 /// x[i] = exp(x[i]) for i < n.
 void ck_exp(float *x, int64_t n);

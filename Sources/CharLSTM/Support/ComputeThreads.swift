@@ -10,13 +10,41 @@
 // is loaded with OPENBLAS_NUM_THREADS=1. It must be a threaded build all the
 // same: those lock the buffer pool that concurrent calls share (see
 // openblas_loader.h).
+//
+// The fork-joins run on charlstm's own persistent threads (work_pool.h), which
+// spin briefly between jobs instead of parking: training forks about twenty
+// times per window, and a parked vCPU can take hundreds of microseconds to
+// wake.
 
-import Dispatch
+import CKernels
 
 /// The number of compute threads, and a fork-join over contiguous row blocks.
 public enum ComputeThreads {
     /// Threads used for compute (set by `setBLASThreads`).
-    nonisolated(unsafe) public static var count = 1
+    nonisolated(unsafe) public static var count = 1 {
+        didSet { if count != oldValue { resetPool() } }
+    }
+
+    /// count - 1 workers (nil with one thread), replaced when `count` is set.
+    nonisolated(unsafe) private static var pool: OpaquePointer?
+
+    private static func resetPool() {
+        ck_work_pool_destroy(pool)
+        pool = count > 1 ? ck_work_pool_create(Int32(count - 1)) : nil
+    }
+
+    /// Calls `body(i)` for i in 0..<items, spread over the compute threads;
+    /// returns when all calls have returned.
+    @inline(__always)
+    static func run(items: Int, _ body: (Int) -> Void) {
+        withoutActuallyEscaping(body) { body in
+            withUnsafePointer(to: body) { context in
+                ck_work_pool_run(pool, Int64(items), { context, i in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(i))
+                }, UnsafeMutableRawPointer(mutating: context))
+            }
+        }
+    }
 
     /// Smallest block of streams worth a thread of its own.
     static let minimumRowsPerThread = 8
@@ -32,11 +60,7 @@ public enum ComputeThreads {
             body(0, rows)
             return
         }
-        withoutActuallyEscaping(body) { body in
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
-                body(rows * p / parts, rows * (p + 1) / parts)
-            }
-        }
+        run(items: parts) { p in body(rows * p / parts, rows * (p + 1) / parts) }
     }
 
     /// Multiply-adds below which a GEMM runs on one thread.
@@ -56,14 +80,14 @@ public enum ComputeThreads {
             return
         }
         if m >= n {
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
+            run(items: parts) { p in
                 let m0 = m * p / parts, m1 = m * (p + 1) / parts
                 T.gemm(transA: transA, transB: transB, m: m1 - m0, n: n, k: k, alpha: alpha,
                        a: transA ? a + m0 : a + m0 * lda, lda: lda, b: b, ldb: ldb,
                        beta: beta, c: c + m0 * ldc, ldc: ldc)
             }
         } else {
-            DispatchQueue.concurrentPerform(iterations: parts) { p in
+            run(items: parts) { p in
                 let n0 = n * p / parts, n1 = n * (p + 1) / parts
                 T.gemm(transA: transA, transB: transB, m: m, n: n1 - n0, k: k, alpha: alpha,
                        a: a, lda: lda, b: transB ? b + n0 * ldb : b + n0, ldb: ldb,
