@@ -21,22 +21,31 @@
 
 int64_t ck_packed_size(int64_t k, int64_t n) { return k * ((n + 15) / 16) * 16; }
 
-void ck_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *out) {
-    int64_t panels = (n + 15) / 16;
-    for (int64_t p = 0; p < panels; p++) {
+void ck_pack_b_panels(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *out,
+                      int64_t first, int64_t end) {
+    for (int64_t p = first; p < end; p++) {
         float *panel = out + p * k * 16;
-        for (int64_t c = 0; c < 16; c++) {
-            int64_t j = p * 16 + c;
-            if (j >= n) {
-                for (int64_t kk = 0; kk < k; kk++) panel[kk * 16 + c] = 0;
-            } else if (trans_b) {
-                const float *src = b + j * ldb;          // op(B)[kk][j] = B[j][kk]
+        int64_t j0 = p * 16, cols = n - j0 < 16 ? n - j0 : 16;
+        if (trans_b) {
+            // op(B)[kk][j] = B[j][kk]: read each column of op(B) along a row of B.
+            if (cols < 16)
+                for (int64_t kk = 0; kk < k; kk++) memset(panel + kk * 16 + cols, 0, (size_t)(16 - cols) * sizeof(float));
+            for (int64_t c = 0; c < cols; c++) {
+                const float *src = b + (j0 + c) * ldb;
                 for (int64_t kk = 0; kk < k; kk++) panel[kk * 16 + c] = src[kk];
-            } else {
-                for (int64_t kk = 0; kk < k; kk++) panel[kk * 16 + c] = b[kk * ldb + j];
+            }
+        } else {
+            // Row kk of the panel is 16 contiguous floats of row kk of B.
+            for (int64_t kk = 0; kk < k; kk++) {
+                memcpy(panel + kk * 16, b + kk * ldb + j0, (size_t)cols * sizeof(float));
+                if (cols < 16) memset(panel + kk * 16 + cols, 0, (size_t)(16 - cols) * sizeof(float));
             }
         }
     }
+}
+
+void ck_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *out) {
+    ck_pack_b_panels(trans_b, k, n, b, ldb, out, 0, (n + 15) / 16);
 }
 
 // The block kernel: C[0..<MR, 0..<nr] (+)= A[0..<MR, 0..<k] · panel.

@@ -97,6 +97,35 @@ final class PackedGEMMTests: XCTestCase {
             for c in 0..<3 { XCTAssertEqual(p[(k + kk) * 16 + c], b[kk * n + 16 + c]) }  // panel 1
             for c in 3..<16 { XCTAssertEqual(p[(k + kk) * 16 + c], 0) }
         }
+        // Transposed: op(B) (k, n) read from B (n, k).
+        let t = packed(b, trans: true, k: k, n: n, ldb: k)
+        for kk in 0..<k {
+            for c in 0..<16 { XCTAssertEqual(t[kk * 16 + c], b[c * k + kk]) }
+            for c in 0..<3 { XCTAssertEqual(t[(k + kk) * 16 + c], b[(16 + c) * k + kk]) }
+            for c in 3..<16 { XCTAssertEqual(t[(k + kk) * 16 + c], 0) }
+        }
+    }
+
+    /// Float.pack splits the panels across the compute threads; the result is
+    /// the single call's, padding included.
+    func testThreadedPackingMatchesOneCall() {
+        defer { setBLASThreads(1) }
+        var rng = RandomGenerator(seed: 8)
+        for (trans, k, n) in [(false, 64, 520), (true, 520, 264)] {
+            let b = random(k * n, &rng)
+            let ldb = trans ? k : n
+            let single = packed(b, trans: trans, k: k, n: n, ldb: ldb)
+            for threads in [2, 3] {
+                setBLASThreads(threads)
+                var split = [Float](repeating: .nan, count: single.count)
+                b.withUnsafeBufferPointer { bp in
+                    split.withUnsafeMutableBufferPointer { sp in
+                        Float.pack(trans: trans, k: k, n: n, b: bp.baseAddress!, ldb: ldb, into: sp.baseAddress!)
+                    }
+                }
+                XCTAssertEqual(split.map(\.bitPattern), single.map(\.bitPattern), "trans \(trans), \(threads) threads")
+            }
+        }
     }
 
     /// The time loop gives each thread a block of streams (rows); any split must

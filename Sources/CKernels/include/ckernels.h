@@ -43,6 +43,10 @@ int64_t ck_packed_size(int64_t k, int64_t n);
 /// Packs op(B) (k, n) into 16-column panels (zero-padded): op(B) = B (k, n) with
 /// row stride ldb, or Bᵀ of B (n, k) when trans_b.
 void ck_pack_b(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *out);
+/// The same for panels first..<end only (panel p: columns [16p, 16p + 16)),
+/// so threads can pack disjoint panels.
+void ck_pack_b_panels(int trans_b, int64_t k, int64_t n, const float *b, int64_t ldb, float *out,
+                      int64_t first, int64_t end);
 /// C (m, n) = [C +] A (m, k) · op(B), op(B) packed by ck_pack_b; accumulate is 0
 /// or 1. Every C[i, j] is summed over k in order, whatever m, so splitting the
 /// rows of A across threads does not change any result (AVX2+FMA when available).

@@ -67,18 +67,23 @@ public enum RecurrentLayerKind<T: BLASScalar> {
 /// Adds the column sums of `m` (rows, cols) into `out` (cols).
 @inline(__always)
 func addColumnSums<T: BLASScalar>(_ out: UnsafeMutablePointer<T>, _ m: UnsafePointer<T>, rows: Int, cols: Int) {
-    for r in 0..<rows {
-        let row = m + r * cols
-        for c in 0..<cols { out[c] += row[c] }
+    // Threads take column blocks; each column is summed over the rows in order.
+    ComputeThreads.forEachBlock(rows: cols, work: rows * cols) { c0, c1 in
+        for r in 0..<rows {
+            let row = m + r * cols
+            for c in c0..<c1 { out[c] += row[c] }
+        }
     }
 }
 
 /// Adds `bias` (cols) to every row of `m` (rows, cols).
 @inline(__always)
 func addRowBias<T: BLASScalar>(_ m: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>, rows: Int, cols: Int) {
-    for r in 0..<rows {
-        let row = m + r * cols
-        for c in 0..<cols { row[c] += bias[c] }
+    ComputeThreads.forEachBlock(rows: rows, work: rows * cols) { r0, r1 in
+        for r in r0..<r1 {
+            let row = m + r * cols
+            for c in 0..<cols { row[c] += bias[c] }
+        }
     }
 }
 

@@ -19,17 +19,28 @@ func softmaxCrossEntropyForward<T: BLASScalar>(
     ComputeThreads.gemm(transA: false, transB: false, m: N, n: V, k: H, alpha: 1, a: h, lda: H, b: weight, ldb: V,
            beta: 0, c: logits, ldc: V)
     addRowBias(logits, bias, rows: N, cols: V)
-    var total = 0.0
-    for n in 0..<N {
-        let row = logits + n * V
-        let zTarget = row[Int(targets[n])]
-        var m = T(0), s = T(0)
-        T.softmaxRows(row, rows: 1, cols: V, maxOut: &m, sumOut: &s)   // row = exp(z - max z)
-        let loss = Double(T.log(s) + m - zTarget)
-        rowLoss?[n] = loss
-        total += loss
-        let inv = 1 / s
-        for v in 0..<V { row[v] *= inv }
+    // Rows in chunks across threads; the chunks' loss sums are added in chunk
+    // order, so the total does not depend on the thread count.
+    let chunk = 64, chunks = (N + chunk - 1) / chunk
+    let total = withUnsafeTemporaryAllocation(of: Double.self, capacity: max(chunks, 1)) { partial in
+        ComputeThreads.forEachChunk(count: N, chunk: chunk) { n0, n1 in
+            var sum = 0.0
+            for n in n0..<n1 {
+                let row = logits + n * V
+                let zTarget = row[Int(targets[n])]
+                var m = T(0), s = T(0)
+                T.softmaxRows(row, rows: 1, cols: V, maxOut: &m, sumOut: &s)   // row = exp(z - max z)
+                let loss = Double(T.log(s) + m - zTarget)
+                rowLoss?[n] = loss
+                sum += loss
+                let inv = 1 / s
+                for v in 0..<V { row[v] *= inv }
+            }
+            partial[n0 / chunk] = sum
+        }
+        var total = 0.0
+        for c in 0..<chunks { total += partial[c] }
+        return total
     }
     return total
 }
@@ -42,10 +53,12 @@ func softmaxCrossEntropyBackward<T: BLASScalar>(
     weight: UnsafePointer<T>, scale: T, rows N: Int, hidden H: Int, vocab V: Int
 ) {
     let dz = probabilities
-    for n in 0..<N {
-        let row = dz + n * V
-        row[Int(targets[n])] -= 1
-        for v in 0..<V { row[v] *= scale }
+    ComputeThreads.forEachChunk(count: N, chunk: 64) { n0, n1 in
+        for n in n0..<n1 {
+            let row = dz + n * V
+            row[Int(targets[n])] -= 1
+            for v in 0..<V { row[v] *= scale }
+        }
     }
     ComputeThreads.gemm(transA: true, transB: false, m: H, n: V, k: N, alpha: 1, a: h, lda: H, b: dz, ldb: V,
            beta: 1, c: dWeight, ldc: V)

@@ -42,29 +42,29 @@ public final class Optimizer<T: BLASScalar> {
             let c1 = 1 - pow(Self.adamBeta1, Double(step)), c2 = 1 - pow(Self.adamBeta2, Double(step))
             // p -= lr · m̂ / (√v̂ + ε) with m̂ = m/c1, v̂ = v/c2
             let stepSize = T(learningRate / c1), rc2 = T(1 / c2.squareRoot())
-            for k in 0..<n {
+            ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
                 let gk = g[k]
                 let mk = b1 * m[k] + (1 - b1) * gk
                 let vk = b2 * v[k] + (1 - b2) * gk * gk
                 m[k] = mk
                 v[k] = vk
                 p[k] -= stepSize * mk / (T.sqrt(vk) * rc2 + eps)
-            }
+            } }
         case .rmsprop:
             let d = T(Self.rmspropDecay), lr = T(learningRate)
-            for k in 0..<n {
+            ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
                 let gk = g[k]
                 let mk = d * m[k] + (1 - d) * gk * gk
                 m[k] = mk
                 p[k] -= lr * gk / (T.sqrt(mk) + eps)
-            }
+            } }
         case .sgd:
             let mu = T(Self.sgdMomentum), lr = T(learningRate)
-            for k in 0..<n {
+            ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
                 let vk = mu * m[k] + g[k]
                 m[k] = vk
                 p[k] -= lr * vk
-            }
+            } }
         }
     }
 }
@@ -73,13 +73,25 @@ public final class Optimizer<T: BLASScalar> {
 /// Returns the norm before clipping (NaN/inf if any gradient is not finite).
 @discardableResult
 public func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Double) -> Double {
-    let g = gradients.base
-    var sum = 0.0
-    for k in 0..<gradients.count { let x = Double(g[k]); sum += x * x }
+    let g = gradients.base, n = gradients.count
+    // Σ g² in Double, by fixed chunks whose partial sums are added in chunk
+    // order: the same norm on any number of threads.
+    let chunk = ComputeThreads.elementChunk
+    let chunks = (n + chunk - 1) / chunk
+    let sum = withUnsafeTemporaryAllocation(of: Double.self, capacity: max(chunks, 1)) { partial in
+        ComputeThreads.forEachChunk(count: n, chunk: chunk) { k0, k1 in
+            var s = 0.0
+            for k in k0..<k1 { let x = Double(g[k]); s += x * x }
+            partial[k0 / chunk] = s
+        }
+        var total = 0.0
+        for c in 0..<chunks { total += partial[c] }
+        return total
+    }
     let norm = sum.squareRoot()
     if maxNorm > 0, norm > maxNorm, norm.isFinite {
         let s = T(maxNorm / norm)
-        for k in 0..<gradients.count { g[k] *= s }
+        ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 { g[k] *= s } }
     }
     return norm
 }

@@ -74,7 +74,10 @@ extension Float: BLASScalar {
     @inline(__always)
     public static func pack(trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int,
                             into packed: UnsafeMutablePointer<Float>) {
-        ck_pack_b(trans ? 1 : 0, Int64(k), Int64(n), b, Int64(ldb), packed)
+        // Threads take blocks of 16-column panels.
+        ComputeThreads.forEachBlock(rows: (n + 15) / 16, work: k * n) { p0, p1 in
+            ck_pack_b_panels(trans ? 1 : 0, Int64(k), Int64(n), b, Int64(ldb), packed, Int64(p0), Int64(p1))
+        }
     }
 
     @inline(__always)

@@ -46,16 +46,36 @@ public enum ComputeThreads {
         }
     }
 
+    /// Calls `body(start, end)` for consecutive chunks of `chunk` elements
+    /// (the last may be shorter) covering 0..<count, spread over the compute
+    /// threads. The chunks depend only on `count` and `chunk`, never on the
+    /// thread count: for element-wise passes, and for reductions that combine
+    /// per-chunk partial results in chunk order.
+    @inline(__always)
+    static func forEachChunk(count: Int, chunk: Int = elementChunk, _ body: (Int, Int) -> Void) {
+        let chunks = (count + chunk - 1) / chunk
+        if chunks <= 1 || self.count == 1 {
+            for c in 0..<chunks { body(c * chunk, min(count, (c + 1) * chunk)) }
+            return
+        }
+        run(items: chunks) { c in body(c * chunk, min(count, (c + 1) * chunk)) }
+    }
+
+    /// Elements per chunk of an element-wise pass (64 KiB of Float), and the
+    /// least work worth splitting.
+    static let elementChunk = 1 << 14
+
     /// Smallest block of streams worth a thread of its own.
     static let minimumRowsPerThread = 8
 
     /// Calls `body(start, end)` for contiguous blocks covering 0..<rows, in
-    /// parallel when there are several threads and enough rows. The blocks
-    /// depend only on `rows` and `count`, so results are deterministic for a
-    /// given thread count.
+    /// parallel when there are several threads, enough rows and (when given)
+    /// at least `elementChunk` elements of `work` in all. The blocks depend
+    /// only on `rows` and `count`, so results are deterministic for a given
+    /// thread count.
     @inline(__always)
-    static func forEachBlock(rows: Int, _ body: (Int, Int) -> Void) {
-        let parts = min(count, rows / minimumRowsPerThread)
+    static func forEachBlock(rows: Int, work: Int = .max, _ body: (Int, Int) -> Void) {
+        let parts = work < elementChunk ? 1 : min(count, rows / minimumRowsPerThread)
         if parts <= 1 {
             body(0, rows)
             return
