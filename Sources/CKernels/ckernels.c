@@ -140,13 +140,56 @@ static void gemv_f16_base(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, 
     }
 }
 
-static int use_f16c = -1;
-void ck_gemv_f16(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const float *x, float beta, float *y) {
+static int has_f16c(void) {
+    static int use_f16c = -1;
     if (use_f16c < 0) {
         __builtin_cpu_init();
         use_f16c = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
     }
-    if (use_f16c) gemv_f16_avx2(K, N, W, ldw, x, beta, y); else gemv_f16_base(K, N, W, ldw, x, beta, y);
+    return use_f16c;
+}
+
+void ck_gemv_f16(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const float *x, float beta, float *y) {
+    if (has_f16c()) gemv_f16_avx2(K, N, W, ldw, x, beta, y); else gemv_f16_base(K, N, W, ldw, x, beta, y);
+}
+
+// The same product with the full 64-column strips of W stored strip by strip
+// (each strip's K rows of 64 halves contiguous): the strided layout reads 128
+// bytes per row and jumps a whole row ahead, which the prefetchers follow
+// poorly once W is out of L2; a strip is one sequential stream. Measured on
+// the two layer matrices of a 2x512 LSTM (576 and 1024 by 2048), one core,
+// weights in L3: 255-430 against 130-171 us per step.
+int64_t ck_f16_strips_size(int64_t K, int64_t N) { return K * (N / 64) * 64; }
+
+void ck_f16_to_strips(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, uint16_t *strips) {
+    for (int64_t s = 0; s < N / 64; s++)
+        for (int64_t k = 0; k < K; k++)
+            memcpy(strips + (s * K + k) * 64, W + k * ldw + s * 64, 64 * sizeof(uint16_t));
+}
+
+__attribute__((target("avx2,fma,f16c")))
+static void gemv_f16_strips_avx2(int64_t K, int64_t N, const uint16_t *strips, const uint16_t *W, int64_t ldw,
+                                 const float *x, float beta, float *y) {
+    int64_t full = N / 64 * 64;
+    for (int64_t n = 0; n < full; n += 64) {
+        // As gemv_f16_avx2's 64-wide loop, operation for operation.
+        __m256 a[8];
+        for (int i = 0; i < 8; i++) a[i] = beta != 0 ? _mm256_loadu_ps(y + n + 8 * i) : _mm256_setzero_ps();
+        const uint16_t *w = strips + n * K;
+        for (int64_t k = 0; k < K; k++, w += 64) {
+            __m256 xv = _mm256_broadcast_ss(x + k);
+            for (int i = 0; i < 8; i++)
+                a[i] = _mm256_fmadd_ps(xv, _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(w + 8 * i))), a[i]);
+        }
+        for (int i = 0; i < 8; i++) _mm256_storeu_ps(y + n + 8 * i, a[i]);
+    }
+    if (full < N) gemv_f16_avx2(K, N - full, W + full, ldw, x, beta, y + full);
+}
+
+void ck_gemv_f16_strips(int64_t K, int64_t N, const uint16_t *strips, const uint16_t *W, int64_t ldw,
+                        const float *x, float beta, float *y) {
+    if (has_f16c()) gemv_f16_strips_avx2(K, N, strips, W, ldw, x, beta, y);
+    else gemv_f16_base(K, N, W, ldw, x, beta, y);
 }
 
 void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n) {

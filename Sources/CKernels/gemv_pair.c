@@ -40,6 +40,7 @@ struct ck_gemv_pair {
     int64_t K, N, ldw, width;     // width: columns per chunk (a multiple of 64)
     int half;                     // W is binary16 (else binary32)
     const void *W;
+    const uint16_t *strips;       // binary16 W's full 64-column strips (ck_f16_to_strips), or NULL
     const float *x;
     float beta;
     float *y;
@@ -58,7 +59,9 @@ static void take_chunks(struct ck_gemv_pair *p) {
         uint_fast32_t next = v & 0xFFFF, count = v >> 16;
         if (next >= count) return;
         int64_t lo = (int64_t)next * p->width, hi = lo + p->width < p->N ? lo + p->width : p->N;
-        if (p->half) ck_gemv_f16(p->K, hi - lo, (const uint16_t *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
+        if (p->strips) ck_gemv_f16_strips(p->K, hi - lo, p->strips + lo * p->K, (const uint16_t *)p->W + lo, p->ldw,
+                                          p->x, p->beta, p->y + lo);
+        else if (p->half) ck_gemv_f16(p->K, hi - lo, (const uint16_t *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
         else ck_gemv_f32(p->K, hi - lo, (const float *)p->W + lo, p->ldw, p->x, p->beta, p->y + lo);
         atomic_fetch_add(&p->done, 1);
     }
@@ -112,14 +115,14 @@ void ck_gemv_pair_destroy(ck_gemv_pair *p) {
 }
 
 static void run_pair(ck_gemv_pair *p, int half, int64_t K, int64_t N, const void *W, int64_t ldw,
-                     const float *x, float beta, float *y) {
+                     const uint16_t *strips, const float *x, float beta, float *y) {
     // Chunks of whole 64-column strips (the binary16 kernel's widest loop), so
     // each column is computed exactly as a single call would compute it.
     int64_t width = (N / 8 + 63) / 64 * 64;
     if (width < 64) width = 64;
     int64_t chunks = (N + width - 1) / width;
     p->K = K; p->N = N; p->ldw = ldw; p->width = width; p->half = half;
-    p->W = W; p->x = x; p->beta = beta; p->y = y;
+    p->W = W; p->strips = strips; p->x = x; p->beta = beta; p->y = y;
     atomic_store(&p->done, 0);
     atomic_store(&p->claim, (uint_fast32_t)chunks << 16);
     atomic_fetch_add(&p->seq, 1);
@@ -137,10 +140,15 @@ static void run_pair(ck_gemv_pair *p, int half, int64_t K, int64_t N, const void
 
 void ck_gemv_pair_f16(ck_gemv_pair *p, int64_t K, int64_t N, const uint16_t *W, int64_t ldw,
                       const float *x, float beta, float *y) {
-    run_pair(p, 1, K, N, W, ldw, x, beta, y);
+    run_pair(p, 1, K, N, W, ldw, NULL, x, beta, y);
+}
+
+void ck_gemv_pair_f16_strips(ck_gemv_pair *p, int64_t K, int64_t N, const uint16_t *strips, const uint16_t *W,
+                             int64_t ldw, const float *x, float beta, float *y) {
+    run_pair(p, 1, K, N, W, ldw, strips, x, beta, y);
 }
 
 void ck_gemv_pair_f32(ck_gemv_pair *p, int64_t K, int64_t N, const float *W, int64_t ldw,
                       const float *x, float beta, float *y) {
-    run_pair(p, 0, K, N, W, ldw, x, beta, y);
+    run_pair(p, 0, K, N, W, ldw, NULL, x, beta, y);
 }

@@ -28,6 +28,16 @@ void ck_softmax_rows(float *x, int64_t rows, int64_t cols, float *maxOut, float 
 /// IEEE binary16 and widened on the fly (F16C when available); x (K) and y in
 /// binary32, accumulated in binary32. beta is 0 or 1.
 void ck_gemv_f16(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, const float *x, float beta, float *y);
+/// Halves in the full 64-column strips of W (K, N): K · (N / 64) · 64.
+int64_t ck_f16_strips_size(int64_t K, int64_t N);
+/// Copies the full 64-column strips of W (K, N; row stride ldw), strip after
+/// strip: strip s holds rows 0..<K of columns [64s, 64s + 64), each row's 64
+/// halves contiguous.
+void ck_f16_to_strips(int64_t K, int64_t N, const uint16_t *W, int64_t ldw, uint16_t *strips);
+/// ck_gemv_f16, bit for bit, reading the full strips from `strips` (made by
+/// ck_f16_to_strips from W) and the last N % 64 columns from W.
+void ck_gemv_f16_strips(int64_t K, int64_t N, const uint16_t *strips, const uint16_t *W, int64_t ldw,
+                        const float *x, float beta, float *y);
 /// y (N) = beta·y + xᵀ·W for W (K, N) row-major with row stride ldw, all binary32
 /// (AVX2+FMA when available); beta is 0 or 1. Each y[n] is summed over k in order.
 void ck_gemv_f32(int64_t K, int64_t N, const float *W, int64_t ldw, const float *x, float beta, float *y);

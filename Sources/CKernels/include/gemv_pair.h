@@ -33,6 +33,11 @@ void ck_gemv_pair_destroy(ck_gemv_pair *pair);
 void ck_gemv_pair_f16(ck_gemv_pair *pair, int64_t K, int64_t N, const uint16_t *W, int64_t ldw,
                       const float *x, float beta, float *y);
 
+/// The same reading W's full 64-column strips from `strips` (ck_f16_to_strips),
+/// as ck_gemv_f16_strips: chunks are whole strips, each one sequential read.
+void ck_gemv_pair_f16_strips(ck_gemv_pair *pair, int64_t K, int64_t N, const uint16_t *strips, const uint16_t *W,
+                             int64_t ldw, const float *x, float beta, float *y);
+
 /// The same for binary32 weights, as ck_gemv_f32.
 void ck_gemv_pair_f32(ck_gemv_pair *pair, int64_t K, int64_t N, const float *W, int64_t ldw,
                       const float *x, float beta, float *y);

@@ -28,6 +28,12 @@ public final class InferenceModel {
     /// The worker that takes half the columns of each large batch-1 product
     /// (gemv_pair.h); nil with one compute thread, N > 1 or a small model.
     private let pair: OpaquePointer?
+    /// With the second core: each large binary16 matrix's full 64-column
+    /// strips stored strip by strip (sequential reads; ck_f16_to_strips),
+    /// keyed by the matrix's weight offset. Sampling and scoring step
+    /// thousands of times, so the copy (one pass over the weights) pays at
+    /// once; `predict` (one core) steps a few times and reads the weights in place.
+    private let strips: [Int: HalfStrips]
     /// The binary32 weights; nil when stepping reads binary16 alone (a store
     /// made from binary16 weights, batch 1: embedding rows and biases are widened as read).
     private let floats: UnsafePointer<Float>?
@@ -77,7 +83,22 @@ public final class InferenceModel {
         // the layers are large enough to pay for the hand-over.
         let largest = (max(E, H) + H) * G * H
         pair = streams == 1 && ComputeThreads.count >= 2 && largest >= Self.pairThreshold ? ck_gemv_pair_create() : nil
+        var strips: [Int: HalfStrips] = [:]
+        if pair != nil, halfPrecision, let half = weights.half {
+            // The products `step` runs: [x, h]·[Wx; Wh] per layer, or x·Wx and h·Wh for the GRU.
+            for l in 0..<config.layers {
+                let In = l == 0 ? E : H, p = layout.layers[l]
+                let products = config.cell == .gru ? [(p.wx.offset, In), (p.wh.offset, H)] : [(p.wx.offset, In + H)]
+                for (offset, k) in products where Self.isPaired(k: k, n: G * H) {
+                    strips[offset] = HalfStrips(half + offset, k: k, n: G * H)
+                }
+            }
+        }
+        self.strips = strips
     }
+
+    /// Whether a batch-1 product (k, n) is split across two cores (the logits' product is narrow).
+    private static func isPaired(k: Int, n: Int) -> Bool { n >= 128 && k * n >= pairThreshold }
 
     deinit { ck_gemv_pair_destroy(pair) }
 
@@ -177,10 +198,12 @@ public final class InferenceModel {
     private func product(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, lda: Int, k: Int,
                          w: Int, n: Int, rows: Int, beta: Float) {
         if rows == 1 {
-            // Split across two cores (bit-identical) when worth it; the logits' product is narrow.
-            let paired = n >= 128 && k * n >= Self.pairThreshold ? pair : nil
+            // Split across two cores (bit-identical) when worth it.
+            let paired = Self.isPaired(k: k, n: n) ? pair : nil
             if halfPrecision, let half = weights.half {
-                if let paired { ck_gemv_pair_f16(paired, Int64(k), Int64(n), half + w, Int64(n), a, beta, out) }
+                if let paired, let s = strips[w] {
+                    ck_gemv_pair_f16_strips(paired, Int64(k), Int64(n), s.base, half + w, Int64(n), a, beta, out)
+                } else if let paired { ck_gemv_pair_f16(paired, Int64(k), Int64(n), half + w, Int64(n), a, beta, out) }
                 else { ck_gemv_f16(Int64(k), Int64(n), half + w, Int64(n), a, beta, out) }
             } else if let paired {
                 ck_gemv_pair_f32(paired, Int64(k), Int64(n), floats! + w, Int64(n), a, beta, out)

@@ -72,3 +72,17 @@ final class HalfCopy {
 
     deinit { base.deallocate() }
 }
+
+/// The full 64-column strips of a binary16 matrix (k, n), strip after strip
+/// (ck_f16_to_strips): what ck_gemv_f16_strips reads instead of the rows.
+final class HalfStrips {
+    let base: UnsafeMutablePointer<UInt16>
+
+    init(_ matrix: UnsafePointer<UInt16>, k: Int, n: Int) {
+        let count = Int(ck_f16_strips_size(Int64(k), Int64(n)))
+        base = .allocate(capacity: max(count, 1))
+        ck_f16_to_strips(Int64(k), Int64(n), matrix, Int64(n), base)
+    }
+
+    deinit { base.deallocate() }
+}
