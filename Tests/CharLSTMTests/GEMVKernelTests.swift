@@ -102,4 +102,23 @@ final class GEMVKernelTests: XCTestCase {
             XCTAssertEqual((0..<67).map { a[$0] }, (0..<67).map { b[$0] }, "after id \(id)")
         }
     }
+
+    /// The strip-by-strip binary16 product (sampling with a second core) gives
+    /// ck_gemv_f16's bits: full strips, the N % 64 tail, beta 0 and 1.
+    func testStripLayoutGivesTheRowLayoutsBits() {
+        var rng = RandomGenerator(seed: 61)
+        for (K, N) in [(1, 64), (7, 63), (33, 128), (70, 200), (130, 2048 + 8 + 3)] {
+            let w = (0..<(K * N)).map { _ in Float16(rng.nextFloat() - 0.5).bitPattern }
+            let x = (0..<K).map { _ in rng.nextFloat() - 0.5 }
+            let y0 = (0..<N).map { _ in rng.nextFloat() - 0.5 }
+            var strips = [UInt16](repeating: 0xFFFF, count: max(Int(ck_f16_strips_size(Int64(K), Int64(N))), 1))
+            ck_f16_to_strips(Int64(K), Int64(N), w, Int64(N), &strips)
+            for beta: Float in [0, 1] {
+                var rows = y0, stripped = y0
+                ck_gemv_f16(Int64(K), Int64(N), w, Int64(N), x, beta, &rows)
+                ck_gemv_f16_strips(Int64(K), Int64(N), strips, w, Int64(N), x, beta, &stripped)
+                XCTAssertEqual(stripped.map(\.bitPattern), rows.map(\.bitPattern), "K \(K), N \(N), beta \(beta)")
+            }
+        }
+    }
 }
