@@ -5,9 +5,9 @@
 // hidden 512 the weights (6.6 MB in binary16) stream from L3 on every step.
 // Two cores each reading half the columns read twice as fast, but only if the
 // hand-over costs far less than a step (~100 µs): a thread pool wake-up
-// (tens of µs) eats the gain. So the worker spins on an atomic sequence
-// number while work keeps coming, and sleeps on a condition variable after
-// ~0.1 ms without any (so an idle sampler, e.g. waiting for input, costs no
+// (tens of µs) eats the gain. So the worker is a work_pool's (work_pool.h):
+// it spins while work keeps coming and sleeps on a condition variable after
+// ~1 ms without any (so an idle sampler, e.g. waiting for input, costs no
 // CPU). Both threads take chunks of columns from one atomic counter, so on a
 // machine with more runnable threads than cores, where the worker may not run
 // for a whole time slice, the caller does the chunks itself instead of waiting.

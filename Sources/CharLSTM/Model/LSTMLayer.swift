@@ -13,7 +13,8 @@
 // Forward: the input projections of all T steps are one GEMM, (T·B, In)·(In, 4H)
 // (for the bottom layer a (V, In)·(In, 4H) one and a row gather: InputProjection);
 // each step then adds h_{t-1}·Wh (one GEMM) and applies the fused nonlinearities.
-// Backward: per step only the fused gate backward and dh_{t-1} = dG_t·Whᵀ;
+// Backward: per step only the fused gate backward (BLASScalar.lstmBackwardStep,
+// vectorised in lstm_cell.c) and dh_{t-1} = dG_t·Whᵀ;
 // dWx, dWh and dX are one large GEMM each over all T steps afterwards.
 // The per-step products use Wh (forward) or Whᵀ (backward) packed once per
 // window (BLASScalar.gemmPacked), not repacked by BLAS at every step.
@@ -134,25 +135,10 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
                 let g = gates + (t * B + b0) * G4, dh = dOutput + (t * B + b0) * H
                 let cPrev = cs + (t * B + b0) * H, tc = tanhC + b0 * H
                 T.tanh(tc, cPrev + B * H, nb * H)                 // tanh(c_t), recomputed
-                for b in 0..<nb {
-                    let row = g + b * G4, dhb = dh + b * H, dcb = dcp + (b0 + b) * H
-                    let cpb = cPrev + b * H, tcb = tc + b * H
-                    for j in 0..<H {
-                        let i = row[j], f = row[H + j], o = row[2 * H + j], gg = row[3 * H + j]
-                        let tcj = tcb[j]
-                        // h' = o⊙tanh(c')  →  do = dh⊙tanh(c'),  dc' += dh⊙o⊙(1 - tanh²(c'))
-                        let dcj = dcb[j] + dhb[j] * o * (1 - tcj * tcj)
-                        let dO = dhb[j] * tcj
-                        // c' = f⊙c + i⊙g  →  df = dc'⊙c, di = dc'⊙g, dg = dc'⊙i, dc = dc'⊙f
-                        let dI = dcj * gg, dF = dcj * cpb[j], dG = dcj * i
-                        dcb[j] = dcj * f
-                        // through the nonlinearities: σ' = s(1-s), tanh' = 1 - t²
-                        row[j] = dI * i * (1 - i)
-                        row[H + j] = dF * f * (1 - f)
-                        row[2 * H + j] = dO * o * (1 - o)
-                        row[3 * H + j] = dG * (1 - gg * gg)
-                    }
-                }
+                // Through h' = o⊙tanh(c') and c' = f⊙c + i⊙g, then the gate
+                // nonlinearities (σ' = s(1-s), tanh' = 1 - t²): lstm_cell.c.
+                T.lstmBackwardStep(rows: nb, hidden: H, gates: g, dh: dh, dc: dcp + b0 * H,
+                                   cPrev: cPrev, tanhC: tc)
                 // dh_{t-1} += dG_t (nb, 4H) · Whᵀ (4H, H)
                 let target: UnsafeMutablePointer<T>
                 let accumulate: Bool

@@ -33,6 +33,12 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
                            packed: UnsafePointer<Self>, accumulate: Bool,
                            c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// The LSTM cell's element-wise backward through one step for `rows`
+    /// streams, as ck_lstm_backward_step: gates (rows, 4H) activations in,
+    /// pre-activation gradients out; dc (rows, H) dL/dc_t in, dL/dc_{t-1} out.
+    static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Self>,
+                                 dh: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>,
+                                 cPrev: UnsafePointer<Self>, tanhC: UnsafePointer<Self>)
     /// x[i] = σ(x[i]) for i < n.
     static func sigmoid(_ x: UnsafeMutablePointer<Self>, _ n: Int)
     /// y[i] = tanh(x[i]) for i < n (may alias).
@@ -88,6 +94,13 @@ extension Float: BLASScalar {
     }
 
     @inline(__always)
+    public static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>,
+                                        dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
+                                        cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>) {
+        ck_lstm_backward_step(Int64(rows), Int64(H), gates, dh, dc, cPrev, tanhC)
+    }
+
+    @inline(__always)
     public static func sigmoid(_ x: UnsafeMutablePointer<Float>, _ n: Int) { ck_sigmoid(x, Int64(n)) }
 
     @inline(__always)
@@ -134,6 +147,26 @@ extension Double: BLASScalar {
                                   c: UnsafeMutablePointer<Double>, ldc: Int) {
         gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: lda, b: packed, ldb: n,
              beta: accumulate ? 1 : 0, c: c, ldc: ldc)
+    }
+
+    // The same equations as lstm_cell.c, in Double.
+    public static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Double>,
+                                        dh: UnsafePointer<Double>, dc: UnsafeMutablePointer<Double>,
+                                        cPrev: UnsafePointer<Double>, tanhC: UnsafePointer<Double>) {
+        for b in 0..<rows {
+            let row = gates + b * 4 * H, dhb = dh + b * H, dcb = dc + b * H, cpb = cPrev + b * H, tcb = tanhC + b * H
+            for j in 0..<H {
+                let i = row[j], f = row[H + j], o = row[2 * H + j], g = row[3 * H + j], tc = tcb[j]
+                let dcj = dcb[j] + dhb[j] * o * (1 - tc * tc)
+                let dO = dhb[j] * tc
+                let dI = dcj * g, dF = dcj * cpb[j], dG = dcj * i
+                dcb[j] = dcj * f
+                row[j] = dI * i * (1 - i)
+                row[H + j] = dF * f * (1 - f)
+                row[2 * H + j] = dO * o * (1 - o)
+                row[3 * H + j] = dG * (1 - g * g)
+            }
+        }
     }
 
     public static func sigmoid(_ x: UnsafeMutablePointer<Double>, _ n: Int) {
