@@ -91,20 +91,8 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
                 // g += h_{t-1} (nb, H) · Wh (H, 4H)
                 T.gemmPacked(m: nb, n: G4, k: H, a: hPrev, lda: H, packed: pw, accumulate: true,
                              c: g, ldc: G4)
-                for b in 0..<nb {
-                    let row = g + b * G4
-                    T.sigmoid(row, 3 * H)
-                    T.tanh(row + 3 * H, row + 3 * H, H)
-                    let cp = cPrev + b * H, cn = cNext + b * H
-                    for j in 0..<H {
-                        cn[j] = row[H + j] * cp[j] + row[j] * row[3 * H + j]   // c' = f⊙c + i⊙g
-                    }
-                }
-                T.tanh(tc, cNext, nb * H)
-                for b in 0..<nb {
-                    let row = g + b * G4, hn = hNext + b * H, tcb = tc + b * H
-                    for j in 0..<H { hn[j] = row[2 * H + j] * tcb[j] }         // h' = o⊙tanh(c')
-                }
+                // σ/tanh of the gates, c' = f⊙c + i⊙g, h' = o⊙tanh(c'): lstm_cell.c.
+                T.lstmForwardStep(rows: nb, hidden: H, gates: g, cPrev: cPrev, cNext: cNext, tanhC: tc, hNext: hNext)
             }
         }
         state.h.base.update(from: hs + steps * B * H, count: B * H)

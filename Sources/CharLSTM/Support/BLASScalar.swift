@@ -33,6 +33,12 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
                            packed: UnsafePointer<Self>, accumulate: Bool,
                            c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// The LSTM cell's element-wise forward through one step for `rows`
+    /// streams, as ck_lstm_forward_step: gates (rows, 4H) pre-activations in,
+    /// activations out; c' = f⊙c + i⊙g, tanhC = tanh(c'), h' = o⊙tanh(c').
+    static func lstmForwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Self>,
+                                cPrev: UnsafePointer<Self>, cNext: UnsafeMutablePointer<Self>,
+                                tanhC: UnsafeMutablePointer<Self>, hNext: UnsafeMutablePointer<Self>)
     /// The LSTM cell's element-wise backward through one step for `rows`
     /// streams, as ck_lstm_backward_step: gates (rows, 4H) activations in,
     /// pre-activation gradients out; dc (rows, H) dL/dc_t in, dL/dc_{t-1} out.
@@ -94,6 +100,13 @@ extension Float: BLASScalar {
     }
 
     @inline(__always)
+    public static func lstmForwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>,
+                                       cPrev: UnsafePointer<Float>, cNext: UnsafeMutablePointer<Float>,
+                                       tanhC: UnsafeMutablePointer<Float>, hNext: UnsafeMutablePointer<Float>) {
+        ck_lstm_forward_step(Int64(rows), Int64(H), gates, cPrev, cNext, tanhC, hNext)
+    }
+
+    @inline(__always)
     public static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>,
                                         dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
                                         cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>) {
@@ -150,6 +163,22 @@ extension Double: BLASScalar {
     }
 
     // The same equations as lstm_cell.c, in Double.
+    public static func lstmForwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Double>,
+                                       cPrev: UnsafePointer<Double>, cNext: UnsafeMutablePointer<Double>,
+                                       tanhC: UnsafeMutablePointer<Double>, hNext: UnsafeMutablePointer<Double>) {
+        for b in 0..<rows {
+            let row = gates + b * 4 * H, cp = cPrev + b * H, cn = cNext + b * H
+            sigmoid(row, 3 * H)
+            tanh(row + 3 * H, row + 3 * H, H)
+            for j in 0..<H { cn[j] = row[H + j] * cp[j] + row[j] * row[3 * H + j] }
+        }
+        tanh(tanhC, cNext, rows * H)
+        for b in 0..<rows {
+            let row = gates + b * 4 * H, hn = hNext + b * H, tc = tanhC + b * H
+            for j in 0..<H { hn[j] = row[2 * H + j] * tc[j] }
+        }
+    }
+
     public static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Double>,
                                         dh: UnsafePointer<Double>, dc: UnsafeMutablePointer<Double>,
                                         cPrev: UnsafePointer<Double>, tanhC: UnsafePointer<Double>) {
