@@ -21,28 +21,21 @@ func softmaxCrossEntropyForward<T: BLASScalar>(
     addRowBias(logits, bias, rows: N, cols: V)
     // Rows in chunks across threads; the chunks' loss sums are added in chunk
     // order, so the total does not depend on the thread count.
-    let chunk = 64, chunks = (N + chunk - 1) / chunk
-    let total = withUnsafeTemporaryAllocation(of: Double.self, capacity: max(chunks, 1)) { partial in
-        ComputeThreads.forEachChunk(count: N, chunk: chunk) { n0, n1 in
-            var sum = 0.0
-            for n in n0..<n1 {
-                let row = logits + n * V
-                let zTarget = row[Int(targets[n])]
-                var m = T(0), s = T(0)
-                T.softmaxRows(row, rows: 1, cols: V, maxOut: &m, sumOut: &s)   // row = exp(z - max z)
-                let loss = Double(T.log(s) + m - zTarget)
-                rowLoss?[n] = loss
-                sum += loss
-                let inv = 1 / s
-                for v in 0..<V { row[v] *= inv }
-            }
-            partial[n0 / chunk] = sum
+    return ComputeThreads.sumOfChunks(count: N, chunk: 64) { n0, n1 in
+        var sum = 0.0
+        for n in n0..<n1 {
+            let row = logits + n * V
+            let zTarget = row[Int(targets[n])]
+            var m = T(0), s = T(0)
+            T.softmaxRows(row, rows: 1, cols: V, maxOut: &m, sumOut: &s)   // row = exp(z - max z)
+            let loss = Double(T.log(s) + m - zTarget)
+            rowLoss?[n] = loss
+            sum += loss
+            let inv = 1 / s
+            for v in 0..<V { row[v] *= inv }
         }
-        var total = 0.0
-        for c in 0..<chunks { total += partial[c] }
-        return total
+        return sum
     }
-    return total
 }
 
 /// dz = (p - onehot) · scale in place of p, then dW += hᵀ·dz, db += Σ dz, dh = dz·Wᵀ.

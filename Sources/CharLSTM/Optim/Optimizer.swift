@@ -76,17 +76,10 @@ public func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Dou
     let g = gradients.base, n = gradients.count
     // Σ g² in Double, by fixed chunks whose partial sums are added in chunk
     // order: the same norm on any number of threads.
-    let chunk = ComputeThreads.elementChunk
-    let chunks = (n + chunk - 1) / chunk
-    let sum = withUnsafeTemporaryAllocation(of: Double.self, capacity: max(chunks, 1)) { partial in
-        ComputeThreads.forEachChunk(count: n, chunk: chunk) { k0, k1 in
-            var s = 0.0
-            for k in k0..<k1 { let x = Double(g[k]); s += x * x }
-            partial[k0 / chunk] = s
-        }
-        var total = 0.0
-        for c in 0..<chunks { total += partial[c] }
-        return total
+    let sum = ComputeThreads.sumOfChunks(count: n) { k0, k1 in
+        var s = 0.0
+        for k in k0..<k1 { let x = Double(g[k]); s += x * x }
+        return s
     }
     let norm = sum.squareRoot()
     if maxNorm > 0, norm > maxNorm, norm.isFinite {

@@ -61,6 +61,19 @@ public enum ComputeThreads {
         run(items: chunks) { c in body(c * chunk, min(count, (c + 1) * chunk)) }
     }
 
+    /// Σ body(start, end) over the chunks of `forEachChunk`, added in chunk
+    /// order: the same bits on any number of threads.
+    @inline(__always)
+    static func sumOfChunks(count: Int, chunk: Int = elementChunk, _ body: (Int, Int) -> Double) -> Double {
+        let chunks = (count + chunk - 1) / chunk
+        return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(chunks, 1)) { partial in
+            forEachChunk(count: count, chunk: chunk) { start, end in partial[start / chunk] = body(start, end) }
+            var total = 0.0
+            for c in 0..<chunks { total += partial[c] }
+            return total
+        }
+    }
+
     /// Elements per chunk of an element-wise pass (64 KiB of Float), and the
     /// least work worth splitting.
     static let elementChunk = 1 << 14
