@@ -17,7 +17,7 @@ OUT="${2:-docs/cli.md}"
   echo '```'
   "$BIN/charlstm" --help
   echo '```'
-  for sub in train sample predict score fill info tokenize bench export; do
+  for sub in train sample predict score fill show info tokenize bench export; do
     echo
     echo "## charlstm $sub"
     echo '```'

@@ -16,7 +16,7 @@ public struct CharLSTMCommand: ParsableCommand {
         version: charlstmVersion,
         subcommands: [
             TrainCommand.self, SampleCommand.self, PredictCommand.self, ScoreCommand.self,
-            FillCommand.self, InfoCommand.self, TokenizeCommand.self, BenchCommand.self, ExportCommand.self,
+            FillCommand.self, ShowCommand.self, InfoCommand.self, TokenizeCommand.self, BenchCommand.self, ExportCommand.self,
         ]
     )
 

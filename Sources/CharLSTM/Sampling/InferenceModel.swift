@@ -47,6 +47,13 @@ public final class InferenceModel {
     /// Logits of the last step (N, V).
     private let logitBuffer: Buffer<Float>
 
+    /// Called by `step` after each layer's cell update, per stream, when set
+    /// (`charlstm show` reads gates and states; nil, and one check per layer,
+    /// for sampling): (layer, stream, the gate activations (G·H: LSTM i, f, o, g;
+    /// GRU r, z, n; RNN the pre-activation), c (H, LSTM) or nil, the new h (H)).
+    public var layerObserver: ((_ layer: Int, _ stream: Int, _ gates: UnsafePointer<Float>,
+                                _ cell: UnsafePointer<Float>?, _ hidden: UnsafePointer<Float>) -> Void)?
+
     /// Prepares `parameters` (P floats in layout order) for N streams (copies them).
     /// With `halfPrecision`, batch-1 matrix products read the weights rounded to
     /// binary16 (lossless for a checkpoint exported with `--half`).
@@ -169,6 +176,9 @@ public final class InferenceModel {
                     for j in 0..<H { let z = gs[H + j]; h[j] = (1 - z) * gs[2 * H + j] + z * h[j] }
                 case .rnn:
                     Float.tanh(h, gs, H)
+                }
+                if let layerObserver {
+                    layerObserver(l, s, gs, config.cell == .lstm ? UnsafePointer(cells[l].base + s * H) : nil, h)
                 }
                 if l + 1 < config.layers {
                     (inputs[l + 1].base + s * (2 * H)).update(from: h, count: H)
