@@ -1,9 +1,9 @@
 // InterpretableUnits: the units whose values follow a named text feature most
 // closely, by |Pearson correlation| over the shown text.
 //
-// Choice: first the best series for each feature that varies in the text
-// (distinct series), then the remaining series by their best |r|, until
-// `count`; listed by |r|, highest first.
+// Choice, in rounds: each feature that varies in the text contributes its
+// best series not chosen yet, until `count` (so every feature is represented,
+// not only the one most units follow); listed by |r|, highest first.
 
 /// One ranked unit: a series and the feature it follows best.
 public struct RankedUnit: Equatable, Sendable {
@@ -22,36 +22,43 @@ enum InterpretableUnits {
     static func rank(_ stats: UnitStatistics, signals: Int, hidden: Int, count: Int) -> [RankedUnit] {
         let S = stats.series, K = stats.features
         guard S > 0, count > 0 else { return [] }
-        var bestFeature = [Int](repeating: 0, count: S)
-        var bestR = [Double](repeating: 0, count: S)
-        var bestForFeature = [(j: Int, r: Double)](repeating: (-1, 0), count: K)
-        let varying = (0..<K).map { stats.featureVaries($0) }
-        for j in 0..<S {
-            for k in 0..<K where varying[k] {
+        // Per varying feature, its best `count` series by |r|, best first.
+        var candidates: [[(j: Int, r: Double)]] = []
+        var featureOf: [Int] = []
+        for k in 0..<K where stats.featureVaries(k) {
+            var best: [(j: Int, r: Double)] = []
+            for j in 0..<S {
                 let r = stats.correlation(series: j, feature: k)
-                if abs(r) > abs(bestR[j]) { bestR[j] = r; bestFeature[j] = k }
-                if abs(r) > abs(bestForFeature[k].r) { bestForFeature[k] = (j, r) }
+                guard r != 0, best.count < count || abs(r) > abs(best[best.count - 1].r) else { continue }
+                var at = best.count
+                while at > 0 && abs(r) > abs(best[at - 1].r) { at -= 1 }
+                best.insert((j, r), at: at)
+                if best.count > count { best.removeLast() }
+            }
+            candidates.append(best)
+            featureOf.append(k)
+        }
+        // Rounds: each feature's best series not chosen yet, until `count`.
+        var chosen: [(j: Int, k: Int, r: Double)] = []
+        var taken = Set<Int>()
+        var next = [Int](repeating: 0, count: candidates.count)
+        var progress = true
+        while chosen.count < count && progress {
+            progress = false
+            for f in 0..<candidates.count where chosen.count < count {
+                while next[f] < candidates[f].count && taken.contains(candidates[f][next[f]].j) { next[f] += 1 }
+                guard next[f] < candidates[f].count else { continue }
+                let c = candidates[f][next[f]]
+                chosen.append((c.j, featureOf[f], c.r))
+                taken.insert(c.j)
+                progress = true
             }
         }
-        var chosen: [Int] = []
-        var taken = Set<Int>()
-        for k in 0..<K where bestForFeature[k].j >= 0 && !taken.contains(bestForFeature[k].j) && chosen.count < count {
-            let j = bestForFeature[k].j
-            bestR[j] = bestForFeature[k].r
-            bestFeature[j] = k
-            chosen.append(j)
-            taken.insert(j)
-        }
-        let order = (0..<S).filter { bestR[$0] != 0 }.sorted { abs(bestR[$0]) > abs(bestR[$1]) || (abs(bestR[$0]) == abs(bestR[$1]) && $0 < $1) }
-        for j in order where chosen.count < count && !taken.contains(j) {
-            chosen.append(j)
-            taken.insert(j)
-        }
-        chosen.sort { abs(bestR[$0]) > abs(bestR[$1]) || (abs(bestR[$0]) == abs(bestR[$1]) && $0 < $1) }
+        chosen.sort { abs($0.r) > abs($1.r) || (abs($0.r) == abs($1.r) && $0.j < $1.j) }
         let perLayer = signals * hidden
-        return chosen.map { j in
-            RankedUnit(layer: j / perLayer, signal: (j % perLayer) / hidden, unit: j % hidden,
-                       feature: bestFeature[j], correlation: bestR[j])
+        return chosen.map { c in
+            RankedUnit(layer: c.j / perLayer, signal: (c.j % perLayer) / hidden, unit: c.j % hidden,
+                       feature: c.k, correlation: c.r)
         }
     }
 }

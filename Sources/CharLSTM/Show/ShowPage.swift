@@ -553,7 +553,7 @@ pre.sample { white-space: pre-wrap; font: 13px/1.5 "DejaVu Sans Mono", monospace
     $('samples').appendChild(el('p', 'muted', 'A bidirectional model fills holes in known text; it does not sample left to right.'));
   } else {
     D.samples.forEach(function (x) {
-      $('samples').appendChild(el('h3', null, 'temperature ' + x.temperature + ' (seed ' + x.seed + ')'));
+      $('samples').appendChild(el('h3', null, 'temperature ' + x.temperature.toFixed(1) + ' (seed ' + x.seed + ')'));
       $('samples').appendChild(el('pre', 'sample', x.text));
     });
   }

@@ -213,7 +213,7 @@ public struct ShowReport {
         var s = "{\"path\":" + JSON.quote(m.path)
         s += ",\"cell\":" + JSON.quote(c.cell.rawValue) + ",\"direction\":" + JSON.quote(c.direction.rawValue)
         s += ",\"layers\":\(c.layers),\"embed\":\(c.embed),\"hidden\":\(c.hidden),\"vocab\":\(c.vocab)"
-        s += ",\"parameters\":\(m.parameterCount),\"dropout\":" + JSON.number(Double(c.dropout))
+        s += ",\"parameters\":\(m.parameterCount),\"dropout\":" + floatJSON(c.dropout)
         s += ",\"normalization\":" + JSON.quote(c.normalization.rawValue)
         s += ",\"weights\":" + JSON.quote(m.file.halfWeights ? "float16" : "float32")
         s += ",\"format\":" + JSON.quote(m.file.version.description) + ",\"bytes\":\(m.file.fileBytes)"
@@ -242,7 +242,11 @@ public struct ShowReport {
     @discardableResult
     public func write(to path: String) throws(CheckpointError) -> Int {
         let bytes = Array(html().utf8)
-        try AtomicFile.write(EncodedFile(head: bytes, sections: [], size: bytes.count), to: path)
+        do {
+            try AtomicFile.write(EncodedFile(head: bytes, sections: [], size: bytes.count), to: path)
+        } catch .isDirectory(let p) {
+            throw .writeFailed(path: p, reason: "it is a directory: give a file name such as \(show(p))/show.html")
+        }
         return bytes.count
     }
 }
