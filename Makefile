@@ -8,7 +8,7 @@ DEMO_CORPUS ?= $(firstword $(wildcard ../shared/corpora/tinyshakespeare.txt corp
 
 .PHONY: setup build test run install uninstall bench fuzz clean
 
-setup:            ## install missing Debian packages (ICU, OpenBLAS, unicode-data, rsvg)
+setup:            ## install missing Debian packages (ICU, OpenBLAS, unicode-data, rsvg, chromium)
 	@scripts/setup.sh
 
 # The Swift runtime is linked statically: about 5 ms less start-up per process

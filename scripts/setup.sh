@@ -6,7 +6,8 @@ set -euo pipefail
 # libraries are needed, no headers: the threaded build, which charlstm runs
 # with one OpenBLAS thread and calls from its own threads (Debian's serial
 # build cannot be called from two threads at once; see openblas_loader.h).
-PACKAGES="libicu-dev libopenblas0-pthread unicode-data librsvg2-bin"
+# chromium: the tests open `charlstm show`'s pages in headless Chromium.
+PACKAGES="libicu-dev libopenblas0-pthread unicode-data librsvg2-bin chromium"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

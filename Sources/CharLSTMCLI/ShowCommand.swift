@@ -50,6 +50,7 @@ public struct ShowCommand: ParsableCommand {
     }
 
     public func run() throws {
+        setBLASThreads(availableCores())  // one stream: large matrix-vector products split across two cores
         let (path, origin) = try model.locator.resolve()
         if model.verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
         let lm = try ShowModel(path: path)

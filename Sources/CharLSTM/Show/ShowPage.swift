@@ -38,20 +38,23 @@ enum ShowPage {
     /// <, >, & and U+2028/9 as \u escapes (they occur only inside strings).
     static func scriptSafe(_ json: String) -> String {
         var out: [UInt8] = []
-        out.reserveCapacity(json.utf8.count + 64)
-        let escapes: [UInt8: String] = [UInt8(ascii: "<"): "\\u003c", UInt8(ascii: ">"): "\\u003e", UInt8(ascii: "&"): "\\u0026"]
-        var bytes = Array(json.utf8)[...]
-        while let b = bytes.first {
-            if let e = escapes[b] {
-                out.append(contentsOf: e.utf8)
-            } else if b == 0xE2, bytes.count >= 3, bytes[bytes.startIndex + 1] == 0x80,
-                      bytes[bytes.startIndex + 2] == 0xA8 || bytes[bytes.startIndex + 2] == 0xA9 {
-                out.append(contentsOf: (bytes[bytes.startIndex + 2] == 0xA8 ? "\\u2028" : "\\u2029").utf8)
-                bytes = bytes.dropFirst(2)
-            } else {
-                out.append(b)
+        var source = json
+        source.withUTF8 { bytes in
+            out.reserveCapacity(bytes.count + 1024)
+            var i = 0
+            while i < bytes.count {
+                let b = bytes[i]
+                switch b {
+                case UInt8(ascii: "<"): out.append(contentsOf: #"\u003c"#.utf8)
+                case UInt8(ascii: ">"): out.append(contentsOf: #"\u003e"#.utf8)
+                case UInt8(ascii: "&"): out.append(contentsOf: #"\u0026"#.utf8)
+                case 0xE2 where i + 2 < bytes.count && bytes[i + 1] == 0x80 && (bytes[i + 2] == 0xA8 || bytes[i + 2] == 0xA9):
+                    out.append(contentsOf: (bytes[i + 2] == 0xA8 ? #"\u2028"# : #"\u2029"#).utf8)
+                    i += 2
+                default: out.append(b)
+                }
+                i += 1
             }
-            bytes = bytes.dropFirst()
         }
         return String(decoding: out, as: UTF8.self)
     }

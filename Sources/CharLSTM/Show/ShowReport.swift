@@ -12,12 +12,15 @@
 //   3. InterpretableUnits ranks R series; the stored series are those, then
 //      units 0, 1, 2 … of every layer and signal in turn, while
 //      stored · T ≤ activationBudget bytes;
-//   4. pass 2 (the same run) quantises the stored series to 8 bits each over
+//   4. the stored series are quantised to 8 bits each (from binary16 copies
+//      kept in pass 1, or a second pass for long texts) over
 //      a range symmetric about the signal's centre ([0, 1] for gates,
 //      [-m, m] with m = max |x| otherwise), base64 in the JSON;
 //   5. with `samples`, seeded samples at temperatures 0.5, 0.8 and 1.0.
 // Strings (graphemes, vocabulary, names) go into the JSON through JSON.quote;
 // ShowPage makes the whole object safe inside a <script> element.
+
+import CKernels
 
 #if canImport(Glibc)
 import Glibc
@@ -58,6 +61,9 @@ public struct ShowReport {
     /// The data object (JSON text, not yet made safe for HTML).
     public let json: String
 
+    /// Bytes of binary16 activations kept in memory between the passes at most (beyond, the model runs twice).
+    static let keepLimit = 256 << 20
+
     /// The temperatures of `--samples`.
     public static let sampleTemperatures = [0.5, 0.8, 1.0]
 
@@ -85,12 +91,17 @@ public struct ShowReport {
         var isGate = [Bool](repeating: false, count: S)
         for l in 0..<L { for s in 0..<NS where model.signals[s].isGate { for u in 0..<H { isGate[(l * NS + s) * H + u] = true } } }
         let stats = UnitStatistics(series: S, features: K, isGate: isGate)
+        // Every activation as binary16 (T, S) when that takes at most `keepLimit`
+        // bytes, so step 4 needs no second pass over the model.
+        let keep: UnsafeMutablePointer<UInt16>? = T * S * 2 <= keepLimit ? .allocate(capacity: T * S) : nil
+        defer { keep?.deallocate() }
         features.values.withUnsafeBufferPointer { f in
             model.run(ids, before: { t, logits in
                 record(t, ModelDistribution.ranked(logits, count: V, top: top),
                        bits: ModelDistribution.bits(logits, count: V, id: ids[t]))
             }, each: { t, row in
                 stats.add(row, features: f.baseAddress! + t * K)
+                if let keep { ck_f32_to_f16(keep + t * S, row, Int64(S)) }
             })
         }
         if model.isBidirectional {
@@ -109,7 +120,7 @@ public struct ShowReport {
             }
         }
 
-        // The ranked units, then a bounded set of others, quantised in a second pass.
+        // The ranked units, then a bounded set of others, quantised to 8 bits.
         let ranked = InterpretableUnits.rank(stats, signals: NS, hidden: H, count: options.rankedUnits)
         let capacity = min(S, max(ranked.count, options.activationBudget / max(1, T)))
         var stored: [Int] = []
@@ -133,14 +144,17 @@ public struct ShowReport {
             return (-m, m)
         }
         var quantised = [[UInt8]](repeating: [UInt8](repeating: 0, count: T), count: stored.count)
-        if !stored.isEmpty {
-            model.run(ids, before: nil) { t, row in
-                for (k, j) in stored.enumerated() {
-                    let (lo, hi) = ranges[k]
-                    let q = ((row[j] - lo) / (hi - lo) * 255).rounded()
-                    quantised[k][t] = UInt8(max(0, min(255, q.isNaN ? 0 : q)))
-                }
+        func quantise(_ t: Int, _ value: (Int) -> Float) {
+            for (k, j) in stored.enumerated() {
+                let (lo, hi) = ranges[k]
+                let q = ((value(j) - lo) / (hi - lo) * 255).rounded()
+                quantised[k][t] = UInt8(max(0, min(255, q.isNaN ? 0 : q)))
             }
+        }
+        if let keep {
+            for t in 0..<T { let row = keep + t * S; quantise(t) { Float(Float16(bitPattern: row[$0])) } }
+        } else if !stored.isEmpty {
+            model.run(ids, before: nil) { t, row in quantise(t) { row[$0] } }
         }
 
         // Samples.
