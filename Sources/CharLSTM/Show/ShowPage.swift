@@ -14,7 +14,8 @@
 // tooltip (hover or keyboard focus) listing the top 5 predictions, the unit
 // picker and the ranked units; 4. gate saturation scatters; 5. samples.
 // `#selftest=POS,…` exercises hover, keyboard and picker after loading and
-// writes a JSON result into <pre id="selftest-result"> (CLITests read it).
+// writes a JSON result into <pre id="selftest-result"> (CLITests read it);
+// `#pick=R&hover=N` opens the page on ranked unit R with N's tooltip.
 
 enum ShowPage {
     /// The whole page around `json` (ShowReport's data object).
@@ -62,6 +63,7 @@ enum ShowPage {
     static let style = #"""
 :root { color-scheme: light; --ink: #222; --muted: #666; --line: #ddd; }
 * { box-sizing: border-box; }
+[hidden] { display: none !important; }
 body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", "DejaVu Sans", sans-serif; color: var(--ink); background: #fafafa; }
 header { padding: 14px 24px 8px; background: #fff; border-bottom: 1px solid var(--line); }
 header h1 { margin: 0; font-size: 20px; }
@@ -72,7 +74,7 @@ h2 { font-size: 16px; margin: 0 0 8px; }
 h3 { font-size: 14px; margin: 10px 0 4px; }
 .note { background: #fff8e1; border: 1px solid #f0d77b; border-radius: 4px; padding: 4px 8px; margin: 6px 0; }
 .muted { color: var(--muted); }
-.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(190px, 1fr)); gap: 2px 16px; margin: 0; }
+.facts { display: grid; grid-template-columns: repeat(auto-fill, minmax(230px, 1fr)); gap: 2px 16px; margin: 0; }
 .facts div { display: flex; gap: 8px; }
 .facts dt { color: var(--muted); min-width: 92px; }
 .facts dd { margin: 0; font-variant-numeric: tabular-nums; overflow-wrap: anywhere; }
@@ -123,6 +125,7 @@ pre.sample { white-space: pre-wrap; font: 13px/1.5 "DejaVu Sans Mono", monospace
 <div id="notes"></div>
 <section id="model-section">
 <h2>1. The model and its training</h2>
+<p class="muted" id="checkpoint"></p>
 <dl class="facts" id="facts"></dl>
 <h3>Vocabulary</h3>
 <div class="vocab" id="vocab"></div>
@@ -220,7 +223,7 @@ pre.sample { white-space: pre-wrap; font: 13px/1.5 "DejaVu Sans Mono", monospace
   function fact(name, value) {
     var d = el('div'); d.appendChild(el('dt', null, name)); d.appendChild(el('dd', null, value)); facts.appendChild(d);
   }
-  fact('checkpoint', M.path);
+  $('checkpoint').textContent = M.path + ' (charlstm checkpoint ' + M.format + ', ' + group(M.bytes) + ' bytes)';
   fact('cell', M.cell + (M.direction === 'bidirectional' ? ' (bidirectional)' : ''));
   fact('layers', M.layers);
   fact('hidden', M.hidden);
@@ -566,6 +569,14 @@ pre.sample { white-space: pre-wrap; font: 13px/1.5 "DejaVu Sans Mono", monospace
   document.body.setAttribute('data-ready-ms', readyMs.toFixed(1));
   $('status').textContent = 'interactive ' + Math.round(readyMs) + ' ms after navigation start';
 
+  // ---- #pick=R colours the text by ranked unit R, #hover=N opens position N's tooltip (links, screenshots) ----
+  var params = {};
+  location.hash.replace(/^#/, '').split('&').forEach(function (kv) { var p = kv.split('='); params[p[0]] = p[1]; });
+  if (params.pick !== undefined && rankedButtons[Number(params.pick)]) rankedButtons[Number(params.pick)].click();
+  if (params.hover !== undefined && Number(params.hover) >= 0 && Number(params.hover) < N) {
+    spans[Number(params.hover)].dispatchEvent(new MouseEvent('mouseover', { bubbles: true }));
+  }
+
   // ---- self-test (#selftest or #selftest=POS,POS,...): exercises hover, keyboard and picker ----
   if (/^#selftest/.test(location.hash)) {
     var fails = [];
@@ -622,8 +633,8 @@ pre.sample { white-space: pre-wrap; font: 13px/1.5 "DejaVu Sans Mono", monospace
     var out = el('pre', null, JSON.stringify(result));
     out.id = 'selftest-result';
     document.body.appendChild(out);
+    hideTip();
   }
-  hideTip();
 })();
 """#
 }
