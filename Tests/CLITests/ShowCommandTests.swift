@@ -195,19 +195,25 @@ final class ShowCommandTests: XCTestCase {
         }
     }
 
-    /// A model trained on a file whose name is markup: the corpus name shows as text.
+    /// A model trained on a file whose name is markup, in a directory whose path
+    /// would end the page's data <script>: the corpus name and path show as text.
     func testCheckpointStringsAreEscaped() throws {
+        let out = dir.appendingPathComponent("<").appendingPathComponent("script><script>document.title='pwned'<")
+            .appendingPathComponent("script>")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         let corpus = try file("\"><img src=x onerror=\"document.title='pwned'\">.txt",
                               String(repeating: "<b>ab & ba</b> \"q\" (x [y]) 12\n", count: 60))
         let train = try runTool("charlstm", ["train", corpus, "--hidden", "8", "--layers", "1", "--embed", "4", "--steps", "20",
                                              "--batch", "4", "--seq", "16", "--quiet", "--threads", "1", "--eval-every", "10",
-                                             "--out", dir.appendingPathComponent("model").path])
+                                             "--out", out.path])
         XCTAssertEqual(train.status, 0, train.stderr)
-        let model = dir.appendingPathComponent("model/latest.ckpt").path
+        let model = out.appendingPathComponent("latest.ckpt").path
+        XCTAssertTrue(model.contains("</script><script>document.title='pwned'</script>/latest.ckpt"))
         XCTAssertEqual(try show(["-m", model, corpus, "-o", "c.html", "--max-graphemes", "400"]).status, 0)
         let page = try openInChromium(dir.appendingPathComponent("c.html").path)
         XCTAssertTrue(page.ok, "self-test failures: \(page.failures)")
         XCTAssertTrue(page.dom.contains("&lt;img src=x onerror=\"document.title='pwned'\"&gt;"), "the corpus name shows as text")
+        XCTAssertTrue(page.dom.contains("&lt;/script&gt;&lt;script&gt;document.title='pwned'&lt;/script&gt;/latest.ckpt"), "the path shows as text")
         XCTAssertFalse(page.dom.contains("<img"))
         XCTAssertTrue(page.dom.contains("aria-label=\"training and validation loss\""))
     }
