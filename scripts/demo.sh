@@ -25,7 +25,7 @@ echo "== charlstm sample --temp 0.8 --length 400 (bundled Shakespeare model)" >&
 "$BIN/charlstm" sample --temp 0.8 --length 400 --seed 1
 echo
 echo "== charlstm train $CORPUS ($WHAT; a small model, about a minute)" >&2
-"$BIN/charlstm" train "$CORPUS" --hidden 128 --layers 2 --seq 50 --steps 600 --eval-every 200 --out "$OUT" --name demo
+"$BIN/charlstm" train "$CORPUS" --hidden 128 --layers 2 --seq 50 --steps 1000 --eval-every 250 --out "$OUT" --name demo
 echo "== charlstm sample -m $OUT/demo-best.ckpt --temp 0.8 --length 300" >&2
 "$BIN/charlstm" sample -m "$OUT/demo-best.ckpt" --temp 0.8 --length 300 --seed 1
 echo

@@ -102,16 +102,14 @@ public struct FixedSettings: Equatable, Sendable {
         let asked = (batch: batch ?? options.batch, seq: seqLength ?? options.seqLength)
         if asked == (options.batch, options.seqLength) { return [] }
         let split = CorpusSplit(count: tokenCount, validationFraction: options.valFraction, testFraction: options.testFraction)
-        if let fit = try? BatchGeometry.fit(split: split, batch: asked.batch, steps: asked.seq,
-                                            validationFraction: options.valFraction, corpusCount: tokenCount),
-           (fit.batch, fit.steps) == (options.batch, options.seqLength) {
-            return []
-        }
+        // What the run would use with these flags on this corpus; a flag conflicts when its part differs.
+        let fit = try? BatchGeometry.fit(split: split, batch: asked.batch, steps: asked.seq,
+                                         validationFraction: options.valFraction, corpusCount: tokenCount)
         var found: [SettingConflict] = []
-        if let batch, batch != options.batch {
+        if let batch, (fit?.batch ?? batch) != options.batch {
             found.append(SettingConflict(flag: "--batch", given: batch.description, saved: options.batch.description))
         }
-        if let seqLength, seqLength != options.seqLength {
+        if let seqLength, (fit?.steps ?? seqLength) != options.seqLength {
             found.append(SettingConflict(flag: "--seq", given: seqLength.description, saved: options.seqLength.description))
         }
         return found
