@@ -25,7 +25,9 @@ public struct TrainCommand: ParsableCommand {
         OUT/NAME-best.ckpt (on every validation improvement), OUT/latest.ckpt (a copy \
         of the best checkpoint, read by `charlstm sample` by default) and \
         OUT/NAME-loss.svg. Ctrl-C (or SIGTERM) finishes the current step, saves \
-        OUT/NAME-latest.ckpt and exits with 130 (143); continue with --resume. \
+        OUT/NAME-latest.ckpt and exits with 130 (143); continue with the same command and \
+        --resume OUT/NAME-latest.ckpt (flags that conflict with the checkpoint are refused, \
+        and so is a --steps not above the checkpoint's step). \
         Dropout: 0 for small models, 0.2-0.5 for large ones (hidden ≥ 512) on small corpora. \
         With --bidirectional the model reads every window both ways and learns each \
         grapheme from the text on both sides of it, for `charlstm fill`; both \
@@ -101,7 +103,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Clip the global gradient norm to this (default: 5; 0 = off).", valueName: "x"))
     public var gradClip: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total (default: 10 epochs).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total, counted from the start of the run (also with --resume) (default: 10 epochs).", valueName: "n"))
     public var steps: Int?
 
     @Option(name: .long, help: ArgumentHelp("Train for this many passes over the training part (default: 10).", valueName: "n"))
@@ -130,10 +132,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Name of the run's files (default: the corpus file name without extension; with --resume of NAME-latest.ckpt or NAME-best.ckpt, NAME).", valueName: "name"))
     public var name: String?
 
-    @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train, on the same corpus (default: none, a new run).", valueName: "ckpt"))
+    @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train, on the same corpus; the first run's model, data and optimizer flags may be repeated when they equal the checkpoint's (default: none, a new run).", valueName: "ckpt"))
     public var resume: String?
 
-    @Option(name: .long, help: ArgumentHelp("Fine-tune: start from a checkpoint's weights and vocabulary with a fresh optimizer (default: none).", valueName: "ckpt"))
+    @Option(name: .long, help: ArgumentHelp("Fine-tune: start from a checkpoint's weights and vocabulary with a fresh optimizer; its shape flags may be repeated when they equal the checkpoint's (default: none).", valueName: "ckpt"))
     public var initFrom: String?
 
     @Option(name: .long, help: ArgumentHelp("Write one JSON object per evaluation to this file, JSONL; a resumed run appends (default: none).", valueName: "file"))
