@@ -59,40 +59,32 @@ public struct FixedSettings: Equatable, Sendable {
 
     /// Flags that differ from the model `config` (what --init-from keeps), in flag order.
     public func modelConflicts(with config: ModelConfig) -> [SettingConflict] {
-        var found: [SettingConflict] = []
-        func check<T: Equatable>(_ flag: String, _ given: T?, _ saved: T, _ text: (T) -> String) {
-            if let given, given != saved { found.append(SettingConflict(flag: flag, given: text(given), saved: text(saved))) }
-        }
-        check("--cell", cell, config.cell, \.rawValue)
-        check("--layers", layers, config.layers, \.description)
-        check("--hidden", hidden, config.hidden, \.description)
-        check("--embed", embed, config.embed, \.description)
-        if bidirectional && config.direction != .bidirectional {
-            found.append(SettingConflict(flag: "--bidirectional", given: "", saved: "left-to-right model"))
-        }
-        check("--normalize", normalization, config.normalization, \.rawValue)
-        return found
+        [
+            conflict("--cell", cell, config.cell, \.rawValue),
+            conflict("--layers", layers, config.layers, \.description),
+            conflict("--hidden", hidden, config.hidden, \.description),
+            conflict("--embed", embed, config.embed, \.description),
+            bidirectional && config.direction != .bidirectional
+                ? SettingConflict(flag: "--bidirectional", given: "", saved: "left-to-right model") : nil,
+            conflict("--normalize", normalization, config.normalization, \.rawValue),
+        ].compactMap { $0 }
     }
 
     /// Flags that differ from a checkpoint's model and training options (what --resume keeps),
     /// in flag order. --batch and --seq are left to `geometryConflicts`, which needs the corpus.
     public func resumeConflicts(with config: ModelConfig, options: TrainingOptions) -> [SettingConflict] {
-        var found = modelConflicts(with: config)
-        func check<T: Equatable>(_ flag: String, _ given: T?, _ saved: T, _ text: (T) -> String) {
-            if let given, given != saved { found.append(SettingConflict(flag: flag, given: text(given), saved: text(saved))) }
-        }
-        if let dropout, Float(dropout) != config.dropout {
-            found.append(SettingConflict(flag: "--dropout", given: plain(dropout), saved: plain(Double(config.dropout))))
-        }
-        check("--lr", learningRate, options.learningRate, plain)
-        check("--optimizer", optimizer, options.optimizer, \.rawValue)
-        check("--lr-decay", lrDecay, options.lrDecay, plain)
-        check("--lr-decay-every", lrDecayEvery, options.lrDecayEvery, \.description)
-        check("--grad-clip", gradClip, options.gradClip, plain)
-        check("--seed", seed, options.seed, \.description)
-        check("--val-frac", valFraction, options.valFraction, plain)
-        check("--test-frac", testFraction, options.testFraction, plain)
-        return found
+        modelConflicts(with: config) + [
+            // The checkpoint holds dropout as a Float: compare at that precision.
+            conflict("--dropout", dropout.map { Float($0) }, config.dropout) { plain(Double($0)) },
+            conflict("--lr", learningRate, options.learningRate, plain),
+            conflict("--optimizer", optimizer, options.optimizer, \.rawValue),
+            conflict("--lr-decay", lrDecay, options.lrDecay, plain),
+            conflict("--lr-decay-every", lrDecayEvery, options.lrDecayEvery, \.description),
+            conflict("--grad-clip", gradClip, options.gradClip, plain),
+            conflict("--seed", seed, options.seed, \.description),
+            conflict("--val-frac", valFraction, options.valFraction, plain),
+            conflict("--test-frac", testFraction, options.testFraction, plain),
+        ].compactMap { $0 }
     }
 
     /// --batch and --seq against the geometry `options` holds (B and T in force). A value
@@ -114,6 +106,12 @@ public struct FixedSettings: Equatable, Sendable {
         }
         return found
     }
+}
+
+/// The conflict of a flag given as `given` with the checkpoint's `saved`; nil when not given or equal.
+private func conflict<T: Equatable>(_ flag: String, _ given: T?, _ saved: T, _ text: (T) -> String) -> SettingConflict? {
+    guard let given, given != saved else { return nil }
+    return SettingConflict(flag: flag, given: text(given), saved: text(saved))
 }
 
 /// A number as a user would type it: "5" rather than "5.0", every digit of 0.0015 kept.
