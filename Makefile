@@ -2,9 +2,11 @@
 SWIFT   ?= swift
 PREFIX  ?= /usr/local
 RELEASE := .build/release
-# A corpus for the demo's one-minute training run: the shared copy if present,
-# else one fetched by corpora/get.sh (skipped when neither is available).
-DEMO_CORPUS ?= $(firstword $(wildcard ../shared/corpora/tinyshakespeare.txt corpora/tinyshakespeare.txt))
+# The text of the demo's one-minute training run. Empty (the default): this
+# project's own Swift sources, which every clone has; or any UTF-8 file, e.g.
+# make run DEMO_CORPUS=corpora/tinyshakespeare.txt (corpora/get.sh fetches it).
+DEMO_CORPUS ?=
+DEMO_STEPS  ?= 1000
 
 .PHONY: setup build test run install uninstall bench fuzz clean
 
@@ -20,7 +22,7 @@ test: setup       ## the whole test suite (unit tests + the real executables)
 	@scripts/test.sh
 
 run: build        ## demo: sample from the bundled model, then train for a minute and sample again
-	@scripts/demo.sh "$(RELEASE)" "$(DEMO_CORPUS)"
+	@DEMO_STEPS="$(DEMO_STEPS)" scripts/demo.sh "$(RELEASE)" "$(DEMO_CORPUS)"
 
 install: build    ## install executables and the bundled model under $(PREFIX)
 	install -d "$(PREFIX)/bin" "$(PREFIX)/share/charlstm"

@@ -6,16 +6,19 @@ import CharLSTM
 public struct BenchCommand: ParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure training and sampling throughput with the PyTorch peer's protocol.",
+        abstract: "Measure training and sampling throughput on a text file.",
         discussion: """
-        Same flags and JSON keys as ../shared/bench/peer_torch.py: vocabulary = the corpus's \
-        distinct graphemes, the last 10% is validation, B contiguous streams with carried \
-        state, Adam, clip 5, timed after --warmup steps. Compare side by side with \
-        ../shared/bench/compare.sh .build/release/charlstm 3. Use a release build.
+        Trains an LSTM on your text file for --steps timed steps (after --warmup untimed \
+        ones) and prints the training throughput in characters per second; --eval adds \
+        the validation bits per grapheme, --sample-bench the sampling throughput. The \
+        protocol: vocabulary = the file's distinct graphemes, the last 10% is validation, \
+        B contiguous streams with carried state, Adam, clip 5. Its flags and JSON keys are \
+        those of a PyTorch reference script, so the two compare side by side \
+        (docs/performance.md). Time a release build (make build).
         """
     )
 
-    @Argument(help: "UTF-8 text corpus.")
+    @Argument(help: "The text to train on: any UTF-8 file of yours.")
     var corpus: String
     @Option(help: "Hidden size H.") var hidden = 128
     @Option(help: "Stacked LSTM layers L.") var layers = 2

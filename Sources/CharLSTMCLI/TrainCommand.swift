@@ -25,7 +25,9 @@ public struct TrainCommand: ParsableCommand {
         OUT/NAME-best.ckpt (on every validation improvement), OUT/latest.ckpt (a copy \
         of the best checkpoint, read by `charlstm sample` by default) and \
         OUT/NAME-loss.svg. Ctrl-C (or SIGTERM) finishes the current step, saves \
-        OUT/NAME-latest.ckpt and exits with 130 (143); continue with --resume. \
+        OUT/NAME-latest.ckpt and exits with 130 (143); continue with the same command and \
+        --resume OUT/NAME-latest.ckpt (flags that conflict with the checkpoint are refused, \
+        and so is a --steps not above the checkpoint's step). \
         Dropout: 0 for small models, 0.2-0.5 for large ones (hidden ≥ 512) on small corpora. \
         With --bidirectional the model reads every window both ways and learns each \
         grapheme from the text on both sides of it, for `charlstm fill`; both \
@@ -101,7 +103,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Clip the global gradient norm to this (default: 5; 0 = off).", valueName: "x"))
     public var gradClip: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total (default: 10 epochs).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total, counted from the start of the run (also with --resume) (default: 10 epochs).", valueName: "n"))
     public var steps: Int?
 
     @Option(name: .long, help: ArgumentHelp("Train for this many passes over the training part (default: 10).", valueName: "n"))
@@ -130,10 +132,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Name of the run's files (default: the corpus file name without extension; with --resume of NAME-latest.ckpt or NAME-best.ckpt, NAME).", valueName: "name"))
     public var name: String?
 
-    @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train, on the same corpus (default: none, a new run).", valueName: "ckpt"))
+    @Option(name: .long, help: ArgumentHelp("Continue a run exactly from a checkpoint written by charlstm train, on the same corpus; the first run's model, data and optimizer flags may be repeated when they equal the checkpoint's (default: none, a new run).", valueName: "ckpt"))
     public var resume: String?
 
-    @Option(name: .long, help: ArgumentHelp("Fine-tune: start from a checkpoint's weights and vocabulary with a fresh optimizer (default: none).", valueName: "ckpt"))
+    @Option(name: .long, help: ArgumentHelp("Fine-tune: start from a checkpoint's weights and vocabulary with a fresh optimizer; its shape flags may be repeated when they equal the checkpoint's (default: none).", valueName: "ckpt"))
     public var initFrom: String?
 
     @Option(name: .long, help: ArgumentHelp("Write one JSON object per evaluation to this file, JSONL; a resumed run appends (default: none).", valueName: "file"))
@@ -190,32 +192,17 @@ public struct TrainCommand: ParsableCommand {
 
         if resume != nil {
             try require(initFrom == nil, "--resume and --init-from conflict: --resume continues a run, --init-from starts a new one from a checkpoint's weights")
-            let fixed: [(String, Bool)] = [
-                ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embed", embed != nil),
-                ("--dropout", dropout != nil), ("--batch", batch != nil), ("--seq", seq != nil), ("--lr", lr != nil),
-                ("--optimizer", optimizer != nil), ("--lr-decay", lrDecay != nil), ("--lr-decay-every", lrDecayEvery != nil),
-                ("--grad-clip", gradClip != nil), ("--seed", seed != nil), ("--max-vocab", maxVocab != nil),
-                ("--min-count", minCount != nil), ("--normalize", normalize != nil), ("--val-frac", valFrac != nil),
-                ("--test-frac", testFrac != nil), ("--bidirectional", bidirectional),
-            ]
-            if let flag = fixed.first(where: { $0.1 }) {
-                throw ValidationError("\(flag.0) cannot be combined with --resume: the checkpoint fixes it (use --init-from to start a new run from its weights)")
-            }
         }
         if let forgetBias {
             _ = try parseForgetBias(forgetBias)
-            try require(resume == nil && initFrom == nil,
-                        "--forget-bias sets the initialisation of a new run; it cannot be combined with \(resume != nil ? "--resume" : "--init-from")")
+            try require(initFrom == nil, "--forget-bias sets the initialisation of a new run; it cannot be combined with --init-from")
             try require((cell ?? .lstm) == .lstm, "--forget-bias applies to LSTM cells only (got --cell \(cell?.rawValue ?? ""))")
         }
         if initFrom != nil {
-            let fixed: [(String, Bool)] = [
-                ("--cell", cell != nil), ("--layers", layers != nil), ("--hidden", hidden != nil), ("--embed", embed != nil),
-                ("--max-vocab", maxVocab != nil), ("--min-count", minCount != nil), ("--normalize", normalize != nil),
-                ("--bidirectional", bidirectional),
-            ]
-            if let flag = fixed.first(where: { $0.1 }) {
-                throw ValidationError("\(flag.0) cannot be combined with --init-from: the checkpoint fixes the model's shape and vocabulary")
+            // The model's shape flags are compared with the checkpoint in run(); the vocabulary
+            // comes from the checkpoint, not from this corpus.
+            if let flag = [("--max-vocab", maxVocab != nil), ("--min-count", minCount != nil)].first(where: { $0.1 }) {
+                throw ValidationError("\(flag.0) cannot be combined with --init-from: the checkpoint fixes the vocabulary")
             }
         }
         let fracSum = (valFrac ?? 0.05) + (testFrac ?? 0.05)
@@ -242,15 +229,36 @@ public struct TrainCommand: ParsableCommand {
             guard let saved = checkpoint.training else {
                 throw TrainingError.incompatibleResume(path: resume, reason: "it holds no training state (a weights-only export); use --init-from to fine-tune from it")
             }
-            corpusInfo = try EncodedCorpus.encode(file: corpus, vocabulary: checkpoint.vocabulary,
-                                                  normalization: checkpoint.config.normalization, lossy: lossy)
-            if corpusInfo.unknownCount > 0 {
-                progress.note("\(corpusInfo.unknownCount) graphemes of \(corpus) are not in the checkpoint's vocabulary and map to <unk>; is this the corpus the run was trained on?")
+            // Flags repeated from the first run's command are fine when they equal the checkpoint's.
+            try Self.refuse(fixedSettings.resumeConflicts(with: checkpoint.config, options: saved.options), resuming: true)
+            if maxVocab != nil || minCount != nil {
+                // The vocabulary these flags give on this corpus must be the checkpoint's.
+                corpusInfo = try EncodedCorpus.build(file: corpus, normalization: checkpoint.config.normalization, lossy: lossy,
+                                                     maxVocab: maxVocab, minCount: minCount ?? 1)
+                if corpusInfo.vocabulary != checkpoint.vocabulary {
+                    let flags = [maxVocab.map { "--max-vocab \($0)" }, minCount.map { "--min-count \($0)" }].compactMap { $0 }
+                    let built = corpusInfo.vocabulary.count, kept = checkpoint.vocabulary.count
+                    throw ValidationError(flags.joined(separator: " ") + " conflict\(flags.count == 1 ? "s" : "") with the checkpoint's vocabulary: "
+                        + "on \(corpus) \(flags.count == 1 ? "it gives" : "they give") "
+                        + (built != kept ? "\(built) entries, not the checkpoint's \(kept)" : "other entries than the checkpoint's \(kept)")
+                        + Self.resumeHint)
+                }
+            } else {
+                corpusInfo = try EncodedCorpus.encode(file: corpus, vocabulary: checkpoint.vocabulary,
+                                                      normalization: checkpoint.config.normalization, lossy: lossy)
+                if corpusInfo.unknownCount > 0 {
+                    progress.note("\(corpusInfo.unknownCount) graphemes of \(corpus) are not in the checkpoint's vocabulary and map to <unk>; is this the corpus the run was trained on?")
+                }
+            }
+            try Self.refuse(fixedSettings.geometryConflicts(with: saved.options, tokenCount: corpusInfo.ids.count), resuming: true)
+            if forgetBias != nil {
+                progress.note("--forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
             }
             requested = (saved.options.batch, saved.options.seqLength)
             trainer = try Trainer(resuming: checkpoint, path: resume, tokens: corpusInfo.ids, corpusName: runName)
         } else if let initFrom {
             let checkpoint = try CheckpointFile.read(initFrom)
+            try Self.refuse(fixedSettings.modelConflicts(with: checkpoint.config), resuming: false)
             var config = checkpoint.config
             if let dropout { config.dropout = Float(dropout) }
             corpusInfo = try EncodedCorpus.encode(file: corpus, vocabulary: checkpoint.vocabulary,
@@ -295,6 +303,10 @@ public struct TrainCommand: ParsableCommand {
             total = trainer.options.totalSteps
         } else {
             total = min(Self.maxSteps, 10 * windows)
+        }
+        if resume != nil, total <= trainer.step {
+            throw TrainingError.nothingToResume(step: trainer.step, target: total,
+                                                flag: steps.map { "--steps \($0)" } ?? epochs.map { "--epochs \($0)" })
         }
         let evalEvery = self.evalEvery ?? min(1000, max(10, total / 10))
         let outputs = TrainingOutputs(directory: out, name: runName, direction: trainer.model.config.direction)
@@ -356,6 +368,39 @@ public struct TrainCommand: ParsableCommand {
             + "\(outputs.latestPath) and \(outputs.plotPath)"
         progress.info(done)
         if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
+    }
+
+    /// The flags a checkpoint fixes, as given (nil when not given).
+    var fixedSettings: FixedSettings {
+        var f = FixedSettings()
+        f.cell = cell
+        f.layers = layers
+        f.hidden = hidden
+        f.embed = embed
+        f.bidirectional = bidirectional
+        f.normalization = normalize
+        f.dropout = dropout
+        f.batch = batch
+        f.seqLength = seq
+        f.optimizer = optimizer
+        f.learningRate = lr
+        f.lrDecay = lrDecay
+        f.lrDecayEvery = lrDecayEvery
+        f.gradClip = gradClip
+        f.seed = seed
+        f.valFraction = valFrac
+        f.testFraction = testFrac
+        return f
+    }
+
+    static let resumeHint = " (a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)"
+
+    /// One line naming every conflicting flag with both values, e.g.
+    /// "--hidden 128 conflicts with the checkpoint's 64 (a resumed run keeps ...)".
+    static func refuse(_ conflicts: [SettingConflict], resuming: Bool) throws {
+        guard !conflicts.isEmpty else { return }
+        throw ValidationError(conflicts.map(\.description).joined(separator: "; ")
+                              + (resuming ? resumeHint : " (--init-from keeps the checkpoint's model shape and vocabulary)"))
     }
 
     /// Training options from the flags (defaults as documented in --help).

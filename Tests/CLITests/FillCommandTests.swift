@@ -188,12 +188,16 @@ final class FillCommandTests: XCTestCase {
         let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: info.stdoutData) as? [String: Any])
         XCTAssertEqual(object["direction"] as? String, "bidirectional")
         XCTAssertEqual(object["format_version"] as? String, "1.1")
-        // The direction is fixed by the checkpoint when resuming.
-        let r = try runTool("charlstm", ["train", Self.dir.appendingPathComponent("pairs.txt").path, "--bidirectional",
-                                         "--resume", Self.fillModel])
+        // The direction is fixed by the checkpoint when resuming: --bidirectional is refused for a
+        // left-to-right checkpoint, and accepted (as the first run's flag) for a bidirectional one.
+        let corpus = Self.dir.appendingPathComponent("pairs.txt").path
+        let r = try runTool("charlstm", ["train", corpus, "--bidirectional", "--resume", Self.forwardModel])
         XCTAssertEqual(r.status, 1)
-        XCTAssertEqual(r.stderr, "charlstm: error: --bidirectional cannot be combined with --resume: the checkpoint fixes it "
-                                 + "(use --init-from to start a new run from its weights)\n")
+        XCTAssertEqual(r.stderr, "charlstm: error: --bidirectional conflicts with the checkpoint's left-to-right model "
+                                 + "(a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)\n")
+        let same = try runTool("charlstm", ["train", corpus, "--bidirectional", "--resume", Self.fillModel, "--steps", "1"])
+        XCTAssertEqual(same.status, 1)
+        XCTAssertTrue(same.stderr.hasPrefix("charlstm: error: nothing to do: --steps 1 is not above the checkpoint's step "), same.stderr)
     }
 
     func testFillFindsTheLatestFillCheckpointByDefault() throws {

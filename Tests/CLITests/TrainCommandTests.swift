@@ -152,6 +152,137 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(c.config.dropout, 0.2)
     }
 
+    // MARK: - Resume with the command the user typed
+
+    /// The first run's command with --resume added (and a larger --steps) continues the run:
+    /// every model, data and optimizer flag equals the checkpoint's, so none is refused, and the
+    /// result is bitwise the uninterrupted run's.
+    func testResumeAcceptsTheFirstRunsFlags() throws {
+        let command = ["corpus.txt", "--seed", "7", "--dropout", "0.1", "--lr", "0.003", "--optimizer", "rmsprop",
+                       "--lr-decay", "0.5", "--lr-decay-every", "4", "--grad-clip", "2", "--val-frac", "0.1", "--test-frac", "0.05",
+                       "--normalize", "nfc", "--cell", "lstm", "--max-vocab", "40", "--min-count", "1", "--forget-bias", "drawn",
+                       "--eval-every", "3", "--quiet"] + tinyModel
+        XCTAssertEqual(try train(command + ["--steps", "12", "--out", "straight"]).status, 0)
+        XCTAssertEqual(try train(command + ["--steps", "6", "--out", "b", "--name", "b"]).status, 0)
+        let r = try train(command + ["--steps", "12", "--out", "b", "--name", "b", "--resume", "b/b-latest.ckpt"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "note: --forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights\n")
+        let a = try CheckpointFile.read(dir.appendingPathComponent("straight/corpus-latest.ckpt").path)
+        let b = try CheckpointFile.read(dir.appendingPathComponent("b/b-latest.ckpt").path)
+        XCTAssertEqual(b.metadata.step, 12)
+        XCTAssertEqual(a.parameters.map(\.bitPattern), b.parameters.map(\.bitPattern))
+        // Without --quiet the header says where the run continues from.
+        let more = try train(Array(command.dropLast(tinyModel.count + 1)) + tinyModel
+                             + ["--steps", "15", "--out", "b", "--name", "b", "--resume", "b/b-latest.ckpt"])
+        XCTAssertEqual(more.status, 0, more.stderr)
+        XCTAssertTrue(more.stderr.contains(", from step 12 to 15, 1 thread\n"), more.stderr)
+        XCTAssertTrue(more.stderr.contains("\ndone: step 15 (epoch "), more.stderr)
+    }
+
+    /// A corpus too small for --batch 50 --seq 100 ran with less; the same flags resume it.
+    func testResumeAcceptsTheBatchFlagsThatTheCorpusShrank() throws {
+        try writeCorpus(dir.appendingPathComponent("tiny.txt"), bytes: 2_000)
+        let command = ["tiny.txt", "--batch", "50", "--seq", "100", "--hidden", "8", "--embed", "4", "--layers", "1",
+                       "--quiet", "--out", "o", "--threads", "1"]
+        XCTAssertEqual(try train(command + ["--steps", "2"]).status, 0)
+        let r = try train(command + ["--steps", "4", "--resume", "o/tiny-latest.ckpt"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try CheckpointFile.read(dir.appendingPathComponent("o/tiny-latest.ckpt").path).metadata.step, 4)
+        let saved = try XCTUnwrap(CheckpointFile.read(dir.appendingPathComponent("o/tiny-latest.ckpt").path).training).options
+        let other = try train(command + ["--steps", "6", "--resume", "o/tiny-latest.ckpt", "--batch", "2"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertEqual(other.stderr, "charlstm: error: --batch 2 conflicts with the checkpoint's \(saved.batch) "
+                                     + "(a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)\n")
+    }
+
+    /// Every flag the checkpoint fixes, given another value: one line naming both values, exit 1, nothing written.
+    func testResumeRefusesEachConflictNamingBothValues() throws {
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "3", "--seed", "7", "--quiet", "--out", "base"] + tinyModel).status, 0)
+        let hint = " (a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)"
+        let ckpt = dir.appendingPathComponent("base/corpus-latest.ckpt")
+        let before = try Data(contentsOf: ckpt)
+        let cases: [([String], String)] = [
+            (["--hidden", "32"], "--hidden 32 conflicts with the checkpoint's 16"),
+            (["--layers", "2"], "--layers 2 conflicts with the checkpoint's 1"),
+            (["--embed", "4"], "--embed 4 conflicts with the checkpoint's 8"),
+            (["--cell", "gru"], "--cell gru conflicts with the checkpoint's lstm"),
+            (["--bidirectional"], "--bidirectional conflicts with the checkpoint's left-to-right model"),
+            (["--normalize", "none"], "--normalize none conflicts with the checkpoint's nfc"),
+            (["--dropout", "0.25"], "--dropout 0.25 conflicts with the checkpoint's 0"),
+            (["--lr", "0.0015"], "--lr 0.0015 conflicts with the checkpoint's 0.002"),
+            (["--optimizer", "sgd"], "--optimizer sgd conflicts with the checkpoint's adam"),
+            (["--lr-decay", "0.97"], "--lr-decay 0.97 conflicts with the checkpoint's 1"),
+            (["--lr-decay-every", "100"], "--lr-decay-every 100 conflicts with the checkpoint's 0"),
+            (["--grad-clip", "1"], "--grad-clip 1 conflicts with the checkpoint's 5"),
+            (["--seed", "8"], "--seed 8 conflicts with the checkpoint's 7"),
+            (["--val-frac", "0.1"], "--val-frac 0.1 conflicts with the checkpoint's 0.05"),
+            (["--test-frac", "0"], "--test-frac 0 conflicts with the checkpoint's 0.05"),
+            (["--batch", "8"], "--batch 8 conflicts with the checkpoint's 4"),
+            (["--seq", "20"], "--seq 20 conflicts with the checkpoint's 16"),
+            (["--max-vocab", "10"], "--max-vocab 10 conflicts with the checkpoint's vocabulary: on corpus.txt it gives 10 entries, not the checkpoint's 32"),
+            (["--hidden", "16", "--layers", "3", "--seed", "1"],
+             "--layers 3 conflicts with the checkpoint's 1; --seed 1 conflicts with the checkpoint's 7"),
+        ]
+        for (flags, message) in cases {
+            let r = try train(["corpus.txt", "--resume", "base/corpus-latest.ckpt", "--steps", "6", "--out", "never", "--log", "never.jsonl"] + flags)
+            XCTAssertEqual(r.status, 1, "\(flags)")
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertEqual(r.stderr, "charlstm: error: " + message + hint + "\n")
+            XCTAssertFalse(exists("never") || exists("never.jsonl"), "\(flags) wrote files")
+        }
+        XCTAssertEqual(try Data(contentsOf: ckpt), before)
+    }
+
+    /// --steps counts from the start of the run: a target not above the checkpoint's step is refused
+    /// with a line that says so, before anything is written.
+    func testResumeWithNothingToDoSaysWhy() throws {
+        try writeCorpus(dir.appendingPathComponent("small.txt"), bytes: 2_500)
+        let first = try train(["small.txt", "--steps", "40", "--eval-every", "20", "--out", "o"] + tinyModel)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let header = String(lines(first.stderr)[0])
+        let perEpoch = try XCTUnwrap(Int(header.components(separatedBy: ", ").first { $0.hasSuffix(" steps/epoch") }!
+                                            .dropLast(" steps/epoch".count)))
+        XCTAssertLessThan(perEpoch, 40)
+        let ckpt = dir.appendingPathComponent("o/small-latest.ckpt")
+        let before = try Data(contentsOf: ckpt)
+        let cases: [([String], String)] = [
+            (["--steps", "30"], "nothing to do: --steps 30 is not above the checkpoint's step 40 "
+                                + "(--steps counts from the start of the run: --steps 70 trains 30 more)"),
+            (["--steps", "40"], "nothing to do: --steps 40 is not above the checkpoint's step 40 "
+                                + "(--steps counts from the start of the run: --steps 80 trains 40 more)"),
+            ([], "nothing to do: the checkpoint's run is complete at step 40 of 40; "
+                 + "give --steps above 40 to train further (--steps counts from the start of the run)"),
+            (["--epochs", "1"], "nothing to do: --epochs 1 ends at step \(perEpoch), not above the checkpoint's step 40 "
+                                + "(--epochs counts from the start of the run)"),
+        ]
+        for (flags, message) in cases {
+            let r = try train(["small.txt", "--resume", "o/small-latest.ckpt", "--log", "never.jsonl", "--json"] + flags)
+            XCTAssertEqual(r.status, 1, "\(flags)")
+            XCTAssertEqual(r.stdout, "")
+            XCTAssertEqual(r.stderr, "charlstm: error: " + message + "\n")
+            XCTAssertFalse(exists("never.jsonl"), "\(flags) wrote the log")
+        }
+        XCTAssertEqual(try Data(contentsOf: ckpt), before)
+        // One step above is work to do.
+        let r = try train(["small.txt", "--resume", "o/small-latest.ckpt", "--steps", "41", "--quiet"])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(try CheckpointFile.read(ckpt.path).metadata.step, 41)
+    }
+
+    /// --init-from keeps the checkpoint's shape: equal shape flags are accepted, others refused naming both values.
+    func testInitFromAcceptsTheCheckpointsShapeAndRefusesAnother() throws {
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "2", "--quiet", "--out", "base"] + tinyModel).status, 0)
+        let ok = try train(["corpus.txt", "--init-from", "base/corpus-latest.ckpt", "--steps", "2", "--quiet", "--out", "tuned",
+                            "--cell", "lstm", "--normalize", "nfc", "--lr", "0.01"] + tinyModel)
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        XCTAssertEqual(try CheckpointFile.read(dir.appendingPathComponent("tuned/corpus-latest.ckpt").path).training?.options.learningRate, 0.01)
+        let r = try train(["corpus.txt", "--init-from", "base/corpus-latest.ckpt", "--hidden", "32", "--cell", "gru", "--out", "never"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "charlstm: error: --cell gru conflicts with the checkpoint's lstm; --hidden 32 conflicts with the checkpoint's 16 "
+                                 + "(--init-from keeps the checkpoint's model shape and vocabulary)\n")
+        XCTAssertFalse(exists("never"))
+    }
+
     // MARK: - Ctrl-C and SIGTERM
 
     func interrupt(with signal: Int32, expecting status: Int32, name: String) throws {
@@ -291,11 +422,10 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["corpus.txt", "--cell", "transformer"], "--cell")
         try assertRefused(["corpus.txt", "--name", "a/b"], "--name must be a non-empty file name")
         try assertRefused(["corpus.txt", "--resume", "x.ckpt", "--init-from", "y.ckpt"], "--resume and --init-from conflict")
-        try assertRefused(["corpus.txt", "--resume", "x.ckpt", "--hidden", "32"], "--hidden cannot be combined with --resume")
-        try assertRefused(["corpus.txt", "--init-from", "x.ckpt", "--layers", "3"], "--layers cannot be combined with --init-from")
+        try assertRefused(["corpus.txt", "--init-from", "x.ckpt", "--max-vocab", "30"], "--max-vocab cannot be combined with --init-from: the checkpoint fixes the vocabulary")
         try assertRefused(["corpus.txt", "--hidden", "8192", "--layers", "64", "--batch", "4096"], "model too large")
         try assertRefused(["corpus.txt", "--forget-bias", "one"], "--forget-bias must be a number or 'drawn' (got 'one')")
-        try assertRefused(["corpus.txt", "--forget-bias", "0", "--resume", "x.ckpt"], "--forget-bias sets the initialisation of a new run; it cannot be combined with --resume")
+        try assertRefused(["corpus.txt", "--forget-bias", "0", "--init-from", "x.ckpt"], "--forget-bias sets the initialisation of a new run; it cannot be combined with --init-from")
         try assertRefused(["corpus.txt", "--forget-bias", "0", "--cell", "gru"], "--forget-bias applies to LSTM cells only (got --cell gru)")
     }
 

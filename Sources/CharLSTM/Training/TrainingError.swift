@@ -6,6 +6,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case corpusTooSmall(graphemes: Int, validation: Int, needed: Int, steps: Int)
     /// The checkpoint given to --resume cannot continue on this corpus or has no training state.
     case incompatibleResume(path: String, reason: String)
+    /// A resumed run whose last step, `target`, is not above the checkpoint's `step`. `flag` is
+    /// what set the target ("--steps 60", "--epochs 1"); nil for the run's own planned total.
+    case nothingToResume(step: Int, target: Int, flag: String?)
     /// Training diverged (non-finite or exploding loss) `failures` times in a row.
     case diverged(failures: Int, step: Int, learningRate: Double)
     /// A checkpoint could not be written (message from the checkpoint layer).
@@ -20,6 +23,17 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
                 + "(2 validation windows of \(steps) steps); use a larger corpus or a larger --val-frac"
         case .incompatibleResume(let path, let reason):
             return "cannot resume from \(path): \(reason)"
+        case .nothingToResume(let step, let target, let flag):
+            guard let flag else {
+                return "nothing to do: the checkpoint's run is complete at step \(step) of \(target); "
+                    + "give --steps above \(step) to train further (--steps counts from the start of the run)"
+            }
+            if flag.hasPrefix("--steps") {
+                return "nothing to do: \(flag) is not above the checkpoint's step \(step) "
+                    + "(--steps counts from the start of the run: --steps \(step + target) trains \(target) more)"
+            }
+            return "nothing to do: \(flag) ends at step \(target), not above the checkpoint's step \(step) "
+                + "(\(flag.split(separator: " ").first ?? "") counts from the start of the run)"
         case .diverged(let failures, let step, let lr):
             return "training diverged \(failures) times in a row (non-finite or exploding loss) near step \(step), "
                 + "even at learning rate \(shortNumber(lr)); restart with a lower --lr, a lower --grad-clip or a smaller model"

@@ -1,0 +1,123 @@
+// FixedSettings: the settings a checkpoint fixes, as a command line gives them,
+// and how they compare with what the checkpoint holds.
+//
+// `charlstm train --resume CKPT` continues a run exactly, so the model shape, the
+// data split, the batch geometry and the optimizer's settings come from CKPT.
+// A user who re-runs the command they typed with --resume added repeats those
+// flags: each one is accepted when it equals the checkpoint's value, and each
+// one that differs is a `SettingConflict` naming both values. `--init-from`
+// fixes only the model's shape (and vocabulary) the same way.
+
+/// One flag whose value differs from the checkpoint's.
+public struct SettingConflict: Equatable, Sendable, CustomStringConvertible {
+    /// The flag as typed, e.g. "--hidden".
+    public var flag: String
+    /// The value given on the command line ("" for a bare flag such as --bidirectional).
+    public var given: String
+    /// What the checkpoint holds, e.g. "64" or "left-to-right model".
+    public var saved: String
+
+    public init(flag: String, given: String, saved: String) {
+        self.flag = flag
+        self.given = given
+        self.saved = saved
+    }
+
+    /// "--hidden 128 conflicts with the checkpoint's 64".
+    public var description: String {
+        (given.isEmpty ? flag : "\(flag) \(given)") + " conflicts with the checkpoint's \(saved)"
+    }
+}
+
+/// The model, data and optimizer settings of `charlstm train`, each nil when not given.
+public struct FixedSettings: Equatable, Sendable {
+    // The model's shape: fixed by --resume and by --init-from.
+    public var cell: CellKind?
+    public var layers: Int?
+    public var hidden: Int?
+    public var embed: Int?
+    /// Only `true` is a request (the flag has no "off" spelling).
+    public var bidirectional = false
+    public var normalization: NormalizationForm?
+
+    // The run: fixed by --resume only.
+    public var dropout: Double?
+    /// B and T as asked for; a small corpus may have shrunk them (see `geometryConflicts`).
+    public var batch: Int?
+    public var seqLength: Int?
+    public var optimizer: OptimizerKind?
+    /// The configured learning rate (the checkpoint also holds the rate in force after decay and halvings).
+    public var learningRate: Double?
+    public var lrDecay: Double?
+    public var lrDecayEvery: Int?
+    public var gradClip: Double?
+    public var seed: UInt64?
+    public var valFraction: Double?
+    public var testFraction: Double?
+
+    public init() {}
+
+    /// Flags that differ from the model `config` (what --init-from keeps), in flag order.
+    public func modelConflicts(with config: ModelConfig) -> [SettingConflict] {
+        [
+            conflict("--cell", cell, config.cell, \.rawValue),
+            conflict("--layers", layers, config.layers, \.description),
+            conflict("--hidden", hidden, config.hidden, \.description),
+            conflict("--embed", embed, config.embed, \.description),
+            bidirectional && config.direction != .bidirectional
+                ? SettingConflict(flag: "--bidirectional", given: "", saved: "left-to-right model") : nil,
+            conflict("--normalize", normalization, config.normalization, \.rawValue),
+        ].compactMap { $0 }
+    }
+
+    /// Flags that differ from a checkpoint's model and training options (what --resume keeps),
+    /// in flag order. --batch and --seq are left to `geometryConflicts`, which needs the corpus.
+    public func resumeConflicts(with config: ModelConfig, options: TrainingOptions) -> [SettingConflict] {
+        modelConflicts(with: config) + [
+            // The checkpoint holds dropout as a Float: compare at that precision.
+            conflict("--dropout", dropout.map { Float($0) }, config.dropout) { plain(Double($0)) },
+            conflict("--lr", learningRate, options.learningRate, plain),
+            conflict("--optimizer", optimizer, options.optimizer, \.rawValue),
+            conflict("--lr-decay", lrDecay, options.lrDecay, plain),
+            conflict("--lr-decay-every", lrDecayEvery, options.lrDecayEvery, \.description),
+            conflict("--grad-clip", gradClip, options.gradClip, plain),
+            conflict("--seed", seed, options.seed, \.description),
+            conflict("--val-frac", valFraction, options.valFraction, plain),
+            conflict("--test-frac", testFraction, options.testFraction, plain),
+        ].compactMap { $0 }
+    }
+
+    /// --batch and --seq against the geometry `options` holds (B and T in force). A value
+    /// that differs still agrees when this corpus of `tokenCount` ids shrinks it to the
+    /// checkpoint's, as it did when the run started (`--batch 50` on a small corpus ran with 12).
+    public func geometryConflicts(with options: TrainingOptions, tokenCount: Int) -> [SettingConflict] {
+        let asked = (batch: batch ?? options.batch, seq: seqLength ?? options.seqLength)
+        if asked == (options.batch, options.seqLength) { return [] }
+        let split = CorpusSplit(count: tokenCount, validationFraction: options.valFraction, testFraction: options.testFraction)
+        // What the run would use with these flags on this corpus; a flag conflicts when its part differs.
+        let fit = try? BatchGeometry.fit(split: split, batch: asked.batch, steps: asked.seq,
+                                         validationFraction: options.valFraction, corpusCount: tokenCount)
+        var found: [SettingConflict] = []
+        if let batch, (fit?.batch ?? batch) != options.batch {
+            found.append(SettingConflict(flag: "--batch", given: batch.description, saved: options.batch.description))
+        }
+        if let seqLength, (fit?.steps ?? seqLength) != options.seqLength {
+            found.append(SettingConflict(flag: "--seq", given: seqLength.description, saved: options.seqLength.description))
+        }
+        return found
+    }
+}
+
+/// The conflict of a flag given as `given` with the checkpoint's `saved`; nil when not given or equal.
+private func conflict<T: Equatable>(_ flag: String, _ given: T?, _ saved: T, _ text: (T) -> String) -> SettingConflict? {
+    guard let given, given != saved else { return nil }
+    return SettingConflict(flag: flag, given: text(given), saved: text(saved))
+}
+
+/// A number as a user would type it: "5" rather than "5.0", every digit of 0.0015 kept.
+/// A Float widened to Double prints its Float spelling (0.1, not 0.10000000149011612).
+func plain(_ x: Double) -> String {
+    if x == x.rounded(), abs(x) < 1e15 { return Int(x).description }
+    if let f = Float(exactly: x) { return f.description }
+    return x.description
+}
