@@ -4,7 +4,7 @@
 // overflow-checked): the backward alone took 6.6% of the training cycles at
 // hidden 128. Here the four gate blocks of a row are separate restrict
 // pointers, so the loops vectorise. Compiled for AVX2+FMA and for baseline
-// x86-64, chosen at run time; σ and tanh are ckernels.c's.
+// x86-64 (and AVX-512), chosen at run time; σ and tanh are ckernels.c's.
 #include "ckernels.h"
 
 // Gate order i, f, o, g. For each row b and j < H (see LSTMLayer.swift):
@@ -63,29 +63,29 @@ ATTR static void lstm_forward_step_##SUFFIX(int64_t rows, int64_t H, float *gate
         lstm_hidden_row_##SUFFIX(H, gates + b * 4 * H + 2 * H, tanh_c + b * H, h_next + b * H);   \
 }
 
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+DEFINE_LSTM_FORWARD(avx512, AVX512)
 DEFINE_LSTM_FORWARD(avx2, __attribute__((target("avx2,fma"))))
 DEFINE_LSTM_FORWARD(base, )
 
+DEFINE_LSTM_BACKWARD(avx512, AVX512)
 DEFINE_LSTM_BACKWARD(avx2, __attribute__((target("avx2,fma"))))
 DEFINE_LSTM_BACKWARD(base, )
 
-static int has_avx2(void) {
-    static int use_avx2 = -1;
-    if (use_avx2 < 0) {
-        __builtin_cpu_init();
-        use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    }
-    return use_avx2;
-}
-
 void ck_lstm_forward_step(int64_t rows, int64_t H, float *gates, const float *c_prev, float *c_next,
                           float *tanh_c, float *h_next) {
-    if (has_avx2()) lstm_forward_step_avx2(rows, H, gates, c_prev, c_next, tanh_c, h_next);
-    else lstm_forward_step_base(rows, H, gates, c_prev, c_next, tanh_c, h_next);
+    switch (ck_simd_level()) {
+    case CK_SIMD_AVX512: lstm_forward_step_avx512(rows, H, gates, c_prev, c_next, tanh_c, h_next); break;
+    case CK_SIMD_AVX2: lstm_forward_step_avx2(rows, H, gates, c_prev, c_next, tanh_c, h_next); break;
+    default: lstm_forward_step_base(rows, H, gates, c_prev, c_next, tanh_c, h_next); break;
+    }
 }
 
 void ck_lstm_backward_step(int64_t rows, int64_t H, float *gates, const float *dh, float *dc,
                            const float *c_prev, const float *tanh_c) {
-    if (has_avx2()) lstm_backward_step_avx2(rows, H, gates, dh, dc, c_prev, tanh_c);
-    else lstm_backward_step_base(rows, H, gates, dh, dc, c_prev, tanh_c);
+    switch (ck_simd_level()) {
+    case CK_SIMD_AVX512: lstm_backward_step_avx512(rows, H, gates, dh, dc, c_prev, tanh_c); break;
+    case CK_SIMD_AVX2: lstm_backward_step_avx2(rows, H, gates, dh, dc, c_prev, tanh_c); break;
+    default: lstm_backward_step_base(rows, H, gates, dh, dc, c_prev, tanh_c); break;
+    }
 }

@@ -68,6 +68,10 @@ public struct BenchCommand: ParsableCommand {
         if let v = r.valBPC { out.line("val_bpc \(formatted(v, 4))") }
         if let v = r.sampleCharsPerSecond { out.line("sample_chars_per_s \(formatted(v, 0))") }
         if let v = r.peakRSSMiB { out.line("peak_rss_mib \(formatted(v, 1))") }
+        if let k = r.kernels {
+            out.line("blas_core \(k.blasCoreDescription)")
+            out.line("simd \(k.simd)")
+        }
     }
 }
 

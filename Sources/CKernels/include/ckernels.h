@@ -12,6 +12,15 @@
 #include "gemv_pair.h"
 #include "work_pool.h"
 
+/// The instruction sets charlstm's own kernels choose from at run time.
+enum { CK_SIMD_BASELINE = 0, CK_SIMD_AVX2 = 1, CK_SIMD_AVX512 = 2 };
+/// The best this CPU (and its OS) supports: AVX-512 means F, BW, DQ and VL
+/// (with FMA); AVX2 means AVX2 and FMA. Checked once. CHARLSTM_SIMD=avx2 or
+/// baseline caps it (for comparisons; a level the CPU lacks is never chosen).
+int ck_simd_level(void);
+/// "avx512", "avx2" or "baseline".
+const char *ck_simd_name(int level);
+
 /// x[i] = exp(x[i]) for i < n.
 void ck_exp(float *x, int64_t n);
 /// x[i] = 1 / (1 + exp(-x[i])) for i < n.
@@ -76,6 +85,11 @@ void ck_pack_b_panels(int trans_b, int64_t k, int64_t n, const float *b, int64_t
 /// rows of A across threads does not change any result (AVX2+FMA when available).
 void ck_gemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                     const float *packed, float *c, int64_t ldc, int accumulate);
+/// ck_gemm_packed with the kernel of one SIMD level (CK_SIMD_*), for tests:
+/// returns 0 without computing when the CPU lacks that level, else 1. Every
+/// level gives the same bits.
+int ck_gemm_packed_variant(int level, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                           const float *packed, float *c, int64_t ldc, int accumulate);
 /// ck_gemm_packed's code for CPUs without AVX2+FMA (exposed so tests run it everywhere).
 void ck_gemm_packed_portable(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                              const float *packed, float *c, int64_t ldc, int accumulate);
