@@ -17,6 +17,9 @@
 // wake.
 
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The number of compute threads, and a fork-join over contiguous row blocks.
 public enum ComputeThreads {
@@ -80,6 +83,51 @@ public enum ComputeThreads {
 
     /// Smallest block of streams worth a thread of its own.
     static let minimumRowsPerThread = 8
+
+    /// How a recurrence is split across the threads.
+    enum RecurrenceSplit: Equatable {
+        /// Each thread runs all T steps for its own block of streams, with no
+        /// synchronisation between steps; each reads all of W_h every step.
+        case streams
+        /// Each step is a fork-join over blocks of hidden units: a thread
+        /// computes its units' four gate columns for every stream, so it reads
+        /// only its slice of W_h (which stays in its L2 cache), and every
+        /// thread has work however few streams there are.
+        case units
+    }
+
+    /// A forced split: CHARLSTM_RECURRENCE=streams or units (for measurements), else nil.
+    nonisolated(unsafe) static var recurrenceOverride: RecurrenceSplit? = {
+        switch getenv("CHARLSTM_RECURRENCE").map({ String(cString: $0) }) {
+        case "streams": .streams
+        case "units": .units
+        default: nil
+        }
+    }()
+
+    /// The number of unit blocks for a recurrence over `hidden` units (each
+    /// block a multiple of 16 units, a packed panel), or nil to split by
+    /// streams. Both splits compute the same bits. Units are chosen from 4
+    /// threads on: with 2 threads each block of 25 streams runs without
+    /// synchronisation, while 16 threads would get 3 streams each (and the
+    /// stream split gives at most B/8 threads work at all).
+    static func recurrenceUnitBlocks(hidden: Int) -> Int? {
+        guard count > 1, hidden % 16 == 0 else { return nil }
+        let parts = min(count, hidden / 16)
+        guard parts > 1 else { return nil }
+        switch recurrenceOverride {
+        case .streams: return nil
+        case .units: return parts
+        case nil: return count >= 4 ? parts : nil
+        }
+    }
+
+    /// The hidden units of block `p` of `parts` over `hidden` units, in whole panels of 16.
+    @inline(__always)
+    static func unitBlock(_ p: Int, of parts: Int, hidden: Int) -> Range<Int> {
+        let panels = hidden / 16
+        return 16 * (panels * p / parts) ..< 16 * (panels * (p + 1) / parts)
+    }
 
     /// Calls `body(start, end)` for contiguous blocks covering 0..<rows, in
     /// parallel when there are several threads, enough rows and (when given)
