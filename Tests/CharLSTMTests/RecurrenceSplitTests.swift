@@ -51,13 +51,21 @@ final class RecurrenceSplitTests: XCTestCase {
         for (a, b) in zip(streams.1 + streams.3, units.1 + units.3) { XCTAssertEqual(a, b, accuracy: 1e-12) }
     }
 
-    /// Units are used from 4 threads on and only when H is a multiple of 16; never with one block.
+    /// Units are used from 4 threads on, or for a packed W_h over 8 MiB, and
+    /// only when H is a multiple of 16; never with one block.
     func testWhenUnitsAreChosen() {
         let saved = (ComputeThreads.count, ComputeThreads.recurrenceOverride)
         defer { (ComputeThreads.count, ComputeThreads.recurrenceOverride) = saved }
         ComputeThreads.recurrenceOverride = nil
         ComputeThreads.count = 2
         XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 512))
+        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 720))
+        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 736), 2)
+        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 1024), 2)
+        ComputeThreads.count = 3
+        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 128))
+        ComputeThreads.count = 4
+        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 128), 4)
         ComputeThreads.count = 16
         XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 512), 16)
         XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 128), 8)

@@ -107,10 +107,12 @@ public enum ComputeThreads {
 
     /// The number of unit blocks for a recurrence over `hidden` units (each
     /// block a multiple of 16 units, a packed panel), or nil to split by
-    /// streams. Both splits compute the same bits. Units are chosen from 4
-    /// threads on: with 2 threads each block of 25 streams runs without
-    /// synchronisation, while 16 threads would get 3 streams each (and the
-    /// stream split gives at most B/8 threads work at all).
+    /// streams. Both splits compute the same bits. Measured on a 16-core Xeon
+    /// (docs/performance.md), units win from 4 threads on (16 threads would
+    /// give each 3 streams, and the stream split gives at most B/8 threads
+    /// work) and whenever the packed W_h (16·H² bytes) passes 8 MiB: at
+    /// H = 1024 on 2 threads, 2,859 against 2,327 chars/s; at H = 512 on 2
+    /// threads the stream split, free of per-step joins, won 11,248 to 8,638.
     static func recurrenceUnitBlocks(hidden: Int) -> Int? {
         guard count > 1, hidden % 16 == 0 else { return nil }
         let parts = min(count, hidden / 16)
@@ -118,7 +120,7 @@ public enum ComputeThreads {
         switch recurrenceOverride {
         case .streams: return nil
         case .units: return parts
-        case nil: return count >= 4 ? parts : nil
+        case nil: return count >= 4 || 16 * hidden * hidden > 8 << 20 ? parts : nil
         }
     }
 
