@@ -51,8 +51,8 @@ final class RecurrenceSplitTests: XCTestCase {
         for (a, b) in zip(streams.1 + streams.3, units.1 + units.3) { XCTAssertEqual(a, b, accuracy: 1e-12) }
     }
 
-    /// Units are used from 4 threads on, or for a packed W_h over 8 MiB, and
-    /// only when H is a multiple of 16; never with one block.
+    /// Units are used for a packed W_h over 2 MiB from 4 threads on, or over
+    /// 8 MiB, and only when H is a multiple of 16; never with one block.
     func testWhenUnitsAreChosen() {
         let saved = (ComputeThreads.count, ComputeThreads.recurrenceOverride)
         defer { (ComputeThreads.count, ComputeThreads.recurrenceOverride) = saved }
@@ -64,11 +64,17 @@ final class RecurrenceSplitTests: XCTestCase {
         XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 1024), 2)
         ComputeThreads.count = 3
         XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 128))
+        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 512))
         ComputeThreads.count = 4
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 128), 4)
+        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 512), 4)
+        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 384), 4)
+        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 352))
         ComputeThreads.count = 16
         XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 512), 16)
+        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 128))
+        ComputeThreads.recurrenceOverride = .units
         XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 128), 8)
+        ComputeThreads.recurrenceOverride = nil
         XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 100))
         XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 16))
         XCTAssertEqual(ComputeThreads.unitBlock(7, of: 8, hidden: 128), 112..<128)

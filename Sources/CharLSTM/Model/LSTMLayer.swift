@@ -19,7 +19,7 @@
 // The per-step products use Wh (forward) or Whᵀ (backward) packed once per
 // window (BLASScalar.gemmPacked), not repacked by BLAS at every step.
 // Threads split the recurrence by streams (no synchronisation between steps)
-// or, from 4 threads on and for large H, each step by blocks of hidden units
+// or, for large H, each step by blocks of hidden units
 // (ComputeThreads.recurrenceUnitBlocks); both give the same bits.
 
 /// A fused LSTM layer (one weight for the four gates).

@@ -107,12 +107,14 @@ public enum ComputeThreads {
 
     /// The number of unit blocks for a recurrence over `hidden` units (each
     /// block a multiple of 16 units, a packed panel), or nil to split by
-    /// streams. Both splits compute the same bits. Measured on a 16-core Xeon
-    /// (docs/performance.md), units win from 4 threads on (16 threads would
-    /// give each 3 streams, and the stream split gives at most B/8 threads
-    /// work) and whenever the packed W_h (16·H² bytes) passes 8 MiB: at
-    /// H = 1024 on 2 threads, 2,859 against 2,327 chars/s; at H = 512 on 2
-    /// threads the stream split, free of per-step joins, won 11,248 to 8,638.
+    /// streams. Both splits compute the same bits. Chosen from measurements
+    /// on a 16-core Xeon (docs/performance.md): units cost a join per step but
+    /// let each thread read only its slice of the packed W_h (16·H² bytes), so
+    /// they win once W_h outgrows a core's L2 and there are threads to share
+    /// it (H = 512 on 16 threads: 36.4k against 24.4k chars/s), or W_h passes
+    /// 8 MiB (H = 1024 on 2 threads: 2,859 against 2,327). The stream split,
+    /// free of per-step joins, wins when W_h is small (H = 128 on 16 threads:
+    /// 239k against 170k) and at H = 512 on 2 threads (11,248 against 8,638).
     static func recurrenceUnitBlocks(hidden: Int) -> Int? {
         guard count > 1, hidden % 16 == 0 else { return nil }
         let parts = min(count, hidden / 16)
@@ -120,7 +122,9 @@ public enum ComputeThreads {
         switch recurrenceOverride {
         case .streams: return nil
         case .units: return parts
-        case nil: return count >= 4 || 16 * hidden * hidden > 8 << 20 ? parts : nil
+        case nil:
+            let packedBytes = 16 * hidden * hidden
+            return packedBytes > 8 << 20 || (count >= 4 && packedBytes > 2 << 20) ? parts : nil
         }
     }
 
