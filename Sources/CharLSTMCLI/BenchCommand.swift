@@ -33,7 +33,8 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("forget-bias"),
             help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases as PyTorch does (default: 1, as charlstm train does).", valueName: "x|drawn"))
     var forgetBias: String?
-    @Flag(help: "Print one JSON line instead of text.") var json = false
+    @Flag(help: "Print one JSON line instead of text: the peer's keys plus peak_rss_mib, blas_core (the OpenBLAS kernel family) and simd (charlstm's own kernels).")
+    var json = false
 
     public init() {}
 
