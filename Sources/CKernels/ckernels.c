@@ -78,25 +78,24 @@ ATTR static void softmax_rows_##SUFFIX(float *x, int64_t rows, int64_t cols,    
     }                                                                             \
 }
 
+DEFINE_KERNELS(avx512, __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma"))))
 DEFINE_KERNELS(avx2, __attribute__((target("avx2,fma"))))
 DEFINE_KERNELS(base, )
 
-static int use_avx2 = -1;
-static inline int has_avx2(void) {
-    if (use_avx2 < 0) {
-        __builtin_cpu_init();
-        use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+// The variant for ck_simd_level(): each computes the same operations per element.
+#define DISPATCH(NAME, ...)                                                        \
+    switch (ck_simd_level()) {                                                    \
+    case CK_SIMD_AVX512: NAME##_avx512(__VA_ARGS__); break;                       \
+    case CK_SIMD_AVX2: NAME##_avx2(__VA_ARGS__); break;                           \
+    default: NAME##_base(__VA_ARGS__); break;                                     \
     }
-    return use_avx2;
-}
 
-void ck_exp(float *x, int64_t n) { if (has_avx2()) exp_avx2(x, n); else exp_base(x, n); }
-void ck_sigmoid(float *x, int64_t n) { if (has_avx2()) sigmoid_avx2(x, n); else sigmoid_base(x, n); }
-void ck_tanh(float *x, int64_t n) { if (has_avx2()) tanh_to_avx2(x, x, n); else tanh_to_base(x, x, n); }
-void ck_tanh_to(float *y, const float *x, int64_t n) { if (has_avx2()) tanh_to_avx2(y, x, n); else tanh_to_base(y, x, n); }
+void ck_exp(float *x, int64_t n) { DISPATCH(exp, x, n) }
+void ck_sigmoid(float *x, int64_t n) { DISPATCH(sigmoid, x, n) }
+void ck_tanh(float *x, int64_t n) { DISPATCH(tanh_to, x, x, n) }
+void ck_tanh_to(float *y, const float *x, int64_t n) { DISPATCH(tanh_to, y, x, n) }
 void ck_softmax_rows(float *x, int64_t rows, int64_t cols, float *maxOut, float *sumOut) {
-    if (has_avx2()) softmax_rows_avx2(x, rows, cols, maxOut, sumOut);
-    else softmax_rows_base(x, rows, cols, maxOut, sumOut);
+    DISPATCH(softmax_rows, x, rows, cols, maxOut, sumOut)
 }
 
 // ---------------------------------------------------------------------------

@@ -12,8 +12,10 @@
 // accumulators; rows are split into blocks of near-equal size (25 rows → 5×5)
 // so no block runs with a single row. Every element of C is the sum over k in
 // increasing order, whatever the block shapes, so results do not depend on how
-// the rows are split across threads. A baseline version serves CPUs without
-// AVX2+FMA.
+// the rows are split across threads. An AVX-512 kernel (below) runs blocks
+// of up to 6 rows by 4 panels, one ZMM register per panel row, with the same
+// sums in the same order, so it gives the same bits. A baseline version
+// serves CPUs without AVX2+FMA; the variant is chosen at run time (ck_simd_level).
 
 #include "ckernels.h"
 #include <immintrin.h>
@@ -125,11 +127,84 @@ void ck_gemm_packed_portable(int64_t m, int64_t n, int64_t k, const float *a, in
     }
 }
 
+// AVX-512: C[0..<MR, 0..<16·NP] (+)= A[0..<MR, 0..<k] · NP consecutive panels
+// (panel q at bp + q·k·16); `cols` ≤ 16·NP columns of C are valid. MR·NP ≤ 24
+// accumulators, the B rows are NP loads per k, and A is broadcast from memory.
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+AVX512 static inline __attribute__((always_inline))
+void block_avx512(const int MR, const int NP, int64_t k, const float *a, int64_t lda, const float *bp,
+                  float *c, int64_t ldc, int64_t cols, int accumulate) {
+    __m512 acc[6][4];
+    for (int r = 0; r < MR; r++)
+        for (int q = 0; q < NP; q++) acc[r][q] = _mm512_setzero_ps();
+    const int64_t stride = k * 16;
+    for (int64_t kk = 0; kk < k; kk++) {
+        __m512 b[4];
+        for (int q = 0; q < NP; q++) b[q] = _mm512_loadu_ps(bp + q * stride + kk * 16);
+        for (int r = 0; r < MR; r++) {
+            __m512 ar = _mm512_set1_ps(a[r * lda + kk]);
+            for (int q = 0; q < NP; q++) acc[r][q] = _mm512_fmadd_ps(ar, b[q], acc[r][q]);
+        }
+    }
+    for (int q = 0; q < NP; q++) {
+        int64_t left = cols - 16 * q;
+        __mmask16 mask = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
+        for (int r = 0; r < MR; r++) {
+            float *cr = c + r * ldc + 16 * q;
+            __m512 v = acc[r][q];
+            if (accumulate) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, cr));
+            _mm512_mask_storeu_ps(cr, mask, v);
+        }
+    }
+}
+
+#define ROWS_CASES(NP)                                                                       \
+    switch (rows) {                                                                          \
+    case 6: block_avx512(6, NP, k, ab, lda, bp, cb, ldc, cols, accumulate); break;           \
+    case 5: block_avx512(5, NP, k, ab, lda, bp, cb, ldc, cols, accumulate); break;           \
+    case 4: block_avx512(4, NP, k, ab, lda, bp, cb, ldc, cols, accumulate); break;           \
+    case 3: block_avx512(3, NP, k, ab, lda, bp, cb, ldc, cols, accumulate); break;           \
+    case 2: block_avx512(2, NP, k, ab, lda, bp, cb, ldc, cols, accumulate); break;           \
+    default: block_avx512(1, NP, k, ab, lda, bp, cb, ldc, cols, accumulate); break;          \
+    }
+
+AVX512 static void gemm_packed_avx512(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                                      const float *packed, float *c, int64_t ldc, int accumulate) {
+    int64_t blocks = (m + 5) / 6;
+    int64_t panels = (n + 15) / 16;
+    for (int64_t p = 0; p < panels; p += 4) {
+        int64_t np = panels - p < 4 ? panels - p : 4;
+        const float *bp = packed + p * k * 16;
+        int64_t cols = n - p * 16 < 64 ? n - p * 16 : 64;
+        int64_t row = 0;
+        for (int64_t blk = 0; blk < blocks; blk++) {
+            int64_t end = (m * (blk + 1)) / blocks, rows = end - row;
+            const float *ab = a + row * lda;
+            float *cb = c + row * ldc + p * 16;
+            switch (np) {
+            case 4: ROWS_CASES(4) break;
+            case 3: ROWS_CASES(3) break;
+            case 2: ROWS_CASES(2) break;
+            default: ROWS_CASES(1) break;
+            }
+            row = end;
+        }
+    }
+}
+
+int ck_gemm_packed_variant(int level, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                           const float *packed, float *c, int64_t ldc, int accumulate) {
+    if (level > ck_simd_level()) return 0;
+    if (m <= 0 || n <= 0) return 1;
+    switch (level) {
+    case CK_SIMD_AVX512: gemm_packed_avx512(m, n, k, a, lda, packed, c, ldc, accumulate); break;
+    case CK_SIMD_AVX2: gemm_packed_avx2(m, n, k, a, lda, packed, c, ldc, accumulate); break;
+    default: ck_gemm_packed_portable(m, n, k, a, lda, packed, c, ldc, accumulate); break;
+    }
+    return 1;
+}
+
 void ck_gemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                     const float *packed, float *c, int64_t ldc, int accumulate) {
-    static int use_avx2 = -1;
-    if (use_avx2 < 0) use_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (m <= 0 || n <= 0) return;
-    if (use_avx2) gemm_packed_avx2(m, n, k, a, lda, packed, c, ldc, accumulate);
-    else ck_gemm_packed_portable(m, n, k, a, lda, packed, c, ldc, accumulate);
+    ck_gemm_packed_variant(ck_simd_level(), m, n, k, a, lda, packed, c, ldc, accumulate);
 }

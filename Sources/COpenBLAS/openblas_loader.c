@@ -1,12 +1,14 @@
 // Lazy loading of OpenBLAS; the contract is in include/openblas_loader.h.
 #define _GNU_SOURCE
 #include "openblas_loader.h"
+#include "blas_core.h"
 #include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 // The CBLAS ABI (cblas.h): enums are ints, blasint is int in Debian's builds.
@@ -19,6 +21,7 @@ typedef void (*sgemv_fn)(int, int, int, int, float, const float *, int, const fl
 typedef void (*dgemv_fn)(int, int, int, int, double, const double *, int, const double *, int, double, double *, int);
 typedef void (*set_threads_fn)(int);
 typedef char *(*get_config_fn)(void);
+typedef void (*void_fn)(void);
 
 /// The resolved entry points; written once under `once`, read-only afterwards
 /// (pthread_once orders the writes before every caller's reads).
@@ -29,6 +32,9 @@ struct openblas {
     sgemv_fn sgemv;
     dgemv_fn dgemv;
     set_threads_fn set_num_threads;
+    /// openblas_get_corename, and DYNAMIC_ARCH's re-initialisation (NULL when absent).
+    get_config_fn corename;
+    void_fn dynamic_quit, dynamic_init;
     /// 0 for a single-threaded build: its buffer pool has no locks, so two
     /// threads calling it at once can share a packing buffer.
     int concurrent_safe;
@@ -60,7 +66,9 @@ static int open_library(const char *path, struct openblas *out, char *reason, si
     struct openblas r = { h,
         (sgemm_fn)dlsym(h, "cblas_sgemm"), (dgemm_fn)dlsym(h, "cblas_dgemm"),
         (sgemv_fn)dlsym(h, "cblas_sgemv"), (dgemv_fn)dlsym(h, "cblas_dgemv"),
-        (set_threads_fn)dlsym(h, "openblas_set_num_threads"), 1 };
+        (set_threads_fn)dlsym(h, "openblas_set_num_threads"),
+        (get_config_fn)dlsym(h, "openblas_get_corename"),
+        (void_fn)dlsym(h, "gotoblas_dynamic_quit"), (void_fn)dlsym(h, "gotoblas_dynamic_init"), 1 };
     get_config_fn config = (get_config_fn)dlsym(h, "openblas_get_config");
     const char *text = config ? config() : NULL;
     r.concurrent_safe = !(text && strstr(text, "SINGLE_THREADED"));
@@ -79,8 +87,44 @@ static void one_line(char *s) {
     for (; *s; s++) if ((unsigned char)*s < 0x20) *s = ' ';
 }
 
+/// The core OpenBLAS chose itself, the one in use, and who chose it (cbl_core_source).
+static char default_core[64] = "unknown", current_core[64] = "unknown";
+static int core_source = 0;
+
+static void read_core(char *out, size_t size) {
+    const char *name = lib.corename ? lib.corename() : NULL;
+    snprintf(out, size, "%s", name && *name ? name : "unknown");
+}
+
+/// Switches a DYNAMIC_ARCH OpenBLAS to a better core when the one it chose is
+/// below what the CPU supports (blas_core.h); a user's OPENBLAS_CORETYPE wins.
+static void choose_core(const char *path) {
+    read_core(default_core, sizeof default_core);
+    memcpy(current_core, default_core, sizeof current_core);
+    const char *user = getenv("OPENBLAS_CORETYPE");
+    if (user && *user) { core_source = 2; return; }
+    const char *better = cbl_core_upgrade(default_core, cbl_cpu_features_detect());
+    if (!better) return;
+    // OpenBLAS reads OPENBLAS_CORETYPE when it selects its kernels: at load,
+    // and again when its dynamic initialisation is re-run (no product has run yet).
+    setenv("OPENBLAS_CORETYPE", better, 1);
+    if (lib.dynamic_quit && lib.dynamic_init) {
+        lib.dynamic_quit();
+        lib.dynamic_init();
+    } else if (path) {
+        struct openblas again;
+        char reason[512];
+        dlclose(lib.handle);
+        if (!open_library(path, &again, reason, sizeof reason)) return;  // cannot happen twice in a row
+        lib = again;
+    }
+    read_core(current_core, sizeof current_core);
+    core_source = strcasecmp(current_core, default_core) != 0;
+}
+
 static void load_once(void) {
     char reason[512] = "";
+    const char *loaded = NULL;
     // A threaded build then starts no worker threads of its own (charlstm runs
     // its own, and idle OpenBLAS workers spinning in sched_yield took 12–17% of
     // the cycles on 2 cores when they did).
@@ -90,6 +134,7 @@ static void load_once(void) {
     int ok;
     if (env && *env) {
         ok = open_library(env, &lib, reason, sizeof reason);
+        loaded = env;
         hint = "point CHARLSTM_OPENBLAS at a libopenblas.so.0, or unset it";
     } else {
         const char *candidates[] = { PTHREAD_PATH, OPENMP_PATH, "libopenblas.so.0", "libopenblas.so", SERIAL_PATH };
@@ -97,6 +142,7 @@ static void load_once(void) {
         ok = 0;
         for (size_t i = 0; i < sizeof candidates / sizeof *candidates && !ok; i++) {
             ok = open_library(candidates[i], &lib, reason, sizeof reason);
+            if (ok) loaded = candidates[i];
             if (i == 2) memcpy(first, reason, sizeof first);  // the error for the usual soname says most
         }
         if (!ok) memcpy(reason, first, sizeof reason);
@@ -114,6 +160,7 @@ static void load_once(void) {
         (void)w;
         _exit(1);
     }
+    choose_core(loaded);
     // charlstm runs its own threads; OpenBLAS stays single-threaded inside each.
     lib.set_num_threads(1);
 }
@@ -124,6 +171,10 @@ static inline const struct openblas *blas(void) {
 }
 
 int cbl_concurrent_calls_safe(void) { return blas()->concurrent_safe; }
+
+const char *cbl_core_name(void) { blas(); return current_core; }
+const char *cbl_core_default(void) { blas(); return default_core; }
+int cbl_core_source(void) { blas(); return core_source; }
 
 static inline int transpose(int t) { return t ? CBLAS_TRANS : CBLAS_NO_TRANS; }
 

@@ -36,7 +36,8 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("forget-bias"),
             help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases as PyTorch does (default: 1, as charlstm train does).", valueName: "x|drawn"))
     var forgetBias: String?
-    @Flag(help: "Print one JSON line instead of text.") var json = false
+    @Flag(help: "Print one JSON line instead of text: the peer's keys plus peak_rss_mib, blas_core (the OpenBLAS kernel family) and simd (charlstm's own kernels).")
+    var json = false
 
     public init() {}
 
@@ -71,6 +72,10 @@ public struct BenchCommand: ParsableCommand {
         if let v = r.valBPC { out.line("val_bpc \(formatted(v, 4))") }
         if let v = r.sampleCharsPerSecond { out.line("sample_chars_per_s \(formatted(v, 0))") }
         if let v = r.peakRSSMiB { out.line("peak_rss_mib \(formatted(v, 1))") }
+        if let k = r.kernels {
+            out.line("blas_core \(k.blasCoreDescription)")
+            out.line("simd \(k.simd)")
+        }
     }
 }
 

@@ -39,7 +39,47 @@ final class BenchCommandTests: XCTestCase {
         let r = try runTool("charlstm", ["bench", try corpus().path] + small)
         XCTAssertEqual(r.status, 0, r.stderr)
         let keys = r.stdout.split(separator: "\n").map { $0.split(separator: " ").first.map(String.init) ?? "" }
-        XCTAssertEqual(keys, ["params", "train_loss_last", "chars_per_s", "peak_rss_mib"])
+        XCTAssertEqual(keys, ["params", "train_loss_last", "chars_per_s", "peak_rss_mib", "blas_core", "simd"])
+    }
+
+    /// `bench --json` names the OpenBLAS core and charlstm's SIMD level; a
+    /// user's OPENBLAS_CORETYPE wins over charlstm's own choice of core.
+    func testReportsTheKernelsAndTheUsersCoreWins() throws {
+        let path = try corpus().path
+        func run(_ extra: [String: String]) throws -> [String: Any] {
+            let env = ProcessInfo.processInfo.environment.filter { $0.key != "OPENBLAS_CORETYPE" && $0.key != "CHARLSTM_SIMD" }
+            let r = try runTool("charlstm", ["bench", path] + small + ["--json"], environment: env.merging(extra) { $1 })
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        let plain = try run([:])
+        let core = try XCTUnwrap(plain["blas_core"] as? String)
+        XCTAssertNotEqual(core, "unknown")
+        XCTAssertTrue(["avx512", "avx2", "baseline"].contains(plain["simd"] as? String ?? ""), "\(plain)")
+        // Prescott is below every x86-64 CPU with AVX; charlstm would replace it, the user's choice stays.
+        XCTAssertEqual(try run(["OPENBLAS_CORETYPE": "Prescott"])["blas_core"] as? String, "Prescott")
+        XCTAssertEqual(try run(["CHARLSTM_SIMD": "baseline"])["simd"] as? String, "baseline")
+    }
+
+    /// The AVX-512 kernels (packed recurrent product, cell, σ/tanh, softmax)
+    /// give the training losses of the AVX2 ones to the last bit.
+    func testAVX512AndAVX2TrainTheSameBits() throws {
+        let path = try corpus().path
+        func run(_ simd: String?) throws -> [String: Any] {
+            var env = ProcessInfo.processInfo.environment
+            env["CHARLSTM_SIMD"] = simd
+            let flags = ["--hidden", "40", "--layers", "2", "--embed", "8", "--batch", "7", "--seq", "10",
+                         "--steps", "4", "--warmup", "0", "--threads", "2", "--eval", "--json"]
+            let r = try runTool("charlstm", ["bench", path] + flags, environment: env)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            return try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        let best = try run(nil)
+        guard best["simd"] as? String == "avx512" else { throw XCTSkip("this CPU has no AVX-512 (simd \(best["simd"] ?? "?"))") }
+        let avx2 = try run("avx2")
+        XCTAssertEqual(avx2["simd"] as? String, "avx2")
+        XCTAssertEqual(best["train_loss_last"] as? Double, avx2["train_loss_last"] as? Double)
+        XCTAssertEqual(best["val_bpc"] as? Double, avx2["val_bpc"] as? Double)
     }
 
     /// `--forget-bias 1` is the default; `drawn` (the peer's initialisation) and 0 change the run.

@@ -82,6 +82,29 @@ final class PackedGEMMTests: XCTestCase {
         XCTAssertGreaterThan(worst, 0, "suspiciously exact: is the reference computed in Float?")
     }
 
+    /// The AVX-512 kernel (blocks of up to 6 rows by 4 panels) against the
+    /// Double reference, and bit for bit against the AVX2 kernel, over odd shapes.
+    func testAVX512KernelMatchesReferenceAndAVX2Bits() throws {
+        guard ck_simd_level() >= Int32(CK_SIMD_AVX512) else { throw XCTSkip("this CPU has no AVX-512") }
+        XCTAssertLessThan(worstError({ ck_gemm_packed_variant(Int32(CK_SIMD_AVX512), $0, $1, $2, $3, $4, $5, $6, $7, $8) },
+                                     seed: 12), 1)
+        var rng = RandomGenerator(seed: 13)
+        for (m, n, k) in [(1, 1, 1), (3, 130, 64), (25, 512, 128), (50, 70, 33), (7, 16, 512), (13, 100, 5)] {
+            let a = random(m * k, &rng), b = random(k * n, &rng), c0 = random(m * n, &rng)
+            let p = packed(b, trans: false, k: k, n: n, ldb: n)
+            var results: [[Float]] = []
+            for level in [CK_SIMD_AVX2, CK_SIMD_AVX512] {
+                var c = c0
+                a.withUnsafeBufferPointer { ap in p.withUnsafeBufferPointer { pp in c.withUnsafeMutableBufferPointer { cp in
+                    XCTAssertEqual(ck_gemm_packed_variant(Int32(level), Int64(m), Int64(n), Int64(k), ap.baseAddress!, Int64(k),
+                                                          pp.baseAddress!, cp.baseAddress!, Int64(n), 1), 1)
+                } } }
+                results.append(c)
+            }
+            XCTAssertEqual(results[0].map(\.bitPattern), results[1].map(\.bitPattern), "m \(m) n \(n) k \(k)")
+        }
+    }
+
     func testPortableKernelMatchesDoubleReference() {
         XCTAssertLessThanOrEqual(worstError(ck_gemm_packed_portable, seed: 12), 1)
     }

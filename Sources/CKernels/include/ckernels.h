@@ -12,6 +12,15 @@
 #include "gemv_pair.h"
 #include "work_pool.h"
 
+/// The instruction sets charlstm's own kernels choose from at run time.
+enum { CK_SIMD_BASELINE = 0, CK_SIMD_AVX2 = 1, CK_SIMD_AVX512 = 2 };
+/// The best this CPU (and its OS) supports: AVX-512 means F, BW, DQ and VL
+/// (with FMA); AVX2 means AVX2 and FMA. Checked once. CHARLSTM_SIMD=avx2 or
+/// baseline caps it (for comparisons; a level the CPU lacks is never chosen).
+int ck_simd_level(void);
+/// "avx512", "avx2" or "baseline".
+const char *ck_simd_name(int level);
+
 /// x[i] = exp(x[i]) for i < n.
 void ck_exp(float *x, int64_t n);
 /// x[i] = 1 / (1 + exp(-x[i])) for i < n.
@@ -48,20 +57,23 @@ void ck_f32_to_f16(uint16_t *dst, const float *src, int64_t n);
 /// dst[i] = binary32(src[i]) (exact; F16C when available), for i < n.
 void ck_f16_to_f32(float *dst, const uint16_t *src, int64_t n);
 
-/// The LSTM cell's forward through one time step for `rows` streams (lstm_cell.c):
-/// gates (rows, 4H) holds the pre-activations of i, f, o, g plus h_{t-1}·Wh on
-/// entry and their activations on return; c_next (rows, H) = f⊙c_prev + i⊙g,
-/// tanh_c (rows, H) = tanh(c_next), h_next (rows, H) = o⊙tanh_c. No argument may
+/// The LSTM cell's forward through one time step for `rows` streams and the
+/// hidden units [u0, u1) (lstm_cell.c): gates (rows, 4H) holds the
+/// pre-activations of i, f, o, g plus h_{t-1}·Wh on entry and their activations
+/// on return; c_next (rows, H) = f⊙c_prev + i⊙g, tanh_c (rows, H) =
+/// tanh(c_next), h_next (rows, H) = o⊙tanh_c. Only the units' columns are read
+/// or written. No argument may overlap another.
+void ck_lstm_forward_units(int64_t rows, int64_t H, int64_t u0, int64_t u1, float *gates, const float *c_prev,
+                           float *c_next, float *tanh_c, float *h_next);
+/// The LSTM cell's backward through one time step for `rows` streams and the
+/// hidden units [u0, u1) (lstm_cell.c): gates (rows, 4H) holds the activations
+/// i, f, o, g and is overwritten with the gradients of their pre-activations;
+/// dh (rows, H) is dL/dh_t, dc (rows, H) dL/dc_t from step t+1 on entry and
+/// dL/dc_{t-1} on return; c_prev (rows, H) is c_{t-1} and tanh_c (rows, H)
+/// tanh(c_t). Only the units' columns are read or written. No argument may
 /// overlap another.
-void ck_lstm_forward_step(int64_t rows, int64_t H, float *gates, const float *c_prev, float *c_next,
-                          float *tanh_c, float *h_next);
-/// The LSTM cell's backward through one time step for `rows` streams (lstm_cell.c):
-/// gates (rows, 4H) holds the activations i, f, o, g and is overwritten with the
-/// gradients of their pre-activations; dh (rows, H) is dL/dh_t, dc (rows, H)
-/// dL/dc_t from step t+1 on entry and dL/dc_{t-1} on return; c_prev (rows, H)
-/// is c_{t-1} and tanh_c (rows, H) tanh(c_t). No argument may overlap another.
-void ck_lstm_backward_step(int64_t rows, int64_t H, float *gates, const float *dh, float *dc,
-                           const float *c_prev, const float *tanh_c);
+void ck_lstm_backward_units(int64_t rows, int64_t H, int64_t u0, int64_t u1, float *gates, const float *dh,
+                            float *dc, const float *c_prev, const float *tanh_c);
 /// Floats needed to pack op(B) (k, n) for ck_gemm_packed: k · ceil(n/16) · 16.
 int64_t ck_packed_size(int64_t k, int64_t n);
 /// Packs op(B) (k, n) into 16-column panels (zero-padded): op(B) = B (k, n) with
@@ -76,6 +88,11 @@ void ck_pack_b_panels(int trans_b, int64_t k, int64_t n, const float *b, int64_t
 /// rows of A across threads does not change any result (AVX2+FMA when available).
 void ck_gemm_packed(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                     const float *packed, float *c, int64_t ldc, int accumulate);
+/// ck_gemm_packed with the kernel of one SIMD level (CK_SIMD_*), for tests:
+/// returns 0 without computing when the CPU lacks that level, else 1. Every
+/// level gives the same bits.
+int ck_gemm_packed_variant(int level, int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
+                           const float *packed, float *c, int64_t ldc, int accumulate);
 /// ck_gemm_packed's code for CPUs without AVX2+FMA (exposed so tests run it everywhere).
 void ck_gemm_packed_portable(int64_t m, int64_t n, int64_t k, const float *a, int64_t lda,
                              const float *packed, float *c, int64_t ldc, int accumulate);

@@ -11,7 +11,9 @@
 //      schedules its own threads; see ComputeThreads.swift);
 //   3. libopenblas.so.0, then libopenblas.so, from the loader's search path;
 //   4. Debian's single-threaded build, openblas-serial/libopenblas.so.0.
-// OpenBLAS is then set to one thread. A threaded build is preferred because
+// When the loaded build chose a kernel family ("core") older than the CPU
+// supports, it is switched to the best match (blas_core.h), unless the user
+// set OPENBLAS_CORETYPE. OpenBLAS is then set to one thread. A threaded build is preferred because
 // charlstm calls OpenBLAS from several threads at once, and only threaded
 // builds lock their buffer pool: Debian's serial build (USE_THREAD=0, so
 // USE_LOCKING=0) lets two concurrent calls share a packing buffer, which gave
@@ -22,10 +24,18 @@
 // All matrices are row-major; sizes are OpenBLAS's 32-bit blasint.
 #ifndef OPENBLAS_LOADER_H
 #define OPENBLAS_LOADER_H
+#include "blas_core.h"
 
 /// 1 when the loaded library may be called from several threads at once (a
 /// threaded build), 0 for a single-threaded build (loads the library).
 int cbl_concurrent_calls_safe(void);
+/// The OpenBLAS core in use (openblas_get_corename(), "unknown" without it; loads the library).
+const char *cbl_core_name(void);
+/// The core OpenBLAS chose by itself at load (loads the library).
+const char *cbl_core_default(void);
+/// Who chose the core in use: 0 OpenBLAS, 1 charlstm (a better core than
+/// OpenBLAS's choice), 2 the user's OPENBLAS_CORETYPE (loads the library).
+int cbl_core_source(void);
 /// C (m, n) = alpha · op(A) · op(B) + beta · C; op(A) = Aᵀ if transA (op(A) is (m, k), op(B) (k, n)).
 void cbl_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, int lda,
                const float *b, int ldb, float beta, float *c, int ldc);

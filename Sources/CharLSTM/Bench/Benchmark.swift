@@ -37,14 +37,20 @@ public struct BenchmarkResult: Sendable {
     public var valBPC: Double?
     public var sampleCharsPerSecond: Double?
     public var peakRSSMiB: Double?
+    /// The OpenBLAS core and charlstm's SIMD level that ran.
+    public var kernels: KernelChoice?
 
-    /// One JSON line with the peer's keys plus `peak_rss_mib`.
+    /// One JSON line with the peer's keys plus `peak_rss_mib`, `blas_core` and `simd`.
     public var json: String {
         var parts = ["\"impl\": \"charlstm\"", "\"params\": \(params)", "\"vocab\": \(vocab)",
                      "\"train_loss_last\": \(trainLossLast)", "\"train_chars_per_s\": \(trainCharsPerSecond)"]
         if let valBPC { parts.append("\"val_bpc\": \(valBPC)") }
         if let sampleCharsPerSecond { parts.append("\"sample_chars_per_s\": \(sampleCharsPerSecond)") }
         if let peakRSSMiB { parts.append("\"peak_rss_mib\": \(peakRSSMiB)") }
+        if let kernels {
+            parts.append("\"blas_core\": \(JSON.quote(kernels.blasCore))")
+            parts.append("\"simd\": \(JSON.quote(kernels.simd))")
+        }
         return "{" + parts.joined(separator: ", ") + "}"
     }
 }
@@ -122,6 +128,7 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
         result.sampleCharsPerSecond = Double(s.sampleSteps) / (monotonicSeconds() - t0)
     }
     result.peakRSSMiB = peakResidentMiB()
+    result.kernels = .current
     return result
 }
 

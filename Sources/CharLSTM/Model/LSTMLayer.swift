@@ -18,6 +18,9 @@
 // dWx, dWh and dX are one large GEMM each over all T steps afterwards.
 // The per-step products use Wh (forward) or Whᵀ (backward) packed once per
 // window (BLASScalar.gemmPacked), not repacked by BLAS at every step.
+// Threads split the recurrence by streams (no synchronisation between steps)
+// or, for large H, each step by blocks of hidden units
+// (ComputeThreads.recurrenceUnitBlocks); both give the same bits.
 
 /// A fused LSTM layer (one weight for the four gates).
 public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
@@ -80,19 +83,39 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         let pw = packedWh.pointer(T.packedSize(k: H, n: G4))
         T.pack(trans: false, k: H, n: G4, b: wh, ldb: G4, into: pw)
 
-        // The recurrence, split by streams across threads: rows [b0, b1) of every step.
-        ComputeThreads.forEachBlock(rows: B) { b0, b1 in
-            let nb = b1 - b0
+        if let parts = ComputeThreads.recurrenceUnitBlocks(hidden: H) {
+            // The recurrence, one fork-join per step over blocks of hidden units.
             for t in 0..<steps {
-                let g = gates + (t * B + b0) * G4                 // (nb, 4H)
-                let hPrev = hs + (t * B + b0) * H, cPrev = cs + (t * B + b0) * H
-                let hNext = hPrev + B * H, cNext = cPrev + B * H
-                let tc = tanhC + b0 * H
-                // g += h_{t-1} (nb, H) · Wh (H, 4H)
-                T.gemmPacked(m: nb, n: G4, k: H, a: hPrev, lda: H, packed: pw, accumulate: true,
-                             c: g, ldc: G4)
-                // σ/tanh of the gates, c' = f⊙c + i⊙g, h' = o⊙tanh(c'): lstm_cell.c.
-                T.lstmForwardStep(rows: nb, hidden: H, gates: g, cPrev: cPrev, cNext: cNext, tanhC: tc, hNext: hNext)
+                let g = gates + t * B * G4                        // (B, 4H)
+                let hPrev = hs + t * B * H, cPrev = cs + t * B * H
+                ComputeThreads.run(items: parts) { p in
+                    let units = ComputeThreads.unitBlock(p, of: parts, hidden: H)
+                    // g[:, the units' columns of i, f, o, g] += h_{t-1} (B, H) · Wh[:, those columns]
+                    for block in 0..<4 {
+                        let columns = block * H + units.lowerBound ..< block * H + units.upperBound
+                        T.gemmPackedColumns(m: B, columns: columns, n: G4, k: H, a: hPrev, lda: H, packed: pw,
+                                            accumulate: true, c: g, ldc: G4)
+                    }
+                    T.lstmForwardStep(rows: B, hidden: H, units: units, gates: g, cPrev: cPrev, cNext: cPrev + B * H,
+                                      tanhC: tanhC, hNext: hPrev + B * H)
+                }
+            }
+        } else {
+            // The recurrence, split by streams across threads: rows [b0, b1) of every step.
+            ComputeThreads.forEachBlock(rows: B) { b0, b1 in
+                let nb = b1 - b0
+                for t in 0..<steps {
+                    let g = gates + (t * B + b0) * G4                 // (nb, 4H)
+                    let hPrev = hs + (t * B + b0) * H, cPrev = cs + (t * B + b0) * H
+                    let hNext = hPrev + B * H, cNext = cPrev + B * H
+                    let tc = tanhC + b0 * H
+                    // g += h_{t-1} (nb, H) · Wh (H, 4H)
+                    T.gemmPacked(m: nb, n: G4, k: H, a: hPrev, lda: H, packed: pw, accumulate: true,
+                                 c: g, ldc: G4)
+                    // σ/tanh of the gates, c' = f⊙c + i⊙g, h' = o⊙tanh(c'): lstm_cell.c.
+                    T.lstmForwardStep(rows: nb, hidden: H, units: 0..<H, gates: g, cPrev: cPrev, cNext: cNext,
+                                      tanhC: tc, hNext: hNext)
+                }
             }
         }
         state.h.base.update(from: hs + steps * B * H, count: B * H)
@@ -117,24 +140,55 @@ public final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         let dh0 = initialStateGradient?.h.base
         let pw = packedWh.pointer(T.packedSize(k: G4, n: H))
         T.pack(trans: true, k: G4, n: H, b: wh, ldb: G4, into: pw)
-        ComputeThreads.forEachBlock(rows: B) { b0, b1 in
-            let nb = b1 - b0
+        if let parts = ComputeThreads.recurrenceUnitBlocks(hidden: H) {
+            // One fork-join per step over blocks of hidden units. A block first
+            // finishes dh_t for its units (the product below needs all of
+            // dG_{t+1}, complete at the previous join), then runs the cell's
+            // backward for its units.
             for t in stride(from: steps - 1, through: 0, by: -1) {
-                let g = gates + (t * B + b0) * G4, dh = dOutput + (t * B + b0) * H
-                let cPrev = cs + (t * B + b0) * H, tc = tanhC + b0 * H
-                T.tanh(tc, cPrev + B * H, nb * H)                 // tanh(c_t), recomputed
-                // Through h' = o⊙tanh(c') and c' = f⊙c + i⊙g, then the gate
-                // nonlinearities (σ' = s(1-s), tanh' = 1 - t²): lstm_cell.c.
-                T.lstmBackwardStep(rows: nb, hidden: H, gates: g, dh: dh, dc: dcp + b0 * H,
-                                   cPrev: cPrev, tanhC: tc)
-                // dh_{t-1} += dG_t (nb, 4H) · Whᵀ (4H, H)
-                let target: UnsafeMutablePointer<T>
-                let accumulate: Bool
-                if t > 0 { target = dOutput + ((t - 1) * B + b0) * H; accumulate = true }
-                else if let dh0 { target = dh0 + b0 * H; accumulate = false }
-                else { continue }
-                T.gemmPacked(m: nb, n: H, k: G4, a: g, lda: G4, packed: pw, accumulate: accumulate,
-                             c: target, ldc: H)
+                let g = gates + t * B * G4, dh = dOutput + t * B * H, cPrev = cs + t * B * H
+                ComputeThreads.run(items: parts) { p in
+                    let units = ComputeThreads.unitBlock(p, of: parts, hidden: H)
+                    if t < steps - 1 {
+                        // dh_t[:, units] += dG_{t+1} (B, 4H) · Whᵀ[:, units]
+                        T.gemmPackedColumns(m: B, columns: units, n: H, k: G4, a: g + B * G4, lda: G4, packed: pw,
+                                            accumulate: true, c: dh, ldc: H)
+                    }
+                    for b in 0..<B {                                   // tanh(c_t), recomputed
+                        let at = b * H + units.lowerBound
+                        T.tanh(tanhC + at, cPrev + B * H + at, units.count)
+                    }
+                    T.lstmBackwardStep(rows: B, hidden: H, units: units, gates: g, dh: dh, dc: dcp, cPrev: cPrev,
+                                       tanhC: tanhC)
+                }
+            }
+            if let dh0 {
+                ComputeThreads.run(items: parts) { p in
+                    let units = ComputeThreads.unitBlock(p, of: parts, hidden: H)
+                    T.gemmPackedColumns(m: B, columns: units, n: H, k: G4, a: gates, lda: G4, packed: pw,
+                                        accumulate: false, c: dh0, ldc: H)
+                }
+            }
+        } else {
+            ComputeThreads.forEachBlock(rows: B) { b0, b1 in
+                let nb = b1 - b0
+                for t in stride(from: steps - 1, through: 0, by: -1) {
+                    let g = gates + (t * B + b0) * G4, dh = dOutput + (t * B + b0) * H
+                    let cPrev = cs + (t * B + b0) * H, tc = tanhC + b0 * H
+                    T.tanh(tc, cPrev + B * H, nb * H)                 // tanh(c_t), recomputed
+                    // Through h' = o⊙tanh(c') and c' = f⊙c + i⊙g, then the gate
+                    // nonlinearities (σ' = s(1-s), tanh' = 1 - t²): lstm_cell.c.
+                    T.lstmBackwardStep(rows: nb, hidden: H, units: 0..<H, gates: g, dh: dh, dc: dcp + b0 * H,
+                                       cPrev: cPrev, tanhC: tc)
+                    // dh_{t-1} += dG_t (nb, 4H) · Whᵀ (4H, H)
+                    let target: UnsafeMutablePointer<T>
+                    let accumulate: Bool
+                    if t > 0 { target = dOutput + ((t - 1) * B + b0) * H; accumulate = true }
+                    else if let dh0 { target = dh0 + b0 * H; accumulate = false }
+                    else { continue }
+                    T.gemmPacked(m: nb, n: H, k: G4, a: g, lda: G4, packed: pw, accumulate: accumulate,
+                                 c: target, ldc: H)
+                }
             }
         }
         if let s = initialStateGradient { s.c.base.update(from: dcp, count: B * H) }

@@ -33,16 +33,25 @@ public protocol BLASScalar: BinaryFloatingPoint, Sendable {
     static func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
                            packed: UnsafePointer<Self>, accumulate: Bool,
                            c: UnsafeMutablePointer<Self>, ldc: Int)
+    /// C[:, columns] (m rows) = [C +] A (m, k) · op(B)[:, columns], op(B) (k, n)
+    /// packed by `pack`; `c` points at column 0 of C. columns.lowerBound must
+    /// be a multiple of 16 (a panel boundary) and columns.upperBound a multiple
+    /// of 16 or n. The same sums as `gemmPacked` over all the columns.
+    static func gemmPackedColumns(m: Int, columns: Range<Int>, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
+                                  packed: UnsafePointer<Self>, accumulate: Bool,
+                                  c: UnsafeMutablePointer<Self>, ldc: Int)
     /// The LSTM cell's element-wise forward through one step for `rows`
-    /// streams, as ck_lstm_forward_step: gates (rows, 4H) pre-activations in,
-    /// activations out; c' = f⊙c + i⊙g, tanhC = tanh(c'), h' = o⊙tanh(c').
-    static func lstmForwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Self>,
+    /// streams and the hidden units `units`, as ck_lstm_forward_units: gates
+    /// (rows, 4H) pre-activations in, activations out; c' = f⊙c + i⊙g,
+    /// tanhC = tanh(c'), h' = o⊙tanh(c'), all (rows, H).
+    static func lstmForwardStep(rows: Int, hidden H: Int, units: Range<Int>, gates: UnsafeMutablePointer<Self>,
                                 cPrev: UnsafePointer<Self>, cNext: UnsafeMutablePointer<Self>,
                                 tanhC: UnsafeMutablePointer<Self>, hNext: UnsafeMutablePointer<Self>)
     /// The LSTM cell's element-wise backward through one step for `rows`
-    /// streams, as ck_lstm_backward_step: gates (rows, 4H) activations in,
-    /// pre-activation gradients out; dc (rows, H) dL/dc_t in, dL/dc_{t-1} out.
-    static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Self>,
+    /// streams and the hidden units `units`, as ck_lstm_backward_units: gates
+    /// (rows, 4H) activations in, pre-activation gradients out; dc (rows, H)
+    /// dL/dc_t in, dL/dc_{t-1} out.
+    static func lstmBackwardStep(rows: Int, hidden H: Int, units: Range<Int>, gates: UnsafeMutablePointer<Self>,
                                  dh: UnsafePointer<Self>, dc: UnsafeMutablePointer<Self>,
                                  cPrev: UnsafePointer<Self>, tanhC: UnsafePointer<Self>)
     /// x[i] = σ(x[i]) for i < n.
@@ -100,17 +109,28 @@ extension Float: BLASScalar {
     }
 
     @inline(__always)
-    public static func lstmForwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>,
-                                       cPrev: UnsafePointer<Float>, cNext: UnsafeMutablePointer<Float>,
-                                       tanhC: UnsafeMutablePointer<Float>, hNext: UnsafeMutablePointer<Float>) {
-        ck_lstm_forward_step(Int64(rows), Int64(H), gates, cPrev, cNext, tanhC, hNext)
+    public static func gemmPackedColumns(m: Int, columns: Range<Int>, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                         packed: UnsafePointer<Float>, accumulate: Bool,
+                                         c: UnsafeMutablePointer<Float>, ldc: Int) {
+        // Panel p (columns [16p, 16p + 16)) starts at p · k · 16.
+        ck_gemm_packed(Int64(m), Int64(columns.count), Int64(k), a, Int64(lda), packed + columns.lowerBound * k,
+                       c + columns.lowerBound, Int64(ldc), accumulate ? 1 : 0)
     }
 
     @inline(__always)
-    public static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Float>,
+    public static func lstmForwardStep(rows: Int, hidden H: Int, units: Range<Int>, gates: UnsafeMutablePointer<Float>,
+                                       cPrev: UnsafePointer<Float>, cNext: UnsafeMutablePointer<Float>,
+                                       tanhC: UnsafeMutablePointer<Float>, hNext: UnsafeMutablePointer<Float>) {
+        ck_lstm_forward_units(Int64(rows), Int64(H), Int64(units.lowerBound), Int64(units.upperBound),
+                              gates, cPrev, cNext, tanhC, hNext)
+    }
+
+    @inline(__always)
+    public static func lstmBackwardStep(rows: Int, hidden H: Int, units: Range<Int>, gates: UnsafeMutablePointer<Float>,
                                         dh: UnsafePointer<Float>, dc: UnsafeMutablePointer<Float>,
                                         cPrev: UnsafePointer<Float>, tanhC: UnsafePointer<Float>) {
-        ck_lstm_backward_step(Int64(rows), Int64(H), gates, dh, dc, cPrev, tanhC)
+        ck_lstm_backward_units(Int64(rows), Int64(H), Int64(units.lowerBound), Int64(units.upperBound),
+                               gates, dh, dc, cPrev, tanhC)
     }
 
     @inline(__always)
@@ -162,29 +182,37 @@ extension Double: BLASScalar {
              beta: accumulate ? 1 : 0, c: c, ldc: ldc)
     }
 
+    public static func gemmPackedColumns(m: Int, columns: Range<Int>, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int,
+                                         packed: UnsafePointer<Double>, accumulate: Bool,
+                                         c: UnsafeMutablePointer<Double>, ldc: Int) {
+        gemm(transA: false, transB: false, m: m, n: columns.count, k: k, alpha: 1, a: a, lda: lda,
+             b: packed + columns.lowerBound, ldb: n, beta: accumulate ? 1 : 0, c: c + columns.lowerBound, ldc: ldc)
+    }
+
     // The same equations as lstm_cell.c, in Double.
-    public static func lstmForwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Double>,
+    public static func lstmForwardStep(rows: Int, hidden H: Int, units: Range<Int>, gates: UnsafeMutablePointer<Double>,
                                        cPrev: UnsafePointer<Double>, cNext: UnsafeMutablePointer<Double>,
                                        tanhC: UnsafeMutablePointer<Double>, hNext: UnsafeMutablePointer<Double>) {
+        let (u0, n) = (units.lowerBound, units.count)
         for b in 0..<rows {
-            let row = gates + b * 4 * H, cp = cPrev + b * H, cn = cNext + b * H
-            sigmoid(row, 3 * H)
-            tanh(row + 3 * H, row + 3 * H, H)
-            for j in 0..<H { cn[j] = row[H + j] * cp[j] + row[j] * row[3 * H + j] }
-        }
-        tanh(tanhC, cNext, rows * H)
-        for b in 0..<rows {
-            let row = gates + b * 4 * H, hn = hNext + b * H, tc = tanhC + b * H
-            for j in 0..<H { hn[j] = row[2 * H + j] * tc[j] }
+            let row = gates + b * 4 * H + u0, at = b * H + u0
+            let cp = cPrev + at, cn = cNext + at, tc = tanhC + at, hn = hNext + at
+            for g in 0..<3 { sigmoid(row + g * H, n) }
+            tanh(row + 3 * H, row + 3 * H, n)
+            for j in 0..<n { cn[j] = row[H + j] * cp[j] + row[j] * row[3 * H + j] }
+            tanh(tc, cn, n)
+            for j in 0..<n { hn[j] = row[2 * H + j] * tc[j] }
         }
     }
 
-    public static func lstmBackwardStep(rows: Int, hidden H: Int, gates: UnsafeMutablePointer<Double>,
+    public static func lstmBackwardStep(rows: Int, hidden H: Int, units: Range<Int>, gates: UnsafeMutablePointer<Double>,
                                         dh: UnsafePointer<Double>, dc: UnsafeMutablePointer<Double>,
                                         cPrev: UnsafePointer<Double>, tanhC: UnsafePointer<Double>) {
+        let (u0, n) = (units.lowerBound, units.count)
         for b in 0..<rows {
-            let row = gates + b * 4 * H, dhb = dh + b * H, dcb = dc + b * H, cpb = cPrev + b * H, tcb = tanhC + b * H
-            for j in 0..<H {
+            let row = gates + b * 4 * H + u0, at = b * H + u0
+            let dhb = dh + at, dcb = dc + at, cpb = cPrev + at, tcb = tanhC + at
+            for j in 0..<n {
                 let i = row[j], f = row[H + j], o = row[2 * H + j], g = row[3 * H + j], tc = tcb[j]
                 let dcj = dcb[j] + dhb[j] * o * (1 - tc * tc)
                 let dO = dhb[j] * tc

@@ -17,6 +17,9 @@
 // wake.
 
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The number of compute threads, and a fork-join over contiguous row blocks.
 public enum ComputeThreads {
@@ -80,6 +83,57 @@ public enum ComputeThreads {
 
     /// Smallest block of streams worth a thread of its own.
     static let minimumRowsPerThread = 8
+
+    /// How a recurrence is split across the threads.
+    enum RecurrenceSplit: Equatable {
+        /// Each thread runs all T steps for its own block of streams, with no
+        /// synchronisation between steps; each reads all of W_h every step.
+        case streams
+        /// Each step is a fork-join over blocks of hidden units: a thread
+        /// computes its units' four gate columns for every stream, so it reads
+        /// only its slice of W_h (which stays in its L2 cache), and every
+        /// thread has work however few streams there are.
+        case units
+    }
+
+    /// A forced split: CHARLSTM_RECURRENCE=streams or units (for measurements), else nil.
+    nonisolated(unsafe) static var recurrenceOverride: RecurrenceSplit? = {
+        switch getenv("CHARLSTM_RECURRENCE").map({ String(cString: $0) }) {
+        case "streams": .streams
+        case "units": .units
+        default: nil
+        }
+    }()
+
+    /// The number of unit blocks for a recurrence over `hidden` units (each
+    /// block a multiple of 16 units, a packed panel), or nil to split by
+    /// streams. Both splits compute the same bits. Chosen from measurements
+    /// on a 16-core Xeon (docs/performance.md): units cost a join per step but
+    /// let each thread read only its slice of the packed W_h (16·H² bytes), so
+    /// they win once W_h outgrows a core's L2 and there are threads to share
+    /// it (H = 512 on 16 threads: 36.4k against 24.4k chars/s), or W_h passes
+    /// 8 MiB (H = 1024 on 2 threads: 2,859 against 2,327). The stream split,
+    /// free of per-step joins, wins when W_h is small (H = 128 on 16 threads:
+    /// 239k against 170k) and at H = 512 on 2 threads (11,248 against 8,638).
+    static func recurrenceUnitBlocks(hidden: Int) -> Int? {
+        guard count > 1, hidden % 16 == 0 else { return nil }
+        let parts = min(count, hidden / 16)
+        guard parts > 1 else { return nil }
+        switch recurrenceOverride {
+        case .streams: return nil
+        case .units: return parts
+        case nil:
+            let packedBytes = 16 * hidden * hidden
+            return packedBytes > 8 << 20 || (count >= 4 && packedBytes > 2 << 20) ? parts : nil
+        }
+    }
+
+    /// The hidden units of block `p` of `parts` over `hidden` units, in whole panels of 16.
+    @inline(__always)
+    static func unitBlock(_ p: Int, of parts: Int, hidden: Int) -> Range<Int> {
+        let panels = hidden / 16
+        return 16 * (panels * p / parts) ..< 16 * (panels * (p + 1) / parts)
+    }
 
     /// Calls `body(start, end)` for contiguous blocks covering 0..<rows, in
     /// parallel when there are several threads, enough rows and (when given)
