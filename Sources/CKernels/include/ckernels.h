@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "gemv_pair.h"
 #include "work_pool.h"
+#include "gemm_small_n.h"
 
 /// x[i] = exp(x[i]) for i < n.
 void ck_exp(float *x, int64_t n);
