@@ -25,6 +25,9 @@ public struct TokenizeCommand: ParsableCommand {
     @Flag(help: "Print one id per line, against a vocabulary built from the same input (id 0 is <unk>). (default: off)")
     var ids = false
 
+    @Flag(help: "With --ids: write the ids as raw little-endian UInt16 (UInt32 when the vocabulary has more than 65,536 entries), no separators; see docs/unicode.md. (default: off)")
+    var binary = false
+
     @Flag(help: "Print counts, one 'key: value' per line: bytes, code points, graphemes, distinct graphemes, ... (default: off)")
     var stats = false
 
@@ -52,6 +55,10 @@ public struct TokenizeCommand: ParsableCommand {
     public func validate() throws {
         if [ids, stats, boundaries].filter({ $0 }).count > 1 {
             throw ValidationError("--ids, --stats and --boundaries cannot be combined; pick one")
+        }
+        if binary && !ids { throw ValidationError("--binary only applies with --ids") }
+        if binary && isatty(1) == 1 {
+            throw ValidationError("--binary writes raw bytes: redirect standard output to a file or a pipe (> ids.bin)")
         }
         if let maxVocab, maxVocab < 1 {
             throw ValidationError("--max-vocab must be at least 1 (it counts <unk>), got \(maxVocab)")
@@ -118,13 +125,10 @@ public struct TokenizeCommand: ParsableCommand {
                     unknown: \(corpus.unknownCount)
 
                     """)
+            } else if binary {
+                corpus.ids.writeBinary(to: out, vocabularySize: corpus.vocabulary.count)
             } else {
-                // Each id's line, rendered once.
-                let lines: [[UInt8]] = (0 ..< corpus.vocabulary.count).map { Array("\($0)\n".utf8) }
-                let ids = corpus.ids
-                for i in 0 ..< ids.count {
-                    lines[ids[i]].withUnsafeBufferPointer { out.write(bytes: $0) }
-                }
+                corpus.ids.writeDecimalLines(to: out, vocabularySize: corpus.vocabulary.count)
             }
             out.flush()
             return

@@ -85,6 +85,61 @@ final class TokenizeCommandTests: XCTestCase {
         XCTAssertTrue(stats.stdout.hasSuffix("vocabulary: 3\nunknown: 1\n"), stats.stdout)
     }
 
+    /// `--ids --binary`: little-endian UInt16, no header, no separators, the
+    /// same ids as `--ids`; against a checkpoint, its vocabulary's ids.
+    func testIDsBinaryIsLittleEndianUInt16() throws {
+        let text = Data("abracadabra\n".utf8)
+        // a: 5, b and r: 2 (tie by bytes: b first), then \n, c, d once each.
+        let expected: [UInt16] = [1, 2, 3, 1, 5, 1, 6, 1, 2, 3, 1, 4]
+        let bytes = Data(expected.flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] })
+        for r in [try tokenize(["--ids", "--binary"], stdin: text), try tokenize(["--ids", "--binary", try file(text)])] {
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertEqual(r.stderr, "")
+            XCTAssertEqual(r.stdoutData, bytes)
+        }
+        XCTAssertEqual(try tokenize(["--ids"], stdin: text).stdout, expected.map { "\($0)\n" }.joined())
+        // The fixture's vocabulary: <unk> "a" "b" "\n" " " "é" "🇫🇷" "\t" (as `charlstm info` lists it).
+        let ckpt = SampleGoldenTests.root.appendingPathComponent("Tests/CharLSTMTests/Fixtures/lstm-adam-full.ckpt").path
+        let m = try tokenize(["--ids", "--binary", "-m", ckpt], stdin: Data("ab x\t🇫🇷\n".utf8))
+        XCTAssertEqual(m.status, 0, m.stderr)
+        XCTAssertEqual(m.stdoutData, Data([1, 0, 2, 0, 4, 0, 0, 0, 7, 0, 6, 0, 3, 0]))
+        XCTAssertEqual(m.stderr, "charlstm: warning: 1 of 7 tokens are not in the checkpoint's vocabulary; they map to <unk>\n")
+    }
+
+    /// `count` distinct graphemes, each once, in code point (= UTF-8 byte) order:
+    /// CJK ideographs (Extension A, the URO, Extension B), so their ids are 1...count.
+    private func distinctGraphemes(_ count: Int) -> Data {
+        let scalars = Array(0x3400...0x4DBF) + Array(0x4E00...0x9FFF) + Array(0x20000...0x2A6DF)
+        precondition(count <= scalars.count)
+        var s = String.UnicodeScalarView()
+        for v in scalars.prefix(count) { s.append(UnicodeScalar(UInt32(v))!) }
+        return Data(String(s).utf8)
+    }
+
+    /// UInt16 up to 65,536 vocabulary entries (<unk> included), UInt32 from 65,537;
+    /// and `--ids` writes ids of every digit count.
+    func testIDsBinaryWidthFollowsTheVocabulary() throws {
+        for (graphemes, width) in [(65_535, 2), (65_536, 4), (70_000, 4)] {
+            let r = try tokenize(["--ids", "--binary"], stdin: distinctGraphemes(graphemes))
+            XCTAssertEqual(r.status, 0, r.stderr)
+            var expected = [UInt8]()
+            expected.reserveCapacity(graphemes * width)
+            for id in 1...graphemes {
+                for byte in 0..<width { expected.append(UInt8(truncatingIfNeeded: id >> (8 * byte))) }
+            }
+            XCTAssertEqual(r.stdoutData.count, graphemes * width, "\(graphemes)")
+            XCTAssertTrue(r.stdoutData == Data(expected), "\(graphemes) graphemes: not \(width)-byte little-endian ids 1...\(graphemes)")
+        }
+        let text = try tokenize(["--ids"], stdin: distinctGraphemes(12_345))
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout == (1...12_345).map { "\($0)\n" }.joined(), "decimal ids 1...12345")
+    }
+
+    func testBinaryNeedsIDs() throws {
+        assertError(try tokenize(["--binary"], stdin: example), "--binary only applies with --ids")
+        assertError(try tokenize(["--binary", "--stats"], stdin: example), "--binary only applies with --ids")
+    }
+
     func testLossy() throws {
         let bad = Data("ab".utf8) + Data([0xFF]) + Data("c".utf8)
         let r = try tokenize(["--lossy"], stdin: bad)

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include "gemv_pair.h"
 #include "work_pool.h"
+#include "gemm_small_n.h"
 
 /// The instruction sets charlstm's own kernels choose from at run time.
 enum { CK_SIMD_BASELINE = 0, CK_SIMD_AVX2 = 1, CK_SIMD_AVX512 = 2 };

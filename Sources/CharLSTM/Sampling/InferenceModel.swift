@@ -9,9 +9,12 @@
 // workspaces, allocates nothing per step, and for the LSTM and RNN reads each
 // layer's weights once per step as one matrix: wx (In, G·H) is immediately
 // followed by wh (H, G·H) in the flat layout, so [x, h] (In + H) times that
-// (In + H, G·H) block is a single GEMV (GEMM for N > 1). The GEMVs are
-// CKernels' (binary32 or binary16 weights), so stepping one stream never
-// loads OpenBLAS; N > 1 uses its GEMM.
+// (In + H, G·H) block is a single GEMV (a small-N GEMM for N > 1). The
+// products are CKernels' (binary32 or binary16 weights, as stored), so
+// stepping never loads OpenBLAS. N > 1 (gemm_small_n.h) reads each weight
+// once per step for all N streams, from a copy of each matrix cut into
+// 16-column panels, and sums every output exactly as the batch-1 GEMV does:
+// stream s of a batch gets the bits a batch-1 model fed the same graphemes gets.
 
 import CKernels
 
@@ -23,7 +26,7 @@ public final class InferenceModel {
     public let streams: Int
     /// The weights (P), layout order (binary32, and binary16 when prepared).
     public let weights: InferenceWeights
-    /// Whether batch-1 products read the binary16 weights (`weights` has them and N = 1).
+    /// Whether products read the binary16 weights (`weights` has them).
     public let halfPrecision: Bool
     /// The worker that takes half the columns of each large batch-1 product
     /// (gemv_pair.h); nil with one compute thread, N > 1 or a small model.
@@ -34,6 +37,12 @@ public final class InferenceModel {
     /// thousands of times, so the copy (one pass over the weights) pays at
     /// once; `predict` (one core) steps a few times and reads the weights in place.
     private let strips: [Int: HalfStrips]
+    /// N > 1: every matrix `step` multiplies, cut into 16-column panels
+    /// (ck_small_n_pack; binary16 when `halfPrecision`), keyed by its weight offset.
+    private let panels: [Int: SmallNPanels]
+    /// N > 1 with a second core: the worker that takes chunks of columns of
+    /// the large products (gemm_small_n.h); nil otherwise.
+    private let batchPool: OpaquePointer?
     /// The binary32 weights; nil when stepping reads binary16 alone (a store
     /// made from binary16 weights, batch 1: embedding rows and biases are widened as read).
     private let floats: UnsafePointer<Float>?
@@ -71,14 +80,14 @@ public final class InferenceModel {
                   streams: streams)
     }
 
-    /// Steps N streams with `weights`; batch-1 products read their binary16 copy when they have one.
+    /// Steps N streams with `weights`; the products read their binary16 copy when they have one.
     public init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) {
         precondition(weights.count >= ParameterLayout(config).count, "InferenceModel: fewer weights than the config needs")
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
         self.weights = weights
-        halfPrecision = weights.half != nil && streams == 1
+        halfPrecision = weights.half != nil
         floats = halfPrecision ? weights.floatsIfPresent : weights.base
         let (E, H, G) = (config.embed, config.hidden, config.cell.gateCount)
         inputs = (0..<config.layers).map { l in Buffer(count: streams * ((l == 0 ? E : H) + H)) }
@@ -102,12 +111,32 @@ public final class InferenceModel {
             }
         }
         self.strips = strips
+        var panels: [Int: SmallNPanels] = [:]
+        if streams > 1 {
+            // The products `step` runs, as above, and the logits' h · Wy.
+            var products: [(offset: Int, k: Int, n: Int)] = []
+            for l in 0..<config.layers {
+                let In = l == 0 ? E : H, p = layout.layers[l]
+                products += config.cell == .gru ? [(p.wx.offset, In, G * H), (p.wh.offset, H, G * H)]
+                                                : [(p.wx.offset, In + H, G * H)]
+            }
+            products.append((layout.outputWeight.offset, H, config.vocab))
+            for (offset, k, n) in products {
+                panels[offset] = halfPrecision ? SmallNPanels(half: weights.half! + offset, k: k, n: n)
+                                               : SmallNPanels(floats: floats! + offset, k: k, n: n)
+            }
+        }
+        self.panels = panels
+        batchPool = streams > 1 && ComputeThreads.count >= 2 ? ck_work_pool_create(1) : nil
     }
 
     /// Whether a batch-1 product (k, n) is split across two cores (the logits' product is narrow).
     private static func isPaired(k: Int, n: Int) -> Bool { n >= 128 && k * n >= pairThreshold }
 
-    deinit { ck_gemv_pair_destroy(pair) }
+    deinit {
+        ck_gemv_pair_destroy(pair)
+        ck_work_pool_destroy(batchPool)
+    }
 
     /// Whether large batch-1 products use a second core.
     var usesSecondCore: Bool { pair != nil }
@@ -221,9 +250,12 @@ public final class InferenceModel {
                 // Our own GEMV, not BLAS: no call overhead, and batch-1 stepping never loads OpenBLAS.
                 ck_gemv_f32(Int64(k), Int64(n), floats! + w, Int64(n), a, beta, out)
             }
+        } else if halfPrecision, let half = weights.half {
+            ck_gemm_small_n_f16(batchPool, Int64(rows), Int64(k), Int64(n), a, Int64(lda),
+                                panels[w]!.halves, half + w, Int64(n), beta, out, Int64(n))
         } else {
-            Float.gemm(transA: false, transB: false, m: rows, n: n, k: k, alpha: 1, a: a, lda: lda,
-                       b: floats! + w, ldb: n, beta: beta, c: out, ldc: n)
+            ck_gemm_small_n_f32(batchPool, Int64(rows), Int64(k), Int64(n), a, Int64(lda),
+                                panels[w]!.floats, floats! + w, Int64(n), beta, out, Int64(n))
         }
     }
 

@@ -86,3 +86,33 @@ final class HalfStrips {
 
     deinit { base.deallocate() }
 }
+
+/// A matrix (k, n) of the weights cut into 16-column panels (ck_small_n_pack),
+/// binary32 or binary16: what ck_gemm_small_n_* reads for N > 1 streams.
+final class SmallNPanels {
+    private let base: UnsafeMutableRawPointer
+    /// The panels, when made from binary32 weights.
+    let floats: UnsafePointer<Float>?
+    /// The panels, when made from binary16 weights.
+    let halves: UnsafePointer<UInt16>?
+
+    init(floats matrix: UnsafePointer<Float>, k: Int, n: Int) {
+        let count = Int(ck_small_n_panels_size(Int64(k), Int64(n)))
+        let p = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
+        ck_small_n_pack(0, Int64(k), Int64(n), matrix, Int64(n), p)
+        base = UnsafeMutableRawPointer(p)
+        floats = UnsafePointer(p)
+        halves = nil
+    }
+
+    init(half matrix: UnsafePointer<UInt16>, k: Int, n: Int) {
+        let count = Int(ck_small_n_panels_size(Int64(k), Int64(n)))
+        let p = UnsafeMutablePointer<UInt16>.allocate(capacity: max(count, 1))
+        ck_small_n_pack(1, Int64(k), Int64(n), matrix, Int64(n), p)
+        base = UnsafeMutableRawPointer(p)
+        floats = nil
+        halves = UnsafePointer(p)
+    }
+
+    deinit { base.deallocate() }
+}

@@ -3,8 +3,9 @@
 // InferenceModels stepping its weights.
 //
 // Read from a file, the weights are not copied: binary32 or binary16, they are
-// used where they lie in the mapped file (MappedCheckpoint); binary16 ones are
-// widened to binary32 only for products over several streams.
+// used where they lie in the mapped file (MappedCheckpoint), by one stream or
+// several (`--num N` also keeps a copy cut into 16-column panels); binary16
+// ones are widened to binary32 only when something asks for `weights.base`.
 
 /// A trained model as the sampling commands use it.
 public final class SamplingModel {
@@ -60,8 +61,8 @@ public final class SamplingModel {
         if !file.file.halfWeights {
             return InferenceWeights(floats: stored.assumingMemoryBound(to: Float.self), half: nil, count: P, owners: [file])
         }
-        // binary16 in the file: batch-1 stepping reads it there; binary32 is
-        // widened from it only if something needs it (N > 1 products).
+        // binary16 in the file: stepping reads it there; binary32 is widened
+        // from it only if something asks for it.
         return InferenceWeights(floats: nil, half: stored.assumingMemoryBound(to: UInt16.self), count: P, owners: [file])
         #else
         let buffer = Buffer<Float>(count: P)

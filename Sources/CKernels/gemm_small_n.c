@@ -1,0 +1,191 @@
+// gemm_small_n: see include/gemm_small_n.h.
+//
+// Kernel: a tile of up to 6 streams by one 16-column panel (two AVX vectors,
+// up to 12 accumulators) runs down all K rows of the panel: per row, two loads
+// of W (one 64-byte line of binary32, or 32 bytes of binary16 widened by F16C)
+// and one broadcast of X per stream feed 2 fused multiply-adds per stream.
+// The streams are cut into near-equal tiles (8 → 4 + 4, 7 → 4 + 3), all run
+// on one panel before the next, so the panel comes from memory once and from
+// L1/L2 for the later tiles. The last panel is zero-padded past N; its extra
+// lanes are computed and dropped. Each lane is one chain of fused
+// multiply-adds in increasing k, the order of ck_gemv_f32 / ck_gemv_f16.
+#include "gemm_small_n.h"
+#include "ckernels.h"
+#include <immintrin.h>
+#include <string.h>
+
+#define MAX_TILE_ROWS 6
+
+#if defined(__x86_64__)
+
+// Widens 8 weights to binary32: a load for binary32, F16C for binary16.
+#define LOAD_F32(p) _mm256_loadu_ps(p)
+#define LOAD_F16(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)(p)))
+
+// TILE: Y[0..<R, 0..<cols] for one 16-column panel (cols ≤ 16; the panel's
+// columns past `cols` are zeros and their results are dropped).
+// COLUMNS: columns [lo, hi) of Y for all M rows, lo a multiple of 16.
+#define DEFINE_SMALL_N(SUFFIX, TYPE, LOAD, ATTR)                                                    \
+ATTR static inline __attribute__((always_inline))                                                   \
+void tile_##SUFFIX(const int R, int64_t K, const float *x, int64_t ldx, const TYPE *panel,          \
+                   float beta, float *y, int64_t ldy, int64_t cols) {                               \
+    __m256 a0[MAX_TILE_ROWS], a1[MAX_TILE_ROWS];                                                    \
+    float tmp[16];                                                                                  \
+    for (int r = 0; r < R; r++) {                                                                   \
+        if (beta == 0) {                                                                            \
+            a0[r] = _mm256_setzero_ps();                                                            \
+            a1[r] = _mm256_setzero_ps();                                                            \
+        } else if (cols == 16) {                                                                    \
+            a0[r] = _mm256_loadu_ps(y + r * ldy);                                                   \
+            a1[r] = _mm256_loadu_ps(y + r * ldy + 8);                                               \
+        } else {                                                                                    \
+            for (int64_t j = 0; j < 16; j++) tmp[j] = j < cols ? y[r * ldy + j] : 0;                \
+            a0[r] = _mm256_loadu_ps(tmp);                                                           \
+            a1[r] = _mm256_loadu_ps(tmp + 8);                                                       \
+        }                                                                                           \
+    }                                                                                               \
+    const TYPE *w = panel;                                                                          \
+    for (int64_t k = 0; k < K; k++, w += 16) {                                                      \
+        const __m256 w0 = LOAD(w), w1 = LOAD(w + 8);                                                \
+        for (int r = 0; r < R; r++) {                                                               \
+            const __m256 xr = _mm256_broadcast_ss(x + r * ldx + k);                                 \
+            a0[r] = _mm256_fmadd_ps(xr, w0, a0[r]);                                                 \
+            a1[r] = _mm256_fmadd_ps(xr, w1, a1[r]);                                                 \
+        }                                                                                           \
+    }                                                                                               \
+    for (int r = 0; r < R; r++) {                                                                   \
+        if (cols == 16) {                                                                           \
+            _mm256_storeu_ps(y + r * ldy, a0[r]);                                                   \
+            _mm256_storeu_ps(y + r * ldy + 8, a1[r]);                                               \
+        } else {                                                                                    \
+            _mm256_storeu_ps(tmp, a0[r]);                                                           \
+            _mm256_storeu_ps(tmp + 8, a1[r]);                                                       \
+            for (int64_t j = 0; j < cols; j++) y[r * ldy + j] = tmp[j];                             \
+        }                                                                                           \
+    }                                                                                               \
+}                                                                                                   \
+                                                                                                    \
+ATTR static void columns_##SUFFIX(int64_t M, int64_t K, int64_t N, int64_t lo, int64_t hi,          \
+                                  const float *x, int64_t ldx, const TYPE *panels, float beta,      \
+                                  float *y, int64_t ldy) {                                          \
+    const int64_t tiles = (M + MAX_TILE_ROWS - 1) / MAX_TILE_ROWS;                                  \
+    for (int64_t n = lo; n < hi; n += 16) {                                                         \
+        const TYPE *panel = panels + n * K;                                                         \
+        const int64_t cols = N - n < 16 ? N - n : 16;                                               \
+        int64_t row = 0;                                                                            \
+        for (int64_t t = 0; t < tiles; t++) {                                                       \
+            const int64_t end = M * (t + 1) / tiles;                                                \
+            const float *xt = x + row * ldx;                                                        \
+            float *yt = y + row * ldy + n;                                                          \
+            switch (end - row) {                                                                    \
+            case 6: tile_##SUFFIX(6, K, xt, ldx, panel, beta, yt, ldy, cols); break;                \
+            case 5: tile_##SUFFIX(5, K, xt, ldx, panel, beta, yt, ldy, cols); break;                \
+            case 4: tile_##SUFFIX(4, K, xt, ldx, panel, beta, yt, ldy, cols); break;                \
+            case 3: tile_##SUFFIX(3, K, xt, ldx, panel, beta, yt, ldy, cols); break;                \
+            case 2: tile_##SUFFIX(2, K, xt, ldx, panel, beta, yt, ldy, cols); break;                \
+            default: tile_##SUFFIX(1, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+            }                                                                                       \
+            row = end;                                                                              \
+        }                                                                                           \
+    }                                                                                               \
+}
+
+DEFINE_SMALL_N(f32, float, LOAD_F32, __attribute__((target("avx2,fma"))))
+DEFINE_SMALL_N(f16, uint16_t, LOAD_F16, __attribute__((target("avx2,fma,f16c"))))
+
+#endif
+
+int64_t ck_small_n_panels_size(int64_t K, int64_t N) { return K * ((N + 15) / 16) * 16; }
+
+void ck_small_n_pack(int half, int64_t K, int64_t N, const void *W, int64_t ldw, void *panels) {
+    const size_t size = half ? sizeof(uint16_t) : sizeof(float);
+    const char *w = W;
+    char *out = panels;
+    for (int64_t p = 0; p < (N + 15) / 16; p++) {
+        const int64_t cols = N - p * 16 < 16 ? N - p * 16 : 16;
+        for (int64_t k = 0; k < K; k++) {
+            char *row = out + (p * K + k) * 16 * size;
+            memcpy(row, w + (k * ldw + p * 16) * size, (size_t)cols * size);
+            memset(row + cols * size, 0, (size_t)(16 - cols) * size);   // +0.0 in both formats
+        }
+    }
+}
+void ck_gemm_small_n_rows(int half, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
+                          const void *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
+    for (int64_t m = 0; m < M; m++) {
+        if (half) ck_gemv_f16(K, N, W, ldw, X + m * ldx, beta, Y + m * ldy);
+        else ck_gemv_f32(K, N, W, ldw, X + m * ldx, beta, Y + m * ldy);
+    }
+}
+
+/// One product, its columns cut into chunks of `width` (a multiple of 16).
+struct job {
+    int half;
+    int64_t M, K, N, width;
+    const float *X;
+    int64_t ldx;
+    const void *panels, *W;
+    int64_t ldw;
+    float beta;
+    float *Y;
+    int64_t ldy;
+};
+
+static int cpu_level(void) {   // 0: neither, 1: AVX2+FMA, 2: AVX2+FMA+F16C
+    static int level = -1;
+    if (level < 0) {
+#if defined(__x86_64__)
+        __builtin_cpu_init();
+        int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+        level = avx2 ? (__builtin_cpu_supports("f16c") ? 2 : 1) : 0;
+#else
+        level = 0;
+#endif
+    }
+    return level;
+}
+
+static void run_chunk(void *context, int64_t chunk) {
+    const struct job *j = context;
+    int64_t lo = chunk * j->width, hi = lo + j->width < j->N ? lo + j->width : j->N;
+#if defined(__x86_64__)
+    if (j->half && cpu_level() >= 2) {
+        columns_f16(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
+        return;
+    }
+    if (!j->half && cpu_level() >= 1) {
+        columns_f32(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
+        return;
+    }
+#endif
+    const void *w = j->half ? (const void *)((const uint16_t *)j->W + lo) : (const void *)((const float *)j->W + lo);
+    ck_gemm_small_n_rows(j->half, j->M, j->K, hi - lo, j->X, j->ldx, w, j->ldw, j->beta, j->Y + lo, j->ldy);
+}
+
+/// Multiply-adds below which a product runs on the calling thread alone
+/// (handing half of it to the worker costs a few microseconds).
+#define SPLIT_THRESHOLD (1 << 16)
+
+static void run(ck_work_pool *pool, int half, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
+                const void *panels, const void *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
+    if (M <= 0 || N <= 0) return;
+    // About 8 chunks of whole 16-column tiles: enough for the caller to take
+    // the worker's share when the worker is not running.
+    int64_t width = (N / 8 + 15) / 16 * 16;
+    if (width < 16) width = 16;
+    if (!pool || M * K * N < SPLIT_THRESHOLD) width = N;
+    struct job j = { half, M, K, N, width, X, ldx, panels, W, ldw, beta, Y, ldy };
+    int64_t chunks = (N + width - 1) / width;
+    if (chunks == 1) run_chunk(&j, 0);
+    else ck_work_pool_run(pool, chunks, run_chunk, &j);
+}
+
+void ck_gemm_small_n_f32(ck_work_pool *pool, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
+                         const float *panels, const float *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
+    run(pool, 0, M, K, N, X, ldx, panels, W, ldw, beta, Y, ldy);
+}
+
+void ck_gemm_small_n_f16(ck_work_pool *pool, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
+                         const uint16_t *panels, const uint16_t *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
+    run(pool, 1, M, K, N, X, ldx, panels, W, ldw, beta, Y, ldy);
+}

@@ -1,0 +1,46 @@
+// N streams stepped together (`sample --num N`) give, stream by stream, the
+// bits of a batch-1 model fed the same graphemes: every cell, binary32 and
+// binary16 weights, one core and two.
+import XCTest
+import Foundation
+@testable import CharLSTM
+
+final class BatchInferenceTests: XCTestCase {
+    func testEveryStreamOfABatchHasTheBatchOneBits() {
+        let saved = ComputeThreads.count
+        defer { ComputeThreads.count = saved }
+        for cell in CellKind.allCases {
+            // 4H = 280 (17 panels and a tail); V = 130 (8 panels and a tail); the
+            // layer products are large enough to be split for the worker.
+            let cfg = ModelConfig(cell: cell, layers: 2, embed: 6, hidden: 70, vocab: 130)
+            let m = Model<Float>(config: cfg)
+            var rng = RandomGenerator(seed: 17)
+            m.initialize(rng: &rng)
+            let exact = m.parameters.array.map { Float(Float16($0)) }   // a `--half` checkpoint's weights
+            let buffer = Buffer<Float>(count: exact.count)
+            exact.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
+            for half in [false, true] {
+                for threads in [1, 2] {
+                    ComputeThreads.count = threads
+                    let weights = InferenceWeights(sharing: buffer, half: half)
+                    for N in [2, 8] {
+                        let batch = InferenceModel(config: cfg, weights: weights, streams: N)
+                        XCTAssertEqual(batch.halfPrecision, half)
+                        let singles = (0..<N).map { _ in InferenceModel(config: cfg, weights: weights) }
+                        var differing = 0
+                        for t in 0..<12 {
+                            var ids = (0..<N).map { s in Int32(1 + (t * 37 + s * 11 + t * s) % 129) }
+                            let logits = batch.step(&ids)
+                            for s in 0..<N {
+                                var id = ids[s]
+                                let one = singles[s].step(&id)
+                                for v in 0..<130 where logits[s * 130 + v].bitPattern != one[v].bitPattern { differing += 1 }
+                            }
+                        }
+                        XCTAssertEqual(differing, 0, "\(cell) half \(half) threads \(threads) N \(N)")
+                    }
+                }
+            }
+        }
+    }
+}
