@@ -2,6 +2,7 @@
 // (ckernels.h: ck_simd_level). One build runs on every x86-64 CPU: each kernel
 // is compiled for AVX-512, AVX2+FMA and baseline, and calls this to choose.
 #include "ckernels.h"
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,9 +23,13 @@ static int detect(void) {
 }
 
 int ck_simd_level(void) {
-    static int level = -1;   // benign race: every thread computes the same value
-    if (level < 0) level = detect();
-    return level;
+    static atomic_int level = -1;   // every thread that races here computes the same value
+    int l = atomic_load_explicit(&level, memory_order_relaxed);
+    if (l < 0) {
+        l = detect();
+        atomic_store_explicit(&level, l, memory_order_relaxed);
+    }
+    return l;
 }
 
 const char *ck_simd_name(int level) {
