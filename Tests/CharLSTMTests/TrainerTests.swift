@@ -103,7 +103,12 @@ final class TrainerTests: XCTestCase {
             let bytes = try CheckpointFile.encode(first.makeCheckpoint())
             let loaded = try bytes.withUnsafeBytes { try CheckpointFile.decode($0, source: "mem") }
             let resumed = try Trainer(resuming: loaded, path: "mem", tokens: ids, corpusName: "gen")
-            _ = try resumed.run(RunSettings(totalSteps: n, evalEvery: 6, checkpointEvery: 0))
+            // It continues: the first step it takes is the checkpoint's next one, and it takes only the rest.
+            XCTAssertEqual(resumed.step, first.step)
+            let steps = Recorder()
+            _ = try resumed.run(RunSettings(totalSteps: n, evalEvery: 6, checkpointEvery: 0), observer: steps)
+            XCTAssertEqual(steps.stepNumbers, Array((n / 2 + 4)...n), "\(cell)")
+            XCTAssertEqual(steps.evaluations.map(\.point.step), [24, 30, 36, 40], "\(cell)")
 
             XCTAssertEqual(resumed.model.config.direction, direction)
             XCTAssertEqual(resumed.step, n)
@@ -116,6 +121,17 @@ final class TrainerTests: XCTestCase {
             XCTAssertEqual(bits(resumed.optimizer.moment1), bits(straight.optimizer.moment1), "moment1 differs for \(cell)/\(optimizer)")
             XCTAssertEqual(bits(resumed.optimizer.moment2), bits(straight.optimizer.moment2), "moment2 differs for \(cell)/\(optimizer)")
             XCTAssertEqual(resumed.state.flattened().map(\.bitPattern), straight.state.flattened().map(\.bitPattern))
+
+            // The result depends on the checkpoint: another run with the same settings (another
+            // corpus of the same size), resumed on this corpus, ends elsewhere.
+            let other = try tinyTrainer(ids: generatedIDs(count: 1200, vocab: 7, seed: 8), cell: cell, optimizer: optimizer,
+                                        direction: direction)
+            _ = try other.run(RunSettings(totalSteps: n / 2 + 3, evalEvery: 6, checkpointEvery: 0))
+            let fromOther = try Trainer(resuming: other.makeCheckpoint(), path: "other", tokens: ids, corpusName: "gen")
+            _ = try fromOther.run(RunSettings(totalSteps: n, evalEvery: 6, checkpointEvery: 0))
+            XCTAssertEqual(fromOther.step, n)
+            XCTAssertNotEqual(bits(fromOther.model.parameters), bits(straight.model.parameters), "\(cell)/\(optimizer)")
+            XCTAssertNotEqual(bits(fromOther.optimizer.moment1), bits(straight.optimizer.moment1), "\(cell)/\(optimizer)")
         }
     }
 
@@ -137,9 +153,10 @@ final class TrainerTests: XCTestCase {
         var recoveries: [RecoveryReport] = []
         var evaluations: [EvaluationReport] = []
         var steps = 0
+        var stepNumbers: [Int] = []
         var stopAfter = Int.max
         var shouldStop: Bool { steps >= stopAfter }
-        func didStep(_ report: StepReport) { steps += 1 }
+        func didStep(_ report: StepReport) { steps += 1; stepNumbers.append(report.step) }
         func didEvaluate(_ report: EvaluationReport) { evaluations.append(report) }
         func didRecover(_ report: RecoveryReport) { recoveries.append(report) }
     }
