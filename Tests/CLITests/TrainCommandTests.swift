@@ -401,6 +401,10 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["prog.bin"], "binary file")
         try writeCorpus(dir.appendingPathComponent("small.txt"), bytes: 150)
         try assertRefused(["small.txt"], "need at least 340 graphemes (2 validation windows of 8 steps)")
+        // Failures root gets too: a path under a regular file, and a symbolic-link loop.
+        try assertRefused(["corpus.txt/inner.txt"], "corpus.txt/inner.txt: no such file")
+        XCTAssertEqual(symlink("loop.txt", dir.appendingPathComponent("loop.txt").path), 0)
+        try assertRefused(["loop.txt"], "loop.txt: cannot be read (Too many levels of symbolic links)")
         if getuid() != 0 {
             let url = try writeCorpus(dir.appendingPathComponent("secret.txt"), bytes: 5000)
             chmod(url.path, 0)

@@ -214,6 +214,27 @@ final class CheckpointCorruptionTests: XCTestCase {
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: ro + "/x.ckpt")), before)
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: ro), ["x.ckpt"])
+
+        // Failures root gets too. A directory that is a regular file (ENOTDIR):
+        XCTAssertTrue(FileManager.default.createFile(atPath: dir + "/plain", contents: Data([1])))
+        XCTAssertThrowsError(try CheckpointFile.write(c, to: dir + "/plain/x.ckpt")) { error in
+            XCTAssertEqual(error as? CheckpointError, .writeFailed(path: dir + "/plain/x.ckpt", reason: "\(dir)/plain is not a directory"))
+        }
+        // A previous checkpoint whose temporary file cannot be created (its name, "." + the
+        // target's + ".tmp-PID", is over NAME_MAX): the write fails as in the read-only
+        // directory, and the previous file is untouched.
+        let longDir = dir + "/long"
+        try FileManager.default.createDirectory(atPath: longDir, withIntermediateDirectories: false)
+        let long = longDir + "/" + String(repeating: "c", count: 250)
+        let previous = Data(try CheckpointFile.encode(c))
+        try previous.write(to: URL(fileURLWithPath: long))   // in place: write's own temporary name would be too long
+        var d = c
+        d.metadata.step = 2
+        XCTAssertThrowsError(try CheckpointFile.write(d, to: long)) { error in
+            XCTAssertEqual(error as? CheckpointError, .writeFailed(path: long, reason: String(cString: strerror(ENAMETOOLONG))))
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: long)), previous)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: longDir), [String(repeating: "c", count: 250)])
     }
 
     func testStaleTemporaryFilesOfDeadWritersAreRemoved() throws {
