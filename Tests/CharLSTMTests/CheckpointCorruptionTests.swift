@@ -82,8 +82,9 @@ final class CheckpointCorruptionTests: XCTestCase {
         XCTAssertTrue(w2.contains("padding"), w2)
     }
 
-    func testAbsurdLengthsAndCountsFailCleanlyWithoutBigAllocations() {
-        let rssBefore = maxResidentKB()
+    func testAbsurdLengthsAndCountsFailCleanlyWithoutBigAllocations() throws {
+        let dir = try makeTemporaryDirectory(self)
+        var files: [(String, String)] = []
         let big = UInt64.max, huge32 = UInt64(UInt32.max)
         // (what, kind, offset, value, width)
         let cases: [(String, String, Int, UInt64, Int)] = [
@@ -110,13 +111,59 @@ final class CheckpointCorruptionTests: XCTestCase {
             ("batch", "TRAN", 8, big, 8),
             ("optimizer code", "TRAN", 0, 200, 1),
         ]
-        for (what, kind, at, value, width) in cases {
+        for (k, (what, kind, at, value, width)) in cases.enumerated() {
             let b = ChecksumPatcher.patch(bytes, kind: kind, at: at, value: value, width: width)
             guard let error = decodeError(b) else { XCTFail("\(what): loaded"); continue }
             guard case .inconsistent = error else { XCTFail("\(what): \(error)"); continue }
+            let path = dir + "/case\(k).ckpt"
+            try Data(b).write(to: URL(fileURLWithPath: path))
+            files.append((what, path))
         }
-        // Whatever happened above, it did not take more than a few MB.
-        XCTAssertLessThan(maxResidentKB() - rssBefore, 64 * 1024)
+        // The memory each decode takes, measured in a child process of its own (this
+        // process's peak is that of every earlier test, and wait4's ru_maxrss of a child
+        // spawned from it starts at this process's peak): `charlstm info` runs under a data
+        // limit (RLIMIT_DATA, ulimit -d) 64 MiB above the least that `charlstm info` on the
+        // intact checkpoint needs. An allocation sized by a corrupt field then fails, and the
+        // child dies of it instead of exiting 1 with one line.
+        let good = dir + "/good.ckpt"
+        try Data(bytes).write(to: URL(fileURLWithPath: good))
+        var (low, high) = (0, 256 * 1024)   // KiB: fails at low, works at high
+        XCTAssertEqual(try runLimited(dataKB: high, ["info", good]).status, 0)
+        while high - low > 1024 {
+            let mid = (low + high) / 2
+            if try runLimited(dataKB: mid, ["info", good]).status == 0 { high = mid } else { low = mid }
+        }
+        XCTAssertGreaterThan(low, 0, "the limit binds: with none at all, nothing runs")
+        let limit = high + 64 * 1024
+        for (what, path) in files {
+            let r = try runLimited(dataKB: limit, ["info", path])
+            XCTAssertEqual(r.status, 1, "\(what): \(r.stderr)")
+            XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: \(path): ") && r.stderr.filter { $0 == "\n" }.count == 1,
+                          "\(what): \(r.stderr)")
+        }
+    }
+
+    /// Runs the real `charlstm` (built next to this test bundle) under `ulimit -d dataKB`,
+    /// stdout to /dev/null; returns its exit status (128 + signal when killed) and stderr.
+    private func runLimited(dataKB: Int, _ arguments: [String]) throws -> (status: Int32, stderr: String) {
+        let bundle = Bundle(for: CheckpointCorruptionTests.self).bundleURL
+        let products = bundle.pathExtension == "xctest" ? bundle.deletingLastPathComponent() : bundle
+        let tool = products.appendingPathComponent("charlstm").path
+        guard FileManager.default.isExecutableFile(atPath: tool) else {
+            XCTFail("\(tool) is not built (swift build builds it; scripts/test.sh does)")
+            return (-1, "")
+        }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/sh")
+        p.arguments = ["-c", "ulimit -d \"$0\" && exec \"$@\"", String(dataKB), tool] + arguments
+        p.standardOutput = FileHandle.nullDevice
+        let err = Pipe()
+        p.standardError = err
+        try p.run()
+        let data = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+        return (status, String(decoding: data, as: UTF8.self))
     }
 
     func testHeaderFlagsMustAgreeWithTheTable() {
@@ -255,11 +302,5 @@ final class CheckpointCorruptionTests: XCTestCase {
             let b = try [UInt8](Data(contentsOf: dir.appendingPathComponent(name)))
             _ = decodeError(b)   // must return, not crash
         }
-    }
-
-    private func maxResidentKB() -> Int {
-        var usage = rusage()
-        getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-        return usage.ru_maxrss
     }
 }
