@@ -295,12 +295,36 @@ final class CheckpointCorruptionTests: XCTestCase {
                        [".m.ckpt.tmp-1", ".other.ckpt.tmp-4194305", "m.ckpt"])
     }
 
+    /// Every file in Fixtures/fuzz-regressions (the fuzzer's finds, crash-*, and the
+    /// cases derive_fuzz_regressions.py derives from the golden fixtures, derived-*),
+    /// as it is and with every CRC recomputed (as CheckpointFuzzer tries each input),
+    /// decodes to an error or to a checkpoint as consistent as CheckpointFuzzer requires.
     func testFuzzerRegressionInputsFailCleanly() throws {
         let dir = fixturesDirectory.appendingPathComponent("fuzz-regressions")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        let names = try FileManager.default.contentsOfDirectory(atPath: dir.path)
+        var inputs = 0, errors = 0, loaded = 0
         for name in names.sorted() where !name.hasPrefix(".") && name != "README.md" {
-            let b = try [UInt8](Data(contentsOf: dir.appendingPathComponent(name)))
-            _ = decodeError(b)   // must return, not crash
+            let raw = try [UInt8](Data(contentsOf: dir.appendingPathComponent(name)))
+            XCTAssertLessThan(raw.count, 8192, name)
+            var fixed = raw
+            if fixed.count >= 64 { ChecksumPatcher.refresh(&fixed) }
+            for (variant, b) in [("", raw), (" (CRCs recomputed)", fixed)] {
+                inputs += 1
+                guard decodeError(b) == nil else { errors += 1; continue }
+                loaded += 1
+                let c = try decodeBytes(b, source: name)
+                XCTAssertEqual(c.parameters.count, ParameterLayout(c.config).count, name + variant)
+                XCTAssertEqual(c.vocabulary.count, c.config.vocab, name + variant)
+                XCTAssertNil(c.config.problem(), name + variant)
+                let back = try decodeBytes(try CheckpointFile.encode(c), source: "re-encoded")
+                XCTAssertEqual(back.parameters.map(\.bitPattern), c.parameters.map(\.bitPattern), name + variant)
+                XCTAssertEqual(back.vocabulary, c.vocabulary, name + variant)
+            }
         }
+        // The loop runs: 96 derived files, each twice. Most are refused, some load (a
+        // weight byte replaced is still a checkpoint).
+        XCTAssertGreaterThanOrEqual(inputs, 2 * 96)
+        XCTAssertGreaterThan(errors, inputs / 2)
+        print("fuzz regressions: \(inputs) inputs, \(errors) refused, \(loaded) loaded")
     }
 }
