@@ -121,8 +121,11 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(try train(["corpus.txt", "--steps", "11", "--out", "split", "--name", "run"] + model).status, 0)
         // Without --out and --name, the resumed run writes where the checkpoint is, under its name.
         let r = try train(["corpus.txt", "--resume", "split/run-latest.ckpt", "--steps", "24",
-                           "--eval-every", "5", "--quiet"])
+                           "--eval-every", "5", "--quiet", "--log", "resumed.jsonl"])
         XCTAssertEqual(r.status, 0, r.stderr)
+        // It continued from step 11 rather than starting over: it evaluated only after step 11.
+        let logged = try String(contentsOf: dir.appendingPathComponent("resumed.jsonl"), encoding: .utf8)
+        XCTAssertEqual(lines(logged).map { $0.split(separator: ",")[0] }, [#"{"step":15"#, #"{"step":20"#, #"{"step":24"#], logged)
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.appendingPathComponent("checkpoints").path))
         let a = try CheckpointFile.read(dir.appendingPathComponent("straight/corpus-latest.ckpt").path)
         let b = try CheckpointFile.read(dir.appendingPathComponent("split/run-latest.ckpt").path)
@@ -398,6 +401,10 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["prog.bin"], "binary file")
         try writeCorpus(dir.appendingPathComponent("small.txt"), bytes: 150)
         try assertRefused(["small.txt"], "need at least 340 graphemes (2 validation windows of 8 steps)")
+        // Failures root gets too: a path under a regular file, and a symbolic-link loop.
+        try assertRefused(["corpus.txt/inner.txt"], "corpus.txt/inner.txt: no such file")
+        XCTAssertEqual(symlink("loop.txt", dir.appendingPathComponent("loop.txt").path), 0)
+        try assertRefused(["loop.txt"], "loop.txt: cannot be read (Too many levels of symbolic links)")
         if getuid() != 0 {
             let url = try writeCorpus(dir.appendingPathComponent("secret.txt"), bytes: 5000)
             chmod(url.path, 0)

@@ -139,6 +139,22 @@ final class TextInputTests: XCTestCase {
         XCTAssertEqual(source, path)
     }
 
+    /// Open failures that root gets too (CI runs as root, where chmod 000 does not stop reads):
+    /// a path under a regular file (ENOTDIR) is missing; a symbolic-link loop (ELOOP) and an
+    /// over-long name (ENAMETOOLONG) take the branch that permission denied takes, .unreadable
+    /// with the system's reason.
+    func testOpenFailuresThatRootAlsoGets() throws {
+        let file = try temporaryFile(Array("text".utf8))
+        XCTAssertEqual(error { _ = try TextInput.readFile(file + "/inner.txt") }, .missingFile(path: file + "/inner.txt"))
+        let loop = URL(fileURLWithPath: file).deletingLastPathComponent().appendingPathComponent("loop.txt").path
+        XCTAssertEqual(symlink(loop, loop), 0)
+        XCTAssertEqual(error { _ = try TextInput.readFile(loop) },
+                       .unreadable(source: loop, reason: String(cString: strerror(ELOOP))))
+        let long = String(repeating: "n", count: 300)
+        XCTAssertEqual(error { _ = try TextInput.readFile(long) },
+                       .unreadable(source: long, reason: String(cString: strerror(ENAMETOOLONG))))
+    }
+
     func testLargeFileIsReadWhole() throws {
         var bytes: [UInt8] = []
         for i in 0 ..< 300_000 { bytes.append(UInt8(0x61 + i % 26)) }
