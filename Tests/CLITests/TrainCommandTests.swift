@@ -38,8 +38,9 @@ final class TrainCommandTests: XCTestCase {
         try writeCorpus(dir.appendingPathComponent("corpus.txt"), bytes: 30_000)
     }
 
-    func train(_ args: [String], tool: String = "charlstm") throws -> ProcessResult {
-        try runTool(tool, (tool == "charlstm" ? ["train"] : []) + args, directory: dir)
+    func train(_ args: [String], tool: String = "charlstm", environment extra: [String: String] = [:]) throws -> ProcessResult {
+        try runTool(tool, (tool == "charlstm" ? ["train"] : []) + args, directory: dir,
+                    environment: extra.isEmpty ? nil : ProcessInfo.processInfo.environment.merging(extra) { $1 })
     }
 
     func exists(_ path: String) -> Bool { FileManager.default.fileExists(atPath: dir.appendingPathComponent(path).path) }
@@ -336,7 +337,8 @@ final class TrainCommandTests: XCTestCase {
     // MARK: - Divergence
 
     func testNaNIsRolledBackAndTrainingContinues() throws {
-        let r = try train(["corpus.txt", "--steps", "12", "--eval-every", "4", "--debug-inject-nan-at", "6", "--out", "out"] + tinyModel)
+        let r = try train(["corpus.txt", "--steps", "12", "--eval-every", "4", "--out", "out"] + tinyModel,
+                          environment: ["CHARLSTM_DEBUG_INJECT_NAN_AT": "6"])
         XCTAssertEqual(r.status, 0, r.stderr)
         let warnings = lines(r.stderr).filter { $0.hasPrefix("warning:") }
         XCTAssertEqual(warnings.count, 1, r.stderr)
@@ -349,8 +351,8 @@ final class TrainCommandTests: XCTestCase {
     }
 
     func testGivesUpAfterThreeFailuresWithoutSavingPoison() throws {
-        let r = try train(["corpus.txt", "--steps", "12", "--eval-every", "4", "--checkpoint-every", "1", "--quiet", "--out", "out",
-                           "--debug-inject-nan-at", "6", "--debug-inject-nan-at", "6", "--debug-inject-nan-at", "6"] + tinyModel)
+        let r = try train(["corpus.txt", "--steps", "12", "--eval-every", "4", "--checkpoint-every", "1", "--quiet", "--out", "out"]
+                          + tinyModel, environment: ["CHARLSTM_DEBUG_INJECT_NAN_AT": "6,6,6"])
         XCTAssertEqual(r.status, 1)
         let err = lines(r.stderr)
         XCTAssertEqual(err.filter { $0.hasPrefix("warning:") }.count, 2, r.stderr)
