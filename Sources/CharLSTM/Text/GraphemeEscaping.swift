@@ -4,7 +4,7 @@
 // a name inside a message or report (errors, notes, info's file and corpus).
 
 /// A one-line, readable form of grapheme `g`, used wherever a single
-/// grapheme is printed (`tokenize`, `predict`, `score`).
+/// grapheme is printed (`tokenize`, `predict`, `score`, `fill`, `info`).
 ///
 /// - A grapheme with something visible in it is printed as is, except that a
 ///   backslash is doubled (`\\`), so every escape below is unambiguous. Emoji

@@ -167,8 +167,10 @@ extension Trainer {
             try AtomicFile.write(Array(LossPlot(history: history, title: title).svg().utf8), to: path)
         } catch .writeFailed(let p, let reason) {
             throw .output(path: p, reason: reason)
-        } catch {
+        } catch .isDirectory {
             throw .output(path: path, reason: "it is a directory; remove it or pick another --out")
+        } catch {
+            throw .output(path: path, reason: error.description)
         }
     }
 
