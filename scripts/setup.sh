@@ -7,7 +7,8 @@ set -euo pipefail
 # with one OpenBLAS thread and calls from its own threads (Debian's serial
 # build cannot be called from two threads at once; see openblas_loader.h).
 # chromium: the tests open `charlstm show`'s pages in headless Chromium.
-PACKAGES="libicu-dev libopenblas0-pthread unicode-data librsvg2-bin chromium"
+# strace: a test watches the atomic write fsync the directory after its rename.
+PACKAGES="libicu-dev libopenblas0-pthread unicode-data librsvg2-bin chromium strace"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

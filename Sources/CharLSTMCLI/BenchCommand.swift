@@ -67,29 +67,14 @@ public struct BenchCommand: ParsableCommand {
             return
         }
         out.line("params \(r.params) vocab \(r.vocab)")
-        out.line("train_loss_last \(formatted(r.trainLossLast, 4))")
-        out.line("chars_per_s \(formatted(r.trainCharsPerSecond, 0))")
-        if let v = r.valBPC { out.line("val_bpc \(formatted(v, 4))") }
-        if let v = r.sampleCharsPerSecond { out.line("sample_chars_per_s \(formatted(v, 0))") }
-        if let v = r.peakRSSMiB { out.line("peak_rss_mib \(formatted(v, 1))") }
+        out.line("train_loss_last \(fixed(r.trainLossLast, 4))")
+        out.line("chars_per_s \(fixed(r.trainCharsPerSecond, 0))")
+        if let v = r.valBPC { out.line("val_bpc \(fixed(v, 4))") }
+        if let v = r.sampleCharsPerSecond { out.line("sample_chars_per_s \(fixed(v, 0))") }
+        if let v = r.peakRSSMiB { out.line("peak_rss_mib \(fixed(v, 1))") }
         if let k = r.kernels {
             out.line("blas_core \(k.blasCoreDescription)")
             out.line("simd \(k.simd)")
         }
     }
-}
-
-/// `x` with `digits` decimals.
-func formatted(_ x: Double, _ digits: Int) -> String {
-    guard x.isFinite else { return String(x) }
-    var p = 1.0
-    for _ in 0..<digits { p *= 10 }
-    let r = (x * p).rounded() / p
-    if digits == 0 { return String(Int(r)) }
-    var s = String(r)
-    if let dot = s.firstIndex(of: ".") {
-        let decimals = s.distance(from: dot, to: s.endIndex) - 1
-        if decimals < digits { s += String(repeating: "0", count: digits - decimals) }
-    }
-    return s
 }

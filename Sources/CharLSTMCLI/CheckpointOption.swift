@@ -106,25 +106,6 @@ let programName: String = {
     return arg0.split(separator: "/").last.map(String.init) ?? "charlstm"
 }()
 
-/// `text` on one line: line breaks and controls shown as escapes.
-func oneLine(_ text: String) -> String {
-    var out = ""
-    for s in text.unicodeScalars {
-        if s.value < 0x20 || s.value == 0x7F {
-            out += s == "\n" ? "\\n" : s == "\t" ? "\\t" : s == "\r" ? "\\r" : "\\u{\(String(s.value, radix: 16))}"
-        } else {
-            out.unicodeScalars.append(s)
-        }
-    }
-    return out
-}
-
-/// Whether `path` names an existing regular file (or a link to one).
-private func fileExists(_ path: String) -> Bool {
-    var st = stat()
-    return stat(path, &st) == 0 && (st.st_mode & S_IFMT) == S_IFREG
-}
-
 /// The directory of the running executable (from /proc/self/exe), nil if unknown.
 private func executableDirectory() -> String? {
     var buffer = [CChar](repeating: 0, count: 4097)

@@ -43,9 +43,3 @@ public func runCommand<Root: ParsableCommand>(_ root: Root.Type, name: String) -
         exit(1)
     }
 }
-
-/// An error for a command that has no implementation yet.
-struct NotImplemented: Error, CustomStringConvertible {
-    var what: String
-    var description: String { "\(what) is not implemented yet" }
-}

@@ -63,7 +63,7 @@ public struct InfoCommand: ParsableCommand {
         var sample = graphemes.prefix(shown).map { "\"" + escapeGrapheme($0) + "\"" }.joined(separator: " ")
         if graphemes.count > shown { sample += " ... (+\(graphemes.count - shown) more)" }
         var lines: [(String, String)] = [
-            ("file", escapeGrapheme(path)),
+            ("file", oneLine(path)),
             ("format", "charlstm checkpoint \(file.version), \(file.fileBytes) bytes"),
             ("cell", c.config.cell.rawValue),
             ("direction", c.config.direction == .forward ? "forward (left to right: sample, predict, score)"
@@ -76,11 +76,11 @@ public struct InfoCommand: ParsableCommand {
             ("weights", file.halfWeights ? "Float16 (sampled from as stored; widened to Float32 to train)" : "Float32"),
             ("dropout", String(describing: c.config.dropout)),
             ("normalization", c.config.normalization.rawValue),
-            ("corpus", c.metadata.corpusName.isEmpty ? "unknown" : escapeGrapheme(c.metadata.corpusName)),
+            ("corpus", c.metadata.corpusName.isEmpty ? "unknown" : oneLine(c.metadata.corpusName)),
             ("created", c.metadata.createdAt > 0 ? utcDate(c.metadata.createdAt) : "unknown"),
             ("step", String(c.metadata.step)),
             ("epoch", String(c.metadata.epoch)),
-            ("best val bpc", c.metadata.bestValBPC.map { fixed($0, digits: 4) } ?? "unknown"),
+            ("best val bpc", c.metadata.bestValBPC.map { fixed($0, 4) } ?? "unknown"),
         ]
         if let t = c.training {
             lines.append(("training state", "yes (\(t.options.optimizer.rawValue), \(t.history.count) history points)"))
@@ -88,54 +88,6 @@ public struct InfoCommand: ParsableCommand {
             lines.append(("training state", "no (weights only: can \(c.config.direction == .forward ? "sample" : "fill"), cannot resume)"))
         }
         return lines.map { $0.0 + String(repeating: " ", count: max(1, 16 - $0.0.count)) + $0.1 + "\n" }.joined()
-    }
-
-    /// Text made visible on one line: `\n`, `\t`, `\r`, `\\`, `\"`; control,
-    /// separator, unassigned and private-use scalars as `U+XXXX`. Format and
-    /// space characters (ZWSP, BOM, NBSP) are escaped when they stand alone as a
-    /// grapheme, but kept inside a longer one (the ZWJs of 👨‍👩‍👧).
-    static func escapeGrapheme(_ s: String) -> String {
-        var out = ""
-        for character in s {
-            let alone = character.unicodeScalars.count == 1
-            for scalar in character.unicodeScalars {
-                switch scalar {
-                case "\n": out += "\\n"
-                case "\t": out += "\\t"
-                case "\r": out += "\\r"
-                case "\\": out += "\\\\"
-                case "\"": out += "\\\""
-                case " ": out += " "
-                default:
-                    let escape: Bool
-                    switch scalar.properties.generalCategory {
-                    case .control, .lineSeparator, .paragraphSeparator, .unassigned, .surrogate, .privateUse: escape = true
-                    case .format, .spaceSeparator: escape = alone
-                    default: escape = false
-                    }
-                    if escape {
-                        let h = String(scalar.value, radix: 16, uppercase: true)
-                        out += "U+" + String(repeating: "0", count: max(0, 4 - h.count)) + h
-                    } else {
-                        out.unicodeScalars.append(scalar)
-                    }
-                }
-            }
-        }
-        return out
-    }
-
-    /// `d` with exactly `digits` decimals, rounded half away from zero ("1.2346").
-    static func fixed(_ d: Double, digits: Int) -> String {
-        guard d.isFinite else { return d.isNaN ? "nan" : (d < 0 ? "-inf" : "inf") }
-        var scale = 1.0
-        for _ in 0..<digits { scale *= 10 }
-        let scaled = (abs(d) * scale).rounded()
-        guard scaled < 9e15 else { return d.description }
-        let n = Int64(scaled)
-        let whole = n / Int64(scale), frac = n % Int64(scale)
-        let fracText = String(frac)
-        return (d < 0 && n != 0 ? "-" : "") + String(whole) + "." + String(repeating: "0", count: digits - fracText.count) + fracText
     }
 
     /// Seconds since 1970 as "YYYY-MM-DD hh:mm:ss UTC" (days → civil date after H. Hinnant).

@@ -241,7 +241,7 @@ final class LineReader {
             let n = read(fd, &chunk, chunk.count)
             if n < 0 {
                 if errno == EINTR { continue }
-                throw CommandFailure("<stdin>: cannot be read (\(String(cString: strerror(errno))))")
+                throw CommandFailure("<stdin>: cannot be read (\(systemMessage()))")
             }
             if n == 0 { atEnd = true } else { buffer.append(contentsOf: chunk[0..<n]) }
         }

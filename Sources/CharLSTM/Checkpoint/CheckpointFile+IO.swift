@@ -1,4 +1,6 @@
 // CheckpointFile+IO: the file system side — mmap for reading, atomic replace for writing.
+// AtomicFile is charlstm's one way to replace a file: checkpoints, the loss
+// plot (Trainer+Run.swift) and the `show` page (ShowReport.swift) all use it.
 //
 // Writing protocol (docs/checkpoint-format.md, "Atomic write"):
 //   1. open DIR/.NAME.tmp-PID (O_CREAT|O_EXCL, mode of the old file or 0644 & ~umask)
@@ -13,9 +15,6 @@ import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
-
-/// The current `errno` as text ("No space left on device").
-private func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 
 /// `path` split into directory ("." if none) and last component.
 private func split(_ path: String) -> (dir: String, name: String) {
@@ -41,12 +40,12 @@ final class MappedRegion {
             switch e {
             case ENOENT, ENOTDIR: throw .notFound(path: path)
             case EACCES, EPERM: throw .unreadable(path: path, reason: "permission denied")
-            default: throw .unreadable(path: path, reason: errorText(e))
+            default: throw .unreadable(path: path, reason: systemMessage(e))
             }
         }
         defer { close(fd) }   // the mapping outlives the descriptor
         var st = stat()
-        if fstat(fd, &st) != 0 { throw .unreadable(path: path, reason: errorText()) }
+        if fstat(fd, &st) != 0 { throw .unreadable(path: path, reason: systemMessage()) }
         if (st.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
         if (st.st_mode & S_IFMT) != S_IFREG { throw .unreadable(path: path, reason: "not a regular file") }
         let size = Int(st.st_size)
@@ -56,7 +55,7 @@ final class MappedRegion {
         }
         // MAP_POPULATE: fault all pages in one go; the CRC pass reads every byte anyway.
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0), base != MAP_FAILED else {
-            throw .unreadable(path: path, reason: "cannot map the file: " + errorText())
+            throw .unreadable(path: path, reason: "cannot map the file: " + systemMessage())
         }
         bytes = UnsafeRawBufferPointer(start: base, count: size)
     }
@@ -79,6 +78,11 @@ enum AtomicFile {
     /// The prefix of temporary names for `name`: ".NAME.tmp-" (then the writer's PID, and "-K" on a clash).
     static func temporaryPrefix(for name: String) -> String { "." + name + ".tmp-" }
 
+    /// Writes `bytes` to `path` by the protocol at the top of this file (plots, pages).
+    static func write(_ bytes: [UInt8], to path: String) throws(CheckpointError) {
+        try write(EncodedFile(head: bytes, sections: [], size: bytes.count), to: path)
+    }
+
     /// Writes `file` to `path` by the protocol at the top of this file.
     static func write(_ file: EncodedFile, to path: String) throws(CheckpointError) {
         let (dir, name) = split(path)
@@ -90,9 +94,9 @@ enum AtomicFile {
         if targetExists && (target.st_mode & S_IFMT) == S_IFDIR { throw .isDirectory(path: path) }
         var dirStat = stat()
         if stat(dir, &dirStat) != 0 {
-            throw failed(errno == ENOENT || errno == ENOTDIR ? "directory \(show(dir)) does not exist" : "directory \(show(dir)): \(errorText())")
+            throw failed(errno == ENOENT || errno == ENOTDIR ? "directory \(oneLine(dir)) does not exist" : "directory \(oneLine(dir)): \(systemMessage())")
         }
-        if (dirStat.st_mode & S_IFMT) != S_IFDIR { throw failed("\(show(dir)) is not a directory") }
+        if (dirStat.st_mode & S_IFMT) != S_IFDIR { throw failed("\(oneLine(dir)) is not a directory") }
 
         // 1. Create the temporary file next to the target (same file system, so rename is atomic).
         let prefix = dir + "/" + temporaryPrefix(for: name) + String(getpid())
@@ -105,7 +109,7 @@ enum AtomicFile {
         }
         if fd < 0 {
             let e = errno
-            throw failed(e == EACCES || e == EPERM || e == EROFS ? "permission denied in directory \(show(dir))" : errorText(e))
+            throw failed(e == EACCES || e == EPERM || e == EROFS ? "permission denied in directory \(oneLine(dir))" : systemMessage(e))
         }
         var renamed = false
         defer {
@@ -139,7 +143,7 @@ enum AtomicFile {
         if close(closing) != 0 { throw failed("close: " + describeWriteError(errno)) }
 
         // 3. Replace the target.
-        if rename(tmp, path) != 0 { throw failed("rename: " + errorText()) }
+        if rename(tmp, path) != 0 { throw failed("rename: " + systemMessage()) }
         renamed = true
 
         // 4. Make the rename durable. Some file systems refuse fsync on a
@@ -149,7 +153,7 @@ enum AtomicFile {
             let r = fsync(dfd)
             let e = errno
             close(dfd)
-            if r != 0 && e != EINVAL && e != EROFS { throw failed("fsync of directory \(show(dir)): " + errorText(e)) }
+            if r != 0 && e != EINVAL && e != EROFS { throw failed("fsync of directory \(oneLine(dir)): " + systemMessage(e)) }
         }
 
         // 5. Tidy up after writers that were killed mid-write.
@@ -161,7 +165,7 @@ enum AtomicFile {
         case ENOSPC: "no space left on device"
         case EDQUOT: "disk quota exceeded"
         case EFBIG: "file too large (file size limit)"
-        default: errorText(e)
+        default: systemMessage(e)
         }
     }
 

@@ -85,9 +85,6 @@ struct ByteWriter {
     mutating func f64(_ v: Double) { u64(v.bitPattern) }
     mutating func zeros(_ n: Int) { bytes.append(contentsOf: repeatElement(0, count: n)) }
     mutating func raw(_ b: [UInt8]) { bytes.append(contentsOf: b) }
-    mutating func set32(_ v: UInt32, at offset: Int) {
-        withUnsafeBytes(of: v.littleEndian) { for i in 0..<4 { bytes[offset + i] = $0[i] } }
-    }
 }
 
 extension UnsafeRawBufferPointer {

@@ -258,10 +258,4 @@ public final class InferenceModel {
                                 panels[w]!.floats, floats! + w, Int64(n), beta, out, Int64(n))
         }
     }
-
-    /// The hidden state h of the top layer for stream s, (H).
-    public func topHidden(stream s: Int) -> UnsafePointer<Float> {
-        let l = config.layers - 1, In = l == 0 ? config.embed : config.hidden
-        return UnsafePointer(inputs[l].base + s * (In + config.hidden) + In)
-    }
 }

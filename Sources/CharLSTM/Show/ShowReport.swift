@@ -257,9 +257,9 @@ public struct ShowReport {
     public func write(to path: String) throws(CheckpointError) -> Int {
         let bytes = Array(html().utf8)
         do {
-            try AtomicFile.write(EncodedFile(head: bytes, sections: [], size: bytes.count), to: path)
+            try AtomicFile.write(bytes, to: path)
         } catch .isDirectory(let p) {
-            throw .writeFailed(path: p, reason: "it is a directory: give a file name such as \(show(p))/show.html")
+            throw .writeFailed(path: p, reason: "it is a directory: give a file name such as \(oneLine(p))/show.html")
         }
         return bytes.count
     }

@@ -1,7 +1,10 @@
-// GraphemeEscaping: how a grapheme is shown on one line (tokenize, predict, score).
+// GraphemeEscaping: how a grapheme, or any text in a message, is shown on one
+// line. One escaping for every command: `escapeGrapheme` for a grapheme
+// (tokenize, predict, score, fill, info's vocabulary), `oneLine` for a path or
+// a name inside a message or report (errors, notes, info's file and corpus).
 
 /// A one-line, readable form of grapheme `g`, used wherever a single
-/// grapheme is printed (`tokenize`, `predict`, `score`).
+/// grapheme is printed (`tokenize`, `predict`, `score`, `fill`, `info`).
 ///
 /// - A grapheme with something visible in it is printed as is, except that a
 ///   backslash is doubled (`\\`), so every escape below is unambiguous. Emoji
@@ -38,6 +41,24 @@ func isInvisible(_ s: Unicode.Scalar) -> Bool {
     case .control, .format, .spaceSeparator, .lineSeparator, .paragraphSeparator: return true
     default: return p.isWhitespace || p.isDefaultIgnorableCodePoint
     }
+}
+
+/// `text` with every scalar that would break or garble a one-line message
+/// escaped as `escapeGrapheme` spells it — `\n`, `\r`, `\t`, else `U+XXXX` —
+/// and everything else kept as is: C0 controls, DEL, C1 controls, U+2028 and
+/// U+2029 (so "a\nb" shows as `a\nb`, ESC as `U+001B`).
+package func oneLine(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: breaksLine) else { return text }
+    var out = ""
+    for s in text.unicodeScalars {
+        if breaksLine(s) { out += escapedScalar(s) } else { out.unicodeScalars.append(s) }
+    }
+    return out
+}
+
+/// Whether `s` is a control character or a line or paragraph separator.
+func breaksLine(_ s: Unicode.Scalar) -> Bool {
+    s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value == 0x2028 || s.value == 0x2029
 }
 
 /// The escape for one invisible scalar: `\n`, `\r`, `\t`, `\s`, else `U+XXXX`.

@@ -55,22 +55,3 @@ public enum TextError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-/// `text` with line breaks and other control characters made visible, so a
-/// message stays on one line whatever a path contains.
-func oneLine(_ text: String) -> String {
-    var needs = false
-    for s in text.unicodeScalars where s.value < 0x20 || s.value == 0x7F { needs = true; break }
-    guard needs else { return text }
-    var out = ""
-    for s in text.unicodeScalars {
-        if s.value < 0x20 || s.value == 0x7F { out += escapedScalar(s) } else { out.unicodeScalars.append(s) }
-    }
-    return out
-}
-
-/// The system's message for `code` (strerror), e.g. "Permission denied".
-func systemErrorMessage(_ code: Int32) -> String {
-    guard let c = strerror(code) else { return "error \(code)" }
-    return String(cString: c)
-}

@@ -65,14 +65,14 @@ final class InputFile {
             switch e {
             case ENOENT, ENOTDIR: throw .missingFile(path: path)
             case EISDIR: throw .isDirectory(path: path)
-            default: throw .unreadable(source: path, reason: systemErrorMessage(e))
+            default: throw .unreadable(source: path, reason: systemMessage(e))
             }
         }
         var st = stat()
         if fstat(fd, &st) != 0 {
             let e = errno
             close(fd)
-            throw .unreadable(source: path, reason: systemErrorMessage(e))
+            throw .unreadable(source: path, reason: systemMessage(e))
         }
         if (st.st_mode & S_IFMT) == S_IFDIR {
             close(fd)
@@ -108,7 +108,7 @@ final class InputFile {
             let e = errno
             if e == EINTR { continue }
             if e == EISDIR { throw .isDirectory(path: source) }
-            throw .unreadable(source: source, reason: systemErrorMessage(e))
+            throw .unreadable(source: source, reason: systemMessage(e))
         }
     }
 

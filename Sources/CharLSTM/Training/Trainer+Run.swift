@@ -161,6 +161,19 @@ extension Trainer {
         }
     }
 
+    /// Writes the loss plot, titled `title`, to `path` with the checkpoints' atomic write.
+    func writePlot(to path: String, title: String) throws(TrainingError) {
+        do {
+            try AtomicFile.write(Array(LossPlot(history: history, title: title).svg().utf8), to: path)
+        } catch .writeFailed(let p, let reason) {
+            throw .output(path: p, reason: reason)
+        } catch .isDirectory {
+            throw .output(path: path, reason: "it is a directory; remove it or pick another --out")
+        } catch {
+            throw .output(path: path, reason: error.description)
+        }
+    }
+
     /// Trains to `settings.totalSteps` (see the file header).
     public func run(_ settings: RunSettings, observer: TrainingObserver = SilentObserver()) throws(TrainingError) -> RunSummary {
         options.totalSteps = settings.totalSteps
@@ -275,7 +288,7 @@ extension Trainer {
             }
             if fileExists(outputs.bestPath) { summary.bestCheckpoint = outputs.bestPath }
             summary.currentCheckpoint = outputs.currentPath
-            try writeTextAtomically(LossPlot(history: history, title: outputs.name).svg(), to: outputs.plotPath)
+            try writePlot(to: outputs.plotPath, title: outputs.name)
             summary.plot = outputs.plotPath
         }
         summary.end = end
@@ -290,10 +303,4 @@ extension Trainer {
         summary.recoveries = recoveries
         return summary
     }
-}
-
-/// Whether `path` names an existing file.
-func fileExists(_ path: String) -> Bool {
-    var st = stat()
-    return stat(path, &st) == 0
 }

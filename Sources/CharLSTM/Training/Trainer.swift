@@ -58,8 +58,10 @@ public final class Trainer {
     public internal(set) var bestValBPC: Double?
 
     /// Called after backward with the 1-based number of the step being taken and the
-    /// gradients, before they are checked. Tests use it to inject NaN.
-    public var faultInjection: ((Int, Buffer<Float>) -> Void)?
+    /// gradients, before they are checked. Tests use it to inject NaN (the unit tests
+    /// directly, the CLI tests through a debug `charlstm train`: DebugFaultInjection.swift).
+    /// Not public: no program outside this package can reach it.
+    package var faultInjection: ((Int, Buffer<Float>) -> Void)?
 
     /// Carried training state, (L, [h, c], B, H).
     let state: RecurrentState<Float>

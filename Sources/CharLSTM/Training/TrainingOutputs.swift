@@ -8,8 +8,9 @@
 //                          file `charlstm fill` uses by default)
 //   DIR/NAME-loss.svg      train and validation loss against step
 //
-// Every checkpoint write is atomic (temporary file, fsync, rename), so a
-// crash or a second Ctrl-C leaves either the old file or the new one.
+// Every checkpoint and plot write is atomic (AtomicFile: temporary file, fsync,
+// rename, fsync of the directory, stale temporaries removed), so a crash or a
+// second Ctrl-C leaves either the old file or the new one.
 
 #if canImport(Glibc)
 import Glibc
@@ -63,36 +64,5 @@ public struct TrainingOutputs: Equatable, Sendable {
         if access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
             throw .output(path: directory, reason: "directory is not writable (\(systemMessage(errno))); pick another --out")
         }
-    }
-}
-
-/// strerror(code).
-func systemMessage(_ code: Int32) -> String {
-    guard let c = strerror(code) else { return "error \(code)" }
-    return String(cString: c)
-}
-
-/// Writes `text` to `path` atomically (temporary file in the same directory, fsync, rename).
-func writeTextAtomically(_ text: String, to path: String) throws(TrainingError) {
-    let tmp = path + ".tmp-\(getpid())"
-    let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    guard fd >= 0 else { throw .output(path: path, reason: systemMessage(errno)) }
-    var bytes = Array(text.utf8)
-    var failure: Int32 = 0
-    bytes.withUnsafeMutableBytes { raw in
-        var p = raw.baseAddress!, left = raw.count
-        while left > 0 {
-            let n = write(fd, p, left)
-            if n < 0 { if errno == EINTR { continue }; failure = errno; return }
-            p += n
-            left -= n
-        }
-    }
-    if failure == 0 && fsync(fd) != 0 { failure = errno }
-    if close(fd) != 0 && failure == 0 { failure = errno }
-    if failure == 0 && rename(tmp, path) != 0 { failure = errno }
-    if failure != 0 {
-        unlink(tmp)
-        throw .output(path: path, reason: systemMessage(failure))
     }
 }

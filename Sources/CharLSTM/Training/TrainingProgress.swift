@@ -121,10 +121,3 @@ public final class TrainingProgress {
         return (n < 0 ? "-" : "") + out
     }
 }
-
-extension TrainingProgress {
-    /// `x` with `digits` digits after the point ("2.314").
-    public static func decimal(_ x: Double, _ digits: Int) -> String { fixed(x, digits) }
-    /// Up to 4 significant digits ("0.002", "1.5e-05").
-    public static func short(_ x: Double) -> String { shortNumber(x) }
-}

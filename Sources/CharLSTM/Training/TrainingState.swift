@@ -38,7 +38,8 @@ public struct HistoryPoint: Equatable, Sendable {
     }
 }
 
-/// The training hyper-parameters a resumed run must reuse.
+/// The training hyper-parameters a resumed run must reuse. The defaults here are
+/// `charlstm train`'s defaults (the CLI reads them from this type).
 public struct TrainingOptions: Equatable, Sendable {
     public var optimizer: OptimizerKind = .adam
     /// B, parallel streams per batch.
@@ -55,7 +56,8 @@ public struct TrainingOptions: Equatable, Sendable {
     public var testFraction: Double = 0.05
     /// Total optimizer steps planned for the run.
     public var totalSteps: Int = 0
-    public var seed: UInt64 = 0
+    /// Seeds the run's one generator (initialisation, then dropout); `charlstm train --seed`.
+    public var seed: UInt64 = 1
 
     public init() {}
 }
