@@ -17,13 +17,14 @@ func cliCheckpoint(graphemes: [String] = ["a", "b", "c"], hidden: Int = 4, embed
                              dropout: 0.1, normalization: .nfc)
     let P = ParameterLayout(config).count
     func floats(_ n: Int) -> [Float] { (0..<n).map { _ in rng.nextFloat() - 0.5 } }
-    var options = TrainingOptions()
-    options.batch = 2
-    let training = TrainingState(
+    let options = CheckpointTrainingOptions(optimizer: .adam, batch: 2, seqLength: 100, learningRate: 2e-3, lrDecay: 1,
+                                            lrDecayEvery: 0, gradClip: 5, valFraction: 0.05, testFraction: 0.05,
+                                            totalSteps: 0, seed: 1)
+    let training = CheckpointTrainingState(
         options: options, moment1: floats(P), moment2: floats(P).map(abs), step: step, epoch: 2, dataPosition: 3,
         rngState: rng.stateWords, learningRate: 1e-3, carriedState: floats(layers * 2 * 2 * hidden),
-        history: [HistoryPoint(step: 250, epoch: 1, trainBPC: 2, valBPC: 2.1, learningRate: 1e-3),
-                  HistoryPoint(step: 500, epoch: 2, trainBPC: 1.5, valBPC: 1.6, learningRate: 1e-3)])
+        history: [CheckpointHistoryPoint(step: 250, epoch: 1, trainBPC: 2, valBPC: 2.1, learningRate: 1e-3),
+                  CheckpointHistoryPoint(step: 500, epoch: 2, trainBPC: 1.5, valBPC: 1.6, learningRate: 1e-3)])
     return Checkpoint(config: config,
                       metadata: CheckpointMetadata(step: step, epoch: 2, bestValBPC: 1.4142, corpusName: "war and peace",
                                                    createdAt: 1_709_208_000),

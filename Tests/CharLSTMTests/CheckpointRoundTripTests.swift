@@ -19,32 +19,24 @@ func makeCheckpoint(cell: CellKind = .lstm, layers: Int = 2, embed: Int = 3, hid
     let parameters = floats(P, 0.5)
     let metadata = CheckpointMetadata(step: 1234, epoch: 7, bestValBPC: 1.875, corpusName: "tiny shakespeare",
                                       createdAt: 1_700_000_000)
-    var training: TrainingState? = nil
+    var training: CheckpointTrainingState? = nil
     if let optimizer {
-        var options = TrainingOptions()
-        options.optimizer = optimizer
-        options.batch = batch
-        options.seqLength = 16
-        options.learningRate = 3e-3
-        options.lrDecay = 0.97
-        options.lrDecayEvery = 1000
-        options.gradClip = 5
-        options.valFraction = 0.1
-        options.testFraction = 0.05
-        options.totalSteps = 20000
-        options.seed = seed
+        let options = CheckpointTrainingOptions(
+            optimizer: optimizer, batch: batch, seqLength: 16, learningRate: 3e-3, lrDecay: 0.97, lrDecayEvery: 1000,
+            gradClip: 5, valFraction: 0.1, testFraction: 0.05, totalSteps: 20000, seed: seed)
         let states = layers * (cell.hasCellState ? 2 : 1) * batch * hidden
-        var history: [HistoryPoint] = []
+        var history: [CheckpointHistoryPoint] = []
         for i in 0..<historyCount {
             let x = Double(i)
             let val: Double = i == 0 ? .nan : 3.1 - x * 0.1
-            history.append(HistoryPoint(step: 100 * (i + 1), epoch: x / 3, trainBPC: 3 - x * 0.1,
-                                        valBPC: val, learningRate: 3e-3))
+            history.append(CheckpointHistoryPoint(step: 100 * (i + 1), epoch: x / 3, trainBPC: 3 - x * 0.1,
+                                                  valBPC: val, learningRate: 3e-3))
         }
-        training = TrainingState(options: options, moment1: floats(P, 0.01),
-                                 moment2: optimizer == .adam ? floats(P, 1e-4).map(abs) : [],
-                                 step: 1234, epoch: 7, dataPosition: 42, rngState: rng.stateWords,
-                                 learningRate: 2.5e-3, carriedState: carried ? floats(states, 1) : [], history: history)
+        training = CheckpointTrainingState(options: options, moment1: floats(P, 0.01),
+                                           moment2: optimizer == .adam ? floats(P, 1e-4).map(abs) : [],
+                                           step: 1234, epoch: 7, dataPosition: 42, rngState: rng.stateWords,
+                                           learningRate: 2.5e-3, carriedState: carried ? floats(states, 1) : [],
+                                           history: history)
     }
     return Checkpoint(config: config, metadata: metadata, vocabulary: vocabulary, parameters: parameters, training: training)
 }
@@ -70,7 +62,7 @@ func assertIdentical(_ a: Checkpoint, _ b: Checkpoint, file: StaticString = #fil
         XCTAssertEqual([s.step, s.epoch, s.dataPosition], [t.step, t.epoch, t.dataPosition], file: file, line: line)
         XCTAssertEqual(s.rngState, t.rngState, file: file, line: line)
         XCTAssertEqual(s.learningRate.bitPattern, t.learningRate.bitPattern, file: file, line: line)
-        func flat(_ h: [HistoryPoint]) -> [UInt64] {
+        func flat(_ h: [CheckpointHistoryPoint]) -> [UInt64] {
             h.flatMap { [UInt64(bitPattern: Int64($0.step)), $0.epoch.bitPattern, $0.trainBPC.bitPattern,
                          $0.valBPC.bitPattern, $0.learningRate.bitPattern] }
         }

@@ -15,10 +15,10 @@ public struct Checkpoint: Equatable, Sendable {
     /// `ParameterLayout(config).count` floats, in layout order.
     public var parameters: [Float]
     /// Optimizer moments and run position for an exact resume; nil in weights-only exports.
-    public var training: TrainingState?
+    public var training: CheckpointTrainingState?
 
     public init(config: ModelConfig, metadata: CheckpointMetadata, vocabulary: Vocabulary,
-                parameters: [Float], training: TrainingState?) {
+                parameters: [Float], training: CheckpointTrainingState?) {
         self.config = config
         self.metadata = metadata
         self.vocabulary = vocabulary
@@ -82,6 +82,17 @@ public enum CheckpointFile {
                              half: Bool = false) throws(CheckpointError) {
         let encoded = try CheckpointEncoder.encode(checkpoint, path: path, weightsOnly: weightsOnly, half: half)
         try AtomicFile.write(encoded, to: path)
+    }
+
+    /// Copies the checkpoint file at `source` to `path` byte for byte, by the same
+    /// atomic replace as `write`. `source` is validated first as `read` validates it,
+    /// so a corrupt or foreign file is refused with `read`'s errors and never copied.
+    package static func copy(_ source: String, to path: String) throws(CheckpointError) {
+        let region = try MappedRegion(path: source)
+        try withExtendedLifetime(region) { () throws(CheckpointError) in
+            _ = try CheckpointDecoder.validate(region.bytes, source: source)
+            try AtomicFile.write(region.bytes, to: path)
+        }
     }
 
     /// Memory-maps `path` and validates everything (magic, version, header and

@@ -33,7 +33,7 @@ enum CheckpointDecoder {
     /// TRAN after its checks: the fixed part read, the array counts known to fit the section.
     struct TrainingSection {
         var body: UnsafeRawBufferPointer
-        var options: TrainingOptions
+        var options: CheckpointTrainingOptions
         var step: Int, epoch: Int, dataPosition: Int
         /// moment1, moment2, carried state, RNG words, history points.
         var counts: (moment1: Int, moment2: Int, carried: Int, rng: Int, history: Int)
@@ -250,18 +250,10 @@ enum CheckpointDecoder {
         }
         if need != UInt64(t.count) && !newerMinor { throw inconsistent("\(UInt64(t.count) - need) unexpected bytes at the end") }
         let (n1, n2, nc, nr, nh) = (Int(counts[0]), Int(counts[1]), Int(counts[2]), Int(counts[3]), Int(counts[4]))
-        var o = TrainingOptions()
-        o.optimizer = optimizer
-        o.batch = Int(t.i64(8))
-        o.seqLength = Int(t.i64(16))
-        o.learningRate = t.f64(24)
-        o.lrDecay = t.f64(32)
-        o.lrDecayEvery = Int(t.i64(40))
-        o.gradClip = t.f64(48)
-        o.valFraction = t.f64(56)
-        o.testFraction = t.f64(64)
-        o.totalSteps = Int(t.i64(72))
-        o.seed = t.u64(80)
+        let o = CheckpointTrainingOptions(
+            optimizer: optimizer, batch: Int(t.i64(8)), seqLength: Int(t.i64(16)), learningRate: t.f64(24),
+            lrDecay: t.f64(32), lrDecayEvery: Int(t.i64(40)), gradClip: t.f64(48), valFraction: t.f64(56),
+            testFraction: t.f64(64), totalSteps: Int(t.i64(72)), seed: t.u64(80))
         let step = Int(t.i64(88)), epoch = Int(t.i64(96)), dataPosition = Int(t.i64(104))
         if let p = CheckpointRules.trainingProblem(optimizer: optimizer, batch: o.batch, seqLength: o.seqLength,
                                                    moment1: n1, moment2: n2, carried: nc, step: step, epoch: epoch,
@@ -273,7 +265,7 @@ enum CheckpointDecoder {
     }
 
     /// The training state of a checked TRAN section, its arrays copied out.
-    static func readTraining(_ section: TrainingSection) -> TrainingState {
+    static func readTraining(_ section: TrainingSection) -> CheckpointTrainingState {
         let t = section.body
         let (n1, n2, nc, nr, nh) = section.counts
         var at = Format.trainingFixedSize
@@ -285,16 +277,16 @@ enum CheckpointDecoder {
         var rng: [UInt64] = []
         rng.reserveCapacity(nr)
         for _ in 0..<nr { rng.append(t.u64(at)); at += 8 }
-        var history: [HistoryPoint] = []
+        var history: [CheckpointHistoryPoint] = []
         history.reserveCapacity(nh)
         for _ in 0..<nh {
-            history.append(HistoryPoint(step: Int(t.i64(at)), epoch: t.f64(at + 8), trainBPC: t.f64(at + 16),
-                                        valBPC: t.f64(at + 24), learningRate: t.f64(at + 32)))
+            history.append(CheckpointHistoryPoint(step: Int(t.i64(at)), epoch: t.f64(at + 8), trainBPC: t.f64(at + 16),
+                                                  valBPC: t.f64(at + 24), learningRate: t.f64(at + 32)))
             at += Format.historyPointSize
         }
-        return TrainingState(options: section.options, moment1: moment1, moment2: moment2, step: section.step,
-                             epoch: section.epoch, dataPosition: section.dataPosition, rngState: rng,
-                             learningRate: t.f64(112), carriedState: carried, history: history)
+        return CheckpointTrainingState(options: section.options, moment1: moment1, moment2: moment2,
+                                       step: section.step, epoch: section.epoch, dataPosition: section.dataPosition,
+                                       rngState: rng, learningRate: t.f64(112), carriedState: carried, history: history)
     }
 
     /// `count` little-endian Float32 from `raw` (exactly 4·count bytes): one memcpy.

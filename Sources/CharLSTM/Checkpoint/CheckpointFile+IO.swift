@@ -85,6 +85,18 @@ enum AtomicFile {
 
     /// Writes `file` to `path` by the protocol at the top of this file.
     static func write(_ file: EncodedFile, to path: String) throws(CheckpointError) {
+        try write(to: path, pieces: file.forEachPiece)
+    }
+
+    /// Writes `bytes` to `path` by the protocol at the top of this file.
+    static func write(_ bytes: UnsafeRawBufferPointer, to path: String) throws(CheckpointError) {
+        try write(to: path) { emit in _ = emit(bytes) }
+    }
+
+    /// Writes the concatenation of the pieces `pieces` passes to its argument (which
+    /// returns false to ask for no more) to `path` by the protocol at the top of this file.
+    private static func write(to path: String,
+                              pieces: ((UnsafeRawBufferPointer) -> Bool) -> Void) throws(CheckpointError) {
         let (dir, name) = split(path)
         func failed(_ reason: String) -> CheckpointError { .writeFailed(path: path, reason: reason) }
         if name.isEmpty || name == "." || name == ".." { throw .isDirectory(path: path) }
@@ -120,7 +132,7 @@ enum AtomicFile {
 
         // 2. Write everything, fsync, close.
         var writeError: Int32 = 0
-        file.forEachPiece { piece in
+        pieces { piece in
             guard var p = piece.baseAddress else { return true }
             var left = piece.count
             while left > 0 {

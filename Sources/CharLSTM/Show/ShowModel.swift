@@ -19,7 +19,7 @@ public final class ShowModel {
     public let metadata: CheckpointMetadata
     public let file: CheckpointFileInfo
     /// The loss history; nil for a weights-only checkpoint.
-    public let history: [HistoryPoint]?
+    public let history: [CheckpointHistoryPoint]?
     /// P, the number of weights.
     public let parameterCount: Int
     /// The signals each layer has, in series order.

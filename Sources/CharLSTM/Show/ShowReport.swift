@@ -238,9 +238,9 @@ public struct ShowReport {
     }
 
     /// The loss history as columns; null for a weights-only checkpoint.
-    private static func historyJSON(_ history: [HistoryPoint]?) -> String {
+    private static func historyJSON(_ history: [CheckpointHistoryPoint]?) -> String {
         guard let history else { return "null" }
-        func column(_ f: (HistoryPoint) -> Double) -> String { "[" + history.map { JSON.number(f($0)) }.joined(separator: ",") + "]" }
+        func column(_ f: (CheckpointHistoryPoint) -> Double) -> String { "[" + history.map { JSON.number(f($0)) }.joined(separator: ",") + "]" }
         return "{\"step\":" + column { Double($0.step) } + ",\"epoch\":" + column(\.epoch)
             + ",\"train\":" + column(\.trainBPC) + ",\"val\":" + column(\.valBPC) + ",\"lr\":" + column(\.learningRate) + "}"
     }

@@ -72,7 +72,7 @@ public struct FixedSettings: Equatable, Sendable {
 
     /// Flags that differ from a checkpoint's model and training options (what --resume keeps),
     /// in flag order. --batch and --seq are left to `geometryConflicts`, which needs the corpus.
-    public func resumeConflicts(with config: ModelConfig, options: TrainingOptions) -> [SettingConflict] {
+    public func resumeConflicts(with config: ModelConfig, options: CheckpointTrainingOptions) -> [SettingConflict] {
         modelConflicts(with: config) + [
             // The checkpoint holds dropout as a Float: compare at that precision.
             conflict("--dropout", dropout.map { Float($0) }, config.dropout) { plain(Double($0)) },
@@ -90,7 +90,7 @@ public struct FixedSettings: Equatable, Sendable {
     /// --batch and --seq against the geometry `options` holds (B and T in force). A value
     /// that differs still agrees when this corpus of `tokenCount` ids shrinks it to the
     /// checkpoint's, as it did when the run started (`--batch 50` on a small corpus ran with 12).
-    public func geometryConflicts(with options: TrainingOptions, tokenCount: Int) -> [SettingConflict] {
+    public func geometryConflicts(with options: CheckpointTrainingOptions, tokenCount: Int) -> [SettingConflict] {
         let asked = (batch: batch ?? options.batch, seq: seqLength ?? options.seqLength)
         if asked == (options.batch, options.seqLength) { return [] }
         let split = CorpusSplit(count: tokenCount, validationFraction: options.valFraction, testFraction: options.testFraction)

@@ -281,8 +281,7 @@ extension Trainer {
             // if no evaluation finished yet), so `charlstm sample` uses it by default.
             let source = (wroteBest || bestValBPC != nil) && fileExists(outputs.bestPath) ? outputs.bestPath : outputs.latestPath
             do {
-                let c = try CheckpointFile.read(source)
-                try CheckpointFile.write(c, to: outputs.currentPath)
+                try CheckpointFile.copy(source, to: outputs.currentPath)
             } catch {
                 throw .checkpointWrite(error.description)
             }

@@ -137,7 +137,7 @@ public final class Trainer {
         guard let saved = checkpoint.training else {
             throw .incompatibleResume(path: path, reason: "it holds no training state (a weights-only export); use --init-from to fine-tune from it")
         }
-        let opts = saved.options
+        let opts = TrainingOptions(saved.options)
         let requested = (opts.batch, opts.seqLength)
         do {
             try self.init(config: checkpoint.config, vocabulary: checkpoint.vocabulary, tokens: tokens,
@@ -179,7 +179,7 @@ public final class Trainer {
         dataPosition = saved.dataPosition
         rng = generator
         learningRate = saved.learningRate
-        history = saved.history
+        history = saved.history.map(HistoryPoint.init)
         bestValBPC = checkpoint.metadata.bestValBPC
         takeSnapshot()
     }
@@ -371,11 +371,12 @@ public final class Trainer {
 
     // MARK: - Saving
 
-    /// Everything an exact resume needs besides weights, config and vocabulary.
-    public func trainingState() -> TrainingState {
-        TrainingState(options: options, moment1: optimizer.moment1.array, moment2: optimizer.moment2.array,
-                      step: step, epoch: epoch, dataPosition: dataPosition, rngState: rng.stateWords,
-                      learningRate: learningRate, carriedState: state.flattened(), history: history)
+    /// Everything an exact resume needs besides weights, config and vocabulary, as a checkpoint records it.
+    public func trainingState() -> CheckpointTrainingState {
+        CheckpointTrainingState(options: options.checkpointRecord, moment1: optimizer.moment1.array,
+                                moment2: optimizer.moment2.array, step: step, epoch: epoch, dataPosition: dataPosition,
+                                rngState: rng.stateWords, learningRate: learningRate, carriedState: state.flattened(),
+                                history: history.map(\.checkpointRecord))
     }
 }
 
