@@ -103,10 +103,10 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Clip the global gradient norm to this (default: \(shortNumber(TrainCommand.defaults.gradClip)); 0 = off).", valueName: "x"))
     public var gradClip: Double?
 
-    @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total, counted from the start of the run (also with --resume) (default: 10 epochs).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Train until this many optimizer steps in total, counted from the start of the run (also with --resume) (default: \(TrainingSchedule.defaultEpochs) epochs).", valueName: "n"))
     public var steps: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Train for this many passes over the training part (default: 10).", valueName: "n"))
+    @Option(name: .long, help: ArgumentHelp("Train for this many passes over the training part (default: \(TrainingSchedule.defaultEpochs)).", valueName: "n"))
     public var epochs: Int?
 
     @Option(name: .long, help: ArgumentHelp("Seed of the one generator: initialisation and dropout (default: \(TrainCommand.defaults.seed)).", valueName: "n"))
@@ -154,7 +154,7 @@ public struct TrainCommand: ParsableCommand {
 
     // MARK: - Validation
 
-    static let maxWidth = 8192, maxBatch = 4096, maxSeq = 10_000, maxSteps = 1_000_000_000
+    static let maxWidth = 8192, maxBatch = 4096, maxSeq = 10_000, maxSteps = TrainingSchedule.maxSteps
 
     public func validate() throws {
         func require(_ ok: Bool, _ message: @autoclosure () -> String) throws {
@@ -208,103 +208,68 @@ public struct TrainCommand: ParsableCommand {
     // MARK: - Run
 
     public func run() throws {
+        do {
+            try train()
+        } catch let error as TrainingError {
+            throw CommandFailure(error.cliMessage)
+        }
+    }
+
+    func train() throws {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes write() fail with EFBIG instead of killing us
         let threadCount = threads ?? availableCores()
         setBLASThreads(threadCount)
         loadBLAS()   // before anything is written
         let progress = TrainingProgress.forStandardError(quiet: quiet)
-        let runName = name ?? resume.flatMap(Self.runName(ofCheckpoint:)) ?? Self.stem(corpus)
-        let out = self.out ?? resume.map(Self.directory(of:)) ?? "checkpoints"
+        let runName = RunNaming.name(given: name, resuming: resume, corpus: corpus)
+        let out = RunNaming.directory(given: self.out, resuming: resume)
 
         // Load the checkpoint (if any) and the corpus; nothing is written yet.
-        let trainer: Trainer
-        var requested = (batch: batch ?? Self.defaults.batch, seq: seq ?? Self.defaults.seqLength)
-        var corpusInfo: EncodedCorpus
-        if let resume {
-            let checkpoint = try CheckpointFile.read(resume)
-            guard let saved = checkpoint.training else {
-                throw TrainingError.incompatibleResume(path: resume, reason: "it holds no training state (a weights-only export); use --init-from to fine-tune from it")
-            }
-            // Flags repeated from the first run's command are fine when they equal the checkpoint's.
-            try Self.refuse(fixedSettings.resumeConflicts(with: checkpoint.config, options: saved.options), resuming: true)
-            if maxVocab != nil || minCount != nil {
-                // The vocabulary these flags give on this corpus must be the checkpoint's.
-                corpusInfo = try EncodedCorpus.build(file: corpus, normalization: checkpoint.config.normalization, lossy: lossy,
-                                                     maxVocab: maxVocab, minCount: minCount ?? 1)
-                if corpusInfo.vocabulary != checkpoint.vocabulary {
-                    let flags = [maxVocab.map { "--max-vocab \($0)" }, minCount.map { "--min-count \($0)" }].compactMap { $0 }
-                    let built = corpusInfo.vocabulary.count, kept = checkpoint.vocabulary.count
-                    throw ValidationError(flags.joined(separator: " ") + " conflict\(flags.count == 1 ? "s" : "") with the checkpoint's vocabulary: "
-                        + "on \(corpus) \(flags.count == 1 ? "it gives" : "they give") "
-                        + (built != kept ? "\(built) entries, not the checkpoint's \(kept)" : "other entries than the checkpoint's \(kept)")
-                        + Self.resumeHint)
-                }
-            } else {
-                corpusInfo = try EncodedCorpus.encode(file: corpus, vocabulary: checkpoint.vocabulary,
-                                                      normalization: checkpoint.config.normalization, lossy: lossy)
-                if corpusInfo.unknownCount > 0 {
-                    progress.note("\(corpusInfo.unknownCount) graphemes of \(corpus) are not in the checkpoint's vocabulary and map to <unk>; is this the corpus the run was trained on?")
+        var request = TrainingRequest(corpus: corpus, start: resume.map { .resume(checkpoint: $0) }
+                                          ?? initFrom.map { .initFrom(checkpoint: $0) } ?? .fresh,
+                                      runName: runName)
+        request.settings = fixedSettings
+        request.lossy = lossy
+        request.maxVocab = maxVocab
+        request.minCount = minCount
+        request.forgetBias = try forgetBias.map(parseForgetBias) ?? 1
+        request.forgetBiasGiven = forgetBias != nil
+        let setup: TrainingSetup
+        do {
+            setup = try TrainingSetup(request) { notice in
+                switch notice {
+                case .unknownGraphemes(let count, let size):
+                    if let initFrom {
+                        progress.note("\(count) graphemes of \(corpus) are not in \(initFrom)'s vocabulary of \(size) and map to <unk>")
+                    } else {
+                        progress.note("\(count) graphemes of \(corpus) are not in the checkpoint's vocabulary and map to <unk>; is this the corpus the run was trained on?")
+                    }
+                case .forgetBiasIgnored:
+                    progress.note("--forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
+                case .largeVocabulary(let count):
+                    if let warning = Vocabulary.sizeWarning(count: count) { progress.warning(warning) }
                 }
             }
-            try Self.refuse(fixedSettings.geometryConflicts(with: saved.options, tokenCount: corpusInfo.ids.count), resuming: true)
-            if forgetBias != nil {
-                progress.note("--forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
-            }
-            requested = (saved.options.batch, saved.options.seqLength)
-            trainer = try Trainer(resuming: checkpoint, path: resume, tokens: corpusInfo.ids, corpusName: runName)
-        } else if let initFrom {
-            let checkpoint = try CheckpointFile.read(initFrom)
-            try Self.refuse(fixedSettings.modelConflicts(with: checkpoint.config), resuming: false)
-            var config = checkpoint.config
-            if let dropout { config.dropout = Float(dropout) }
-            corpusInfo = try EncodedCorpus.encode(file: corpus, vocabulary: checkpoint.vocabulary,
-                                                  normalization: config.normalization, lossy: lossy)
-            if corpusInfo.unknownCount > 0 {
-                progress.note("\(corpusInfo.unknownCount) graphemes of \(corpus) are not in \(initFrom)'s vocabulary of \(checkpoint.vocabulary.count) and map to <unk>")
-            }
-            trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: corpusInfo.ids,
-                                  options: trainingOptions(), corpusName: runName,
-                                  initialParameters: checkpoint.parameters)
-        } else {
-            let form = normalize ?? .nfc
-            corpusInfo = try EncodedCorpus.build(file: corpus, normalization: form, lossy: lossy,
-                                                 maxVocab: maxVocab, minCount: minCount ?? 1)
-            if let warning = Vocabulary.sizeWarning(count: corpusInfo.vocabulary.count) { progress.warning(warning) }
-            let config = ModelConfig(cell: cell ?? .lstm, layers: layers ?? 2, embed: embed ?? 64, hidden: hidden ?? 256,
-                                     vocab: corpusInfo.vocabulary.count, dropout: Float(dropout ?? 0), normalization: form,
-                                     direction: bidirectional ? .bidirectional : .forward)
-            if let problem = config.problem() { throw ValidationError(problem) }
-            try Self.checkMemory(config: config, batch: requested.batch, seq: requested.seq)
-            trainer = try Trainer(config: config, vocabulary: corpusInfo.vocabulary, tokens: corpusInfo.ids,
-                                  options: trainingOptions(), corpusName: runName,
-                                  forgetBias: try forgetBias.map(parseForgetBias) ?? 1)
+        } catch let error as TrainingSetupError {
+            throw ValidationError(message(for: error))
         }
-        if corpusInfo.replacedSequences > 0 {
-            progress.note("--lossy replaced \(corpusInfo.replacedSequences) invalid UTF-8 sequences in \(corpus) with U+FFFD")
+        let trainer = setup.trainer
+        if setup.corpus.replacedSequences > 0 {
+            progress.note("--lossy replaced \(setup.corpus.replacedSequences) invalid UTF-8 sequences in \(corpus) with U+FFFD")
         }
+        let requested = setup.requested
         if (trainer.options.batch, trainer.options.seqLength) != requested {
-            progress.note("the corpus is too small for --batch \(requested.batch) --seq \(requested.seq) "
-                          + "(\(TrainingProgress.grouped(trainer.split.train.count)) training, \(TrainingProgress.grouped(trainer.split.validation.count)) validation graphemes): "
+            progress.note("the corpus is too small for --batch \(requested.batch) --seq \(requested.seqLength) "
+                          + "(\(QuantityText.grouped(trainer.split.train.count)) training, \(QuantityText.grouped(trainer.split.validation.count)) validation graphemes): "
                           + "using --batch \(trainer.options.batch) --seq \(trainer.options.seqLength)")
         }
 
         // Schedule.
         let windows = trainer.trainStreams.windowCount
-        let total: Int
-        if let steps {
-            total = steps
-        } else if let epochs {
-            total = min(Self.maxSteps, epochs * windows)
-        } else if resume != nil {
-            total = trainer.options.totalSteps
-        } else {
-            total = min(Self.maxSteps, 10 * windows)
-        }
-        if resume != nil, total <= trainer.step {
-            throw TrainingError.nothingToResume(step: trainer.step, target: total,
-                                                flag: steps.map { "--steps \($0)" } ?? epochs.map { "--epochs \($0)" })
-        }
-        let evalEvery = self.evalEvery ?? min(1000, max(10, total / 10))
+        let length = steps.map(TrainingLength.steps) ?? epochs.map(TrainingLength.epochs)
+        let schedule = try TrainingSchedule(length: length, windowsPerEpoch: windows, resumed: setup.resumed,
+                                            evalEvery: evalEvery)
+        let total = schedule.totalSteps
         let outputs = TrainingOutputs(directory: out, name: runName, direction: trainer.model.config.direction)
 
         // Outputs: only now is anything created.
@@ -314,9 +279,9 @@ public struct TrainCommand: ParsableCommand {
         let config = trainer.model.config
         progress.info("training \(config.direction == .bidirectional ? "bidirectional " : "")\(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
             + (config.dropout > 0 ? ", dropout \(shortNumber(Double(config.dropout)))" : "")
-            + ", \(TrainingProgress.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
-            + "vocabulary \(trainer.vocabulary.count), train \(TrainingProgress.grouped(trainer.split.train.count)) / "
-            + "val \(TrainingProgress.grouped(trainer.split.validation.count)) / test \(TrainingProgress.grouped(trainer.split.test.count)) graphemes, "
+            + ", \(QuantityText.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
+            + "vocabulary \(trainer.vocabulary.count), train \(QuantityText.grouped(trainer.split.train.count)) / "
+            + "val \(QuantityText.grouped(trainer.split.validation.count)) / test \(QuantityText.grouped(trainer.split.test.count)) graphemes, "
             + "batch \(trainer.options.batch)×\(trainer.options.seqLength), \(windows) steps/epoch, "
             + (trainer.step > 0 ? "from step \(trainer.step) to \(total)" : "\(total) steps")
             + ", \(threadCount) thread\(threadCount == 1 ? "" : "s")")
@@ -325,8 +290,7 @@ public struct TrainCommand: ParsableCommand {
 
         let observer = TrainObserver(progress: progress, log: logFile)
         InterruptSignal.install()
-        let settings = RunSettings(totalSteps: total, evalEvery: evalEvery, checkpointEvery: checkpointEvery,
-                                   patience: patience, historyEvery: max(1, min(10, evalEvery / 5)), outputs: outputs)
+        let settings = schedule.runSettings(checkpointEvery: checkpointEvery, patience: patience, outputs: outputs)
         let summary: RunSummary
         do {
             summary = try trainer.run(settings, observer: observer)
@@ -350,8 +314,8 @@ public struct TrainCommand: ParsableCommand {
         if let v = summary.lastValBPC { done += ", val \(fixed(v, 3)) bpc" }
         if let b = summary.bestValBPC { done += " (best \(fixed(b, 3)))" }
         if let t = summary.testBPC { done += ", test \(fixed(t, 3)) bpc" }
-        if summary.stepsThisRun > 0 { done += ", \(TrainingProgress.rate(summary.charsPerSecond)) chars/s" }
-        done += ", \(TrainingProgress.duration(summary.seconds)); wrote \(outputs.currentPath) (copy of \(summary.bestCheckpoint ?? outputs.latestPath)), "
+        if summary.stepsThisRun > 0 { done += ", \(QuantityText.rate(summary.charsPerSecond)) chars/s" }
+        done += ", \(QuantityText.duration(summary.seconds)); wrote \(outputs.currentPath) (copy of \(summary.bestCheckpoint ?? outputs.latestPath)), "
             + "\(outputs.latestPath) and \(outputs.plotPath)"
         progress.info(done)
         if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
@@ -380,69 +344,30 @@ public struct TrainCommand: ParsableCommand {
         return f
     }
 
-    static let resumeHint = " (a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)"
-
-    /// One line naming every conflicting flag with both values, e.g.
-    /// "--hidden 128 conflicts with the checkpoint's 64 (a resumed run keeps ...)".
-    static func refuse(_ conflicts: [SettingConflict], resuming: Bool) throws {
-        guard !conflicts.isEmpty else { return }
-        throw ValidationError(conflicts.map(\.description).joined(separator: "; ")
-                              + (resuming ? resumeHint : " (--init-from keeps the checkpoint's model shape and vocabulary)"))
-    }
-
     /// The library's defaults, the one source of the training flags' defaults (and of their --help).
     static let defaults = TrainingOptions()
 
-    /// Training options from the flags; an absent flag keeps the library's default.
-    func trainingOptions() -> TrainingOptions {
-        var o = Self.defaults
-        o.optimizer = optimizer ?? o.optimizer
-        o.batch = batch ?? o.batch
-        o.seqLength = seq ?? o.seqLength
-        o.learningRate = lr ?? o.learningRate
-        o.lrDecay = lrDecay ?? o.lrDecay
-        o.lrDecayEvery = lrDecayEvery ?? o.lrDecayEvery
-        o.gradClip = gradClip ?? o.gradClip
-        o.valFraction = valFrac ?? o.valFraction
-        o.testFraction = testFrac ?? o.testFraction
-        o.seed = seed ?? o.seed
-        return o
-    }
+    static let resumeHint = " (a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)"
 
-    /// "data/tiny.shakespeare.txt" → "tiny.shakespeare".
-    /// NAME for a checkpoint file NAME-latest.ckpt or NAME-best.ckpt, else nil.
-    static func runName(ofCheckpoint path: String) -> String? {
-        let file = path.split(separator: "/", omittingEmptySubsequences: false).last.map(String.init) ?? path
-        for suffix in ["-latest.ckpt", "-best.ckpt"] where file.hasSuffix(suffix) && file.count > suffix.count {
-            return String(file.dropLast(suffix.count))
-        }
-        return nil
-    }
-
-    /// The directory part of a path ("." when there is none).
-    static func directory(of path: String) -> String {
-        guard let slash = path.lastIndex(of: "/") else { return "." }
-        return slash == path.startIndex ? "/" : String(path[..<slash])
-    }
-
-    static func stem(_ path: String) -> String {
-        let file = path.split(separator: "/").last.map(String.init) ?? path
-        var s = file
-        if let dot = file.lastIndex(of: "."), dot != file.startIndex { s = String(file[..<dot]) }
-        return s.isEmpty || s == "." || s == ".." ? "model" : s
-    }
-
-    /// Refuses a model whose training state would not fit in physical memory.
-    static func checkMemory(config: ModelConfig, batch: Int, seq: Int) throws {
-        guard let p = ParameterLayout.checkedCount(config) else { throw ValidationError("model too large: parameter count overflows") }
-        let (H, V, L, E, G) = (Double(config.hidden), Double(config.vocab), Double(config.layers), Double(config.embed), Double(config.cell.gateCount))
-        let S = Double(config.direction.stacks)
-        // parameters, gradients, two moments and a three-buffer snapshot, plus per-row activations.
-        let bytes = 4 * (7 * Double(p) + Double(batch * seq) * (S * (L * H * (2 * G + 6) + E) + 2 * V))
-        let pages = Double(sysconf(Int32(_SC_PHYS_PAGES))), pageSize = Double(sysconf(Int32(_SC_PAGESIZE)))
-        let physical = pages * pageSize
-        if physical > 0, bytes > physical {
-            throw ValidationError("model too large: training it needs about \(Int(bytes / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB; lower --hidden, --layers, --batch or --seq")
+    /// The line for a setup refusal, naming the flags to change.
+    func message(for error: TrainingSetupError) -> String {
+        switch error {
+        case .conflicts(let conflicts, let resuming):
+            // e.g. "--hidden 128 conflicts with the checkpoint's 64 (a resumed run keeps ...)".
+            return conflicts.map(\.description).joined(separator: "; ")
+                + (resuming ? Self.resumeHint : " (--init-from keeps the checkpoint's model shape and vocabulary)")
+        case .vocabularyConflict(let maxVocab, let minCount, let corpus, let built, let kept):
+            let flags = [maxVocab.map { "--max-vocab \($0)" }, minCount.map { "--min-count \($0)" }].compactMap { $0 }
+            return flags.joined(separator: " ") + " conflict\(flags.count == 1 ? "s" : "") with the checkpoint's vocabulary: "
+                + "on \(corpus) \(flags.count == 1 ? "it gives" : "they give") "
+                + (built != kept ? "\(built) entries, not the checkpoint's \(kept)" : "other entries than the checkpoint's \(kept)")
+                + Self.resumeHint
+        case .invalidModel(let problem):
+            return problem
+        case .modelTooLarge(let needed?, let physical):
+            return "model too large: training it needs about \(Int(needed / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB; lower --hidden, --layers, --batch or --seq"
+        case .modelTooLarge(nil, _):
+            return "model too large: parameter count overflows"
         }
     }
 

@@ -307,9 +307,9 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(shortNumber(1234.5), "1235")
         XCTAssertEqual(shortNumber(1.5e-5), "1.5e-5")
         XCTAssertEqual(fixed(2.3456, 2), "2.35")
-        XCTAssertEqual(TrainingProgress.rate(23_456), "23.5k")
-        XCTAssertEqual(TrainingProgress.duration(3723), "1:02:03")
-        XCTAssertEqual(TrainingProgress.grouped(1_115_394), "1,115,394")
+        XCTAssertEqual(QuantityText.rate(23_456), "23.5k")
+        XCTAssertEqual(QuantityText.duration(3723), "1:02:03")
+        XCTAssertEqual(QuantityText.grouped(1_115_394), "1,115,394")
     }
 
     private func bits(_ b: Buffer<Float>) -> [UInt32] { b.array.map(\.bitPattern) }

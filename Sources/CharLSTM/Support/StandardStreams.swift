@@ -77,9 +77,3 @@ public final class OutputStream {
         flush()
     }
 }
-
-/// Makes writes to a closed pipe return EPIPE instead of killing the process,
-/// so the writer can end quietly. Called once at start-up by the executables.
-public func ignoreBrokenPipeSignal() {
-    signal(SIGPIPE, SIG_IGN)
-}

@@ -57,6 +57,30 @@ public struct FixedSettings: Equatable, Sendable {
 
     public init() {}
 
+    /// Training options from these settings; what is not given keeps `defaults`' value.
+    public func trainingOptions(defaults: TrainingOptions = TrainingOptions()) -> TrainingOptions {
+        var o = defaults
+        o.optimizer = optimizer ?? o.optimizer
+        o.batch = batch ?? o.batch
+        o.seqLength = seqLength ?? o.seqLength
+        o.learningRate = learningRate ?? o.learningRate
+        o.lrDecay = lrDecay ?? o.lrDecay
+        o.lrDecayEvery = lrDecayEvery ?? o.lrDecayEvery
+        o.gradClip = gradClip ?? o.gradClip
+        o.valFraction = valFraction ?? o.valFraction
+        o.testFraction = testFraction ?? o.testFraction
+        o.seed = seed ?? o.seed
+        return o
+    }
+
+    /// A new model over `vocab` graphemes: an LSTM 2×256 with embedding 64, no dropout and
+    /// NFC, left to right, for what is not given.
+    public func newModelConfig(vocab: Int) -> ModelConfig {
+        ModelConfig(cell: cell ?? .lstm, layers: layers ?? 2, embed: embed ?? 64, hidden: hidden ?? 256,
+                    vocab: vocab, dropout: Float(dropout ?? 0), normalization: normalization ?? .nfc,
+                    direction: bidirectional ? .bidirectional : .forward)
+    }
+
     /// Flags that differ from the model `config` (what --init-from keeps), in flag order.
     public func modelConflicts(with config: ModelConfig) -> [SettingConflict] {
         [

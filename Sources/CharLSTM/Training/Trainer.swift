@@ -134,9 +134,7 @@ public final class Trainer {
     /// learning rate, carried state and history.
     public convenience init(resuming checkpoint: Checkpoint, path: String, tokens: any TokenSource,
                             corpusName: String) throws(TrainingError) {
-        guard let saved = checkpoint.training else {
-            throw .incompatibleResume(path: path, reason: "it holds no training state (a weights-only export); use --init-from to fine-tune from it")
-        }
+        let saved = try checkpoint.resumableState(path: path)
         let opts = TrainingOptions(saved.options)
         let requested = (opts.batch, opts.seqLength)
         do {

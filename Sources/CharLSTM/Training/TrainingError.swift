@@ -1,14 +1,19 @@
-// TrainingError: every way a training run can be refused or stopped, one line each.
+// TrainingError: every way a training run can be refused or stopped, as typed
+// values. Each description is one line in the library's own terms; `charlstm
+// train` words the ones a flag can fix with that flag (CharLSTMCLI,
+// TrainingError+CLI.swift).
 
-/// Why training cannot start or had to stop. Each description is one line saying what to do.
+/// Why training cannot start or had to stop.
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The corpus cannot fill two validation windows of the shortest accepted length.
     case corpusTooSmall(graphemes: Int, validation: Int, needed: Int, steps: Int)
-    /// The checkpoint given to --resume cannot continue on this corpus or has no training state.
+    /// The checkpoint at `path` is weights only: it holds no training state to resume.
+    case noTrainingState(path: String)
+    /// The checkpoint given to resume cannot continue on this corpus.
     case incompatibleResume(path: String, reason: String)
-    /// A resumed run whose last step, `target`, is not above the checkpoint's `step`. `flag` is
-    /// what set the target ("--steps 60", "--epochs 1"); nil for the run's own planned total.
-    case nothingToResume(step: Int, target: Int, flag: String?)
+    /// A resumed run whose last step, `target`, is not above the checkpoint's `step`. `length`
+    /// is what set the target; nil for the run's own planned total.
+    case nothingToResume(step: Int, target: Int, length: TrainingLength?)
     /// Training diverged (non-finite or exploding loss) `failures` times in a row.
     case diverged(failures: Int, step: Int, learningRate: Double)
     /// A checkpoint could not be written (message from the checkpoint layer).
@@ -20,23 +25,17 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .corpusTooSmall(let n, let v, let needed, let steps):
             return "corpus too small: \(n) graphemes leave \(v) for validation; need at least \(needed) graphemes "
-                + "(2 validation windows of \(steps) steps); use a larger corpus or a larger --val-frac"
+                + "(2 validation windows of \(steps) steps); use a larger corpus or a larger validation fraction"
+        case .noTrainingState(let path):
+            return "cannot resume from \(path): it holds no training state (a weights-only export); "
+                + "start a new run from its weights instead"
         case .incompatibleResume(let path, let reason):
             return "cannot resume from \(path): \(reason)"
-        case .nothingToResume(let step, let target, let flag):
-            guard let flag else {
-                return "nothing to do: the checkpoint's run is complete at step \(step) of \(target); "
-                    + "give --steps above \(step) to train further (--steps counts from the start of the run)"
-            }
-            if flag.hasPrefix("--steps") {
-                return "nothing to do: \(flag) is not above the checkpoint's step \(step) "
-                    + "(--steps counts from the start of the run: --steps \(step + target) trains \(target) more)"
-            }
-            return "nothing to do: \(flag) ends at step \(target), not above the checkpoint's step \(step) "
-                + "(\(flag.split(separator: " ").first ?? "") counts from the start of the run)"
+        case .nothingToResume(let step, let target, _):
+            return "nothing to do: the run ends at step \(target), not above the checkpoint's step \(step)"
         case .diverged(let failures, let step, let lr):
             return "training diverged \(failures) times in a row (non-finite or exploding loss) near step \(step), "
-                + "even at learning rate \(shortNumber(lr)); restart with a lower --lr, a lower --grad-clip or a smaller model"
+                + "even at learning rate \(shortNumber(lr)); restart with a lower learning rate, a lower gradient clip or a smaller model"
         case .checkpointWrite(let message):
             return message
         case .output(let path, let reason):

@@ -1,4 +1,5 @@
-// InterruptSignal: SIGINT/SIGTERM become a flag the training loop polls.
+// InterruptSignal: SIGINT/SIGTERM become a flag that `charlstm train` hands the
+// training loop through its observer (`TrainingObserver.shouldStop`).
 //
 // The first signal only records its number; the loop finishes the current
 // step, writes NAME-latest.ckpt and exits with 128 + signal (130, 143).
@@ -22,9 +23,9 @@ private func handleInterrupt(_ signal: Int32) {
 }
 
 /// Graceful stop on SIGINT (Ctrl-C) and SIGTERM.
-public enum InterruptSignal {
+enum InterruptSignal {
     /// Installs the handlers for SIGINT and SIGTERM.
-    public static func install() {
+    static func install() {
         _ = receivedSignal.load(ordering: .relaxed)
         var action = sigaction()
         action.__sigaction_handler.sa_handler = { handleInterrupt($0) }
@@ -35,10 +36,10 @@ public enum InterruptSignal {
     }
 
     /// The signal received, or 0.
-    public static var received: Int32 { receivedSignal.load(ordering: .relaxed) }
+    static var received: Int32 { receivedSignal.load(ordering: .relaxed) }
 
     /// A conventional name for a signal number ("SIGINT").
-    public static func name(_ signal: Int32) -> String {
+    static func name(_ signal: Int32) -> String {
         switch signal {
         case SIGINT: "SIGINT"
         case SIGTERM: "SIGTERM"

@@ -6,22 +6,24 @@
 // evaluation lines appear, one plain line each. Colour only on a terminal,
 // and never with NO_COLOR set or TERM=dumb.
 
+import CharLSTM
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Renders training progress to a stream (stderr).
-public final class TrainingProgress {
+final class TrainingProgress {
     let stream: OutputStream
     /// Redraw a live line (a terminal) rather than print only evaluation lines.
-    public let live: Bool
-    public let color: Bool
+    let live: Bool
+    let color: Bool
     /// Print nothing but warnings.
-    public let quiet: Bool
+    let quiet: Bool
     private var lineShown = false
     private var lastDraw = -1.0
 
-    public init(stream: OutputStream = .standardError, live: Bool, color: Bool, quiet: Bool) {
+    init(stream: OutputStream = .standardError, live: Bool, color: Bool, quiet: Bool) {
         self.stream = stream
         self.live = live
         self.color = color
@@ -29,7 +31,7 @@ public final class TrainingProgress {
     }
 
     /// Live and coloured output when `stream` is a terminal, honouring NO_COLOR and TERM=dumb.
-    public static func forStandardError(quiet: Bool) -> TrainingProgress {
+    static func forStandardError(quiet: Bool) -> TrainingProgress {
         let tty = OutputStream.standardError.isTerminal
         let noColor = getenv("NO_COLOR").map { String(cString: $0) }.map { !$0.isEmpty } ?? false
         let dumb = getenv("TERM").map { String(cString: $0) == "dumb" } ?? false
@@ -39,19 +41,19 @@ public final class TrainingProgress {
     private func paint(_ s: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(s)\u{1B}[0m" : s }
 
     /// Writes a permanent line, clearing the live line first.
-    public func line(_ text: String) {
+    func line(_ text: String) {
         clearLive()
         stream.line(text)
     }
 
     /// A permanent line unless quiet.
-    public func info(_ text: String) { if !quiet { line(text) } }
+    func info(_ text: String) { if !quiet { line(text) } }
 
     /// A warning, even when quiet.
-    public func warning(_ text: String) { line(paint("warning:", "1;33") + " " + text) }
+    func warning(_ text: String) { line(paint("warning:", "1;33") + " " + text) }
 
     /// A note, even when quiet (the user should know).
-    public func note(_ text: String) { line(paint("note:", "1;36") + " " + text) }
+    func note(_ text: String) { line(paint("note:", "1;36") + " " + text) }
 
     private func clearLive() {
         if lineShown {
@@ -60,64 +62,36 @@ public final class TrainingProgress {
         }
     }
 
-    public func step(_ r: StepReport) {
+    func step(_ r: StepReport) {
         guard live, !quiet else { return }
         let now = monotonicSeconds()
         if now - lastDraw < 0.1 && r.step != r.totalSteps { return }
         lastDraw = now
         let text = "step \(r.step)/\(r.totalSteps) | epoch \(fixed(r.epoch, 2)) | train \(fixed(r.trainBPC, 3)) bpc | "
-            + "\(Self.rate(r.charsPerSecond)) chars/s | ETA \(Self.duration(r.eta))"
+            + "\(QuantityText.rate(r.charsPerSecond)) chars/s | ETA \(QuantityText.duration(r.eta))"
         stream.write("\r\u{1B}[K" + text)
         stream.flush()
         lineShown = true
     }
 
-    public func evaluation(_ r: EvaluationReport) {
+    func evaluation(_ r: EvaluationReport) {
         guard !quiet else { return }
         let p = r.point
         let train = p.trainBPC.isFinite ? fixed(p.trainBPC, 3) : "-"
         let best = r.improved ? " " + paint("(best)", "32") : " (best \(fixed(r.bestValBPC, 3)))"
         line("step \(p.step)/\(r.totalSteps) epoch \(fixed(p.epoch, 2)): train \(train) bpc, "
              + "val \(paint(fixed(p.valBPC, 3), "1")) bpc\(best), lr \(shortNumber(p.learningRate)), "
-             + "\(Self.rate(r.charsPerSecond)) chars/s, \(Self.duration(r.elapsed)) elapsed")
+             + "\(QuantityText.rate(r.charsPerSecond)) chars/s, \(QuantityText.duration(r.elapsed)) elapsed")
     }
 
-    public func recovery(_ r: RecoveryReport) {
+    func recovery(_ r: RecoveryReport) {
         warning("step \(r.failedStep): \(r.reason); rolled back to step \(r.rolledBackTo) and halved the learning rate "
                 + "to \(shortNumber(r.learningRate)) (failure \(r.consecutiveFailures) of \(r.maxConsecutiveFailures) in a row allowed before giving up)")
     }
 
     /// Ends the live line.
-    public func finish() {
+    func finish() {
         clearLive()
         stream.flush()
-    }
-
-    /// "812", "23.4k", "1.2M".
-    public static func rate(_ x: Double) -> String {
-        guard x.isFinite, x > 0 else { return "0" }
-        if x < 1000 { return fixed(x, 0) }
-        if x < 1e6 { return fixed(x / 1e3, x < 1e4 ? 2 : 1) + "k" }
-        return fixed(x / 1e6, 2) + "M"
-    }
-
-    /// "0:42", "12:03", "1:02:03".
-    public static func duration(_ seconds: Double) -> String {
-        guard seconds.isFinite, seconds >= 0 else { return "?" }
-        let s = Int(seconds.rounded())
-        let (h, m, sec) = (s / 3600, (s / 60) % 60, s % 60)
-        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return h > 0 ? "\(h):\(two(m)):\(two(sec))" : "\(m):\(two(sec))"
-    }
-
-    /// "1,115,394".
-    public static func grouped(_ n: Int) -> String {
-        let s = String(n.magnitude)
-        var out = ""
-        for (i, c) in s.enumerated() {
-            if i > 0 && (s.count - i) % 3 == 0 { out += "," }
-            out.append(c)
-        }
-        return (n < 0 ? "-" : "") + out
     }
 }

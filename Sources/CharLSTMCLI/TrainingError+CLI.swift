@@ -1,0 +1,34 @@
+// TrainingError+CLI: the training errors a flag can fix, worded with that flag.
+// Every other case keeps the library's description.
+
+import CharLSTM
+
+extension TrainingError {
+    /// The one line `charlstm train` prints for this error.
+    var cliMessage: String {
+        switch self {
+        case .corpusTooSmall(let n, let v, let needed, let steps):
+            return "corpus too small: \(n) graphemes leave \(v) for validation; need at least \(needed) graphemes "
+                + "(2 validation windows of \(steps) steps); use a larger corpus or a larger --val-frac"
+        case .noTrainingState(let path):
+            return "cannot resume from \(path): it holds no training state (a weights-only export); use --init-from to fine-tune from it"
+        case .nothingToResume(let step, let target, let length):
+            switch length {
+            case nil:
+                return "nothing to do: the checkpoint's run is complete at step \(step) of \(target); "
+                    + "give --steps above \(step) to train further (--steps counts from the start of the run)"
+            case .steps(let n)?:
+                return "nothing to do: --steps \(n) is not above the checkpoint's step \(step) "
+                    + "(--steps counts from the start of the run: --steps \(step + target) trains \(target) more)"
+            case .epochs(let e)?:
+                return "nothing to do: --epochs \(e) ends at step \(target), not above the checkpoint's step \(step) "
+                    + "(--epochs counts from the start of the run)"
+            }
+        case .diverged(let failures, let step, let lr):
+            return "training diverged \(failures) times in a row (non-finite or exploding loss) near step \(step), "
+                + "even at learning rate \(shortNumber(lr)); restart with a lower --lr, a lower --grad-clip or a smaller model"
+        case .incompatibleResume, .checkpointWrite, .output:
+            return description
+        }
+    }
+}
