@@ -136,8 +136,8 @@ public struct SampleCommand: ParsableCommand {
         }
 
         if interactive {
-            let session = InteractiveSession(model: lm, options: samplingOptions, seed: seed, choices: choices)
-            try session.run(prime: primeText)
+            let session = InteractiveSession(model: lm, options: samplingOptions, seed: seed, choices: choices, prime: primeText)
+            try session.run()
             return
         }
 

@@ -431,6 +431,7 @@ final class TrainCommandTests: XCTestCase {
         let err = lines(r.stderr)
         XCTAssertEqual(err.filter { $0.hasPrefix("warning:") }.count, 2, r.stderr)
         XCTAssertTrue(err.last!.hasPrefix("charlstm: error: training diverged 3 times in a row"), r.stderr)
+        XCTAssertTrue(err.last!.hasSuffix("; restart with a lower --lr, a lower --grad-clip or a smaller model"), r.stderr)
         // The last checkpoint on disk is the last good one (step 5).
         let c = try CheckpointFile.read(dir.appendingPathComponent("out/corpus-latest.ckpt").path)
         XCTAssertEqual(c.metadata.step, 5)
@@ -460,6 +461,27 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: "), r.stderr, file: file, line: line)
         XCTAssertTrue(r.stderr.contains(expected), "expected '\(expected)' in: \(r.stderr)", file: file, line: line)
         XCTAssertFalse(exists("never"), "--out was created", file: file, line: line)
+    }
+
+    /// The library's training errors are typed values; the CLI words them with the flag that fixes
+    /// them. Mutation caught: TrainingError+CLI.swift falling back to the library's description
+    /// (no flag) for any of these cases, or TrainCommand not mapping setup errors.
+    func testRefusalsNameTheFlagsThatFixThem() throws {
+        let first = try train(["corpus.txt", "--steps", "2", "--quiet", "--out", "o"] + tinyModel)
+        XCTAssertEqual(first.status, 0, first.stderr)
+        let export = try runTool("charlstm", ["export", "o/corpus-latest.ckpt", "slim.ckpt", "--weights-only"], directory: dir)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        var r = try train(["corpus.txt", "--resume", "slim.ckpt", "--out", "never"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "charlstm: error: cannot resume from slim.ckpt: it holds no training state "
+                       + "(a weights-only export); use --init-from to fine-tune from it\n")
+        try writeCorpus(dir.appendingPathComponent("crumb.txt"), bytes: 40)
+        try assertRefused(["crumb.txt"], "; use a larger corpus or a larger --val-frac\n")
+        r = try train(["corpus.txt", "--hidden", "4096", "--layers", "8", "--batch", "4096", "--seq", "10000", "--out", "never"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: model too large: training it needs about "), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix(" GB; lower --hidden, --layers, --batch or --seq\n"), r.stderr)
+        XCTAssertFalse(exists("never"))
     }
 
     func testBadCorpusFiles() throws {

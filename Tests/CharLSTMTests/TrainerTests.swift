@@ -191,7 +191,7 @@ final class TrainerTests: XCTestCase {
             guard case .diverged(let failures, let step, _)? = error as? TrainingError else { return XCTFail("\(error)") }
             XCTAssertEqual(failures, 3)
             XCTAssertEqual(step, 3)
-            XCTAssertTrue(String(describing: error).contains("lower --lr"))
+            XCTAssertTrue(String(describing: error).contains("a lower learning rate"))
         }
         XCTAssertEqual(r.recoveries.count, 2)
         XCTAssertEqual(r.recoveries.map(\.learningRate), [0.005, 0.0025])

@@ -1,4 +1,6 @@
-// InteractiveSession: write text together with the model, one grapheme at a time.
+// InteractiveSession: `charlstm sample --interactive`, write text together with
+// the model in a terminal, one grapheme at a time (the text and its candidates:
+// `InteractiveText` in the library).
 //
 // The screen shows the text so far and the model's most likely next
 // graphemes with their probabilities. Keys:
@@ -9,7 +11,9 @@
 //   q          quit; the text is then printed to stdout
 //   other      typed text is taken as is (graphemes outside the vocabulary as <unk>)
 // The terminal is put in non-canonical, no-echo mode and restored on exit,
-// also after Ctrl-C.
+// also after Ctrl-C (TerminalRawMode).
+
+import CharLSTM
 
 #if canImport(Glibc)
 import Glibc
@@ -17,43 +21,19 @@ import Glibc
 import Musl
 #endif
 
-/// The terminal settings to restore (set while a session runs).
-nonisolated(unsafe) private var savedTerminal: termios? = nil
-
-private func restoreTerminal() {
-    if var t = savedTerminal { tcsetattr(0, TCSANOW, &t) }
-}
-
 /// A session of choosing text with the model in a terminal.
-public final class InteractiveSession {
-    public let model: SamplingModel
-    public let options: SamplingOptions
-    public let choices: Int
-    private let scorer: TextScorer
-    private let sampler: Sampler
-    private var rng: RandomGenerator
-    /// The text so far, as graphemes, and their ids.
-    private var graphemes: [String] = []
-    private var ids: [Int] = []
-    private var candidates: [(id: Int, probability: Double)] = []
+final class InteractiveSession {
+    let text: InteractiveText
     private var status = ""
 
-    public init(model: SamplingModel, options: SamplingOptions, seed: UInt64, choices: Int) {
-        self.model = model
-        self.options = options
-        self.choices = max(1, min(9, choices))
-        scorer = TextScorer(model: model)
-        sampler = Sampler(vocab: model.vocab)
-        rng = RandomGenerator(seed: seed)
+    init(model: SamplingModel, options: SamplingOptions, seed: UInt64, choices: Int, prime: EncodedText) {
+        text = InteractiveText(model: model, options: options, seed: seed, choices: choices, prime: prime)
     }
 
     /// Runs until `q` (or end of input); then prints the text to stdout.
-    public func run(prime: EncodedText) throws {
-        graphemes = prime.graphemes
-        ids = prime.ids
-        refeed()
-        enterRawMode()
-        defer { leaveRawMode() }
+    func run() throws {
+        let terminal = TerminalRawMode.enter()
+        defer { terminal.leave() }
         render()
         var literal = false
         var buffer = [UInt8](repeating: 0, count: 256)
@@ -82,14 +62,14 @@ public final class InteractiveSession {
                 case UInt8(ascii: "q"), 0x04:  // q, Ctrl-D
                     typeRun(); quit = true
                 case 0x0A, 0x0D:
-                    typeRun(); sampleOne()
+                    typeRun(); text.sampleOne()
                 case UInt8(ascii: "1")...UInt8(ascii: "9"):
                     typeRun()
                     let k = Int(b - UInt8(ascii: "1"))
-                    if k < candidates.count { append(candidates[k].id, model.vocabulary.token(candidates[k].id)) }
-                    else { status = "no candidate \(k + 1)" }
+                    if !text.take(k) { status = "no candidate \(k + 1)" }
                 case 0x7F, 0x08:
-                    typeRun(); undo()
+                    typeRun()
+                    if !text.undo() { status = "nothing to take back" }
                 case UInt8(ascii: "\\"):
                     typeRun(); literal = true; status = "the next key is typed literally"
                 case 0x1B:
@@ -113,61 +93,23 @@ public final class InteractiveSession {
             typeRun()
             render()
         }
-        leaveRawMode()
+        terminal.leave()
         let out = OutputStream.standardOutput
         out.write("\u{1B}[H\u{1B}[2J")
-        out.write(graphemes.joined())
+        out.write(text.text)
         out.write("\n")
         out.flush()
     }
 
-    // MARK: - Actions
-
-    /// Feeds the whole text again from the zero state (after an undo, and at the start).
-    private func refeed() {
-        scorer.restart()
-        if ids.isEmpty {
-            // No context: a newline, as `sample` starts (or <unk> if the model has no newline).
-            scorer.feed([model.newlineID ?? Vocabulary.unknownID])
-        } else {
-            scorer.feed(ids)
-        }
-        rank()
-    }
-
-    private func rank() {
-        candidates = ModelDistribution.ranked(scorer.logits, count: model.vocab, top: choices)
-    }
-
-    private func append(_ id: Int, _ g: String) {
-        graphemes.append(g)
-        ids.append(id)
-        scorer.feed([id])
-        rank()
-    }
-
-    private func sampleOne() {
-        let id = sampler.sample(scorer.logits, options: options, rng: &rng)
-        append(id, model.vocabulary.token(id))
-    }
-
-    private func undo() {
-        guard !graphemes.isEmpty else { status = "nothing to take back"; return }
-        graphemes.removeLast()
-        ids.removeLast()
-        refeed()
-    }
-
     private func type(_ bytes: [UInt8]) {
-        let text = String(decoding: bytes, as: UTF8.self)
-        let encoded = model.encode(text)
-        for (g, id) in zip(encoded.graphemes, encoded.ids) { append(id, g) }
-        if encoded.unknown > 0 { status = "\(encoded.unknown) grapheme(s) not in the vocabulary, fed as <unk>" }
+        let unknown = text.type(String(decoding: bytes, as: UTF8.self))
+        if unknown > 0 { status = "\(unknown) grapheme(s) not in the vocabulary, fed as <unk>" }
     }
 
     // MARK: - Screen
 
     private func render() {
+        let candidates = text.candidates, graphemes = text.graphemes
         var s = "\u{1B}[H\u{1B}[2J"
         s += "charlstm interactive: 1-\(candidates.count) pick · Enter sample · Backspace undo · \\ literal · q quit\r\n"
         s += String(repeating: "─", count: 40) + "\r\n"
@@ -180,7 +122,7 @@ public final class InteractiveSession {
         s += "\u{1B}[7m \u{1B}[0m\r\n"  // the cursor: where the next grapheme goes
         s += String(repeating: "─", count: 40) + "\r\n"
         for (k, c) in candidates.enumerated() {
-            let g = escapeGrapheme(model.vocabulary.token(c.id))
+            let g = escapeGrapheme(text.model.vocabulary.token(c.id))
             let percent = (c.probability * 1000).rounded() / 10
             s += "  \(k + 1)  \(g)\(String(repeating: " ", count: max(1, 8 - g.count)))\(percent)%\r\n"
         }
@@ -188,31 +130,5 @@ public final class InteractiveSession {
         let out = OutputStream.standardOutput
         out.write(s)
         out.flush()
-    }
-
-    // MARK: - Terminal
-
-    private func enterRawMode() {
-        var t = termios()
-        guard tcgetattr(0, &t) == 0 else { return }
-        savedTerminal = t
-        t.c_lflag &= ~tcflag_t(ICANON | ECHO)
-        withUnsafeMutableBytes(of: &t.c_cc) { cc in
-            cc[Int(VMIN)] = 1
-            cc[Int(VTIME)] = 0
-        }
-        tcsetattr(0, TCSANOW, &t)
-        // Ctrl-C and friends: restore the terminal, then end as the signal would.
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { sig in
-                restoreTerminal()
-                _exit(128 + sig)
-            }
-        }
-    }
-
-    private func leaveRawMode() {
-        restoreTerminal()
-        savedTerminal = nil
     }
 }
