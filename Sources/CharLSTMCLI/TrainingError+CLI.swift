@@ -27,6 +27,12 @@ extension TrainingError {
         case .diverged(let failures, let step, let lr):
             return "training diverged \(failures) times in a row (non-finite or exploding loss) near step \(step), "
                 + "even at learning rate \(shortNumber(lr)); restart with a lower --lr, a lower --grad-clip or a smaller model"
+        case .outputDirectory(let path, let reason):
+            return "cannot write \(path): \(reason); pick another --out"
+        case .logFile(let path, let reason):
+            return "cannot write \(path): \(reason); pick another --log path"
+        case .outputIsDirectory(let path):
+            return "cannot write \(path): it is a directory; remove it or pick another --out"
         case .incompatibleResume, .checkpointWrite, .output:
             return description
         }

@@ -571,10 +571,13 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(lines(r.stderr).count, 1, r.stderr)
         XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: cannot write plainfile/sub: plainfile is not a directory"), r.stderr)
+        // Worded with the flag by the CLI (TrainingError+CLI.swift), not by the library.
+        XCTAssertEqual(r.stderr, "charlstm: error: cannot write plainfile/sub: plainfile is not a directory; pick another --out\n")
         let log = try train(["corpus.txt", "--steps", "2", "--out", "o2", "--log", "nodir/run.jsonl"] + tinyModel)
         XCTAssertEqual(log.status, 1)
         XCTAssertEqual(lines(log.stderr).count, 1, log.stderr)
         XCTAssertTrue(log.stderr.contains("cannot write nodir/run.jsonl"), log.stderr)
+        XCTAssertTrue(log.stderr.hasSuffix("; pick another --log path\n"), log.stderr)
         XCTAssertFalse(exists("o2"))
     }
 

@@ -168,7 +168,7 @@ extension Trainer {
         } catch .writeFailed(let p, let reason) {
             throw .output(path: p, reason: reason)
         } catch .isDirectory {
-            throw .output(path: path, reason: "it is a directory; remove it or pick another --out")
+            throw .outputIsDirectory(path: path)
         } catch {
             throw .output(path: path, reason: error.description)
         }

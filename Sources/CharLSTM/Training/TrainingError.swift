@@ -18,7 +18,13 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case diverged(failures: Int, step: Int, learningRate: Double)
     /// A checkpoint could not be written (message from the checkpoint layer).
     case checkpointWrite(String)
-    /// Any other output file (log, plot, directory) could not be written.
+    /// The output directory at `path` cannot be created or written (`reason`).
+    case outputDirectory(path: String, reason: String)
+    /// The evaluation log at `path` cannot be opened (`reason`).
+    case logFile(path: String, reason: String)
+    /// An output file's path is a directory.
+    case outputIsDirectory(path: String)
+    /// Any other output file (the plot) could not be written.
     case output(path: String, reason: String)
 
     public var description: String {
@@ -38,6 +44,12 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
                 + "even at learning rate \(shortNumber(lr)); restart with a lower learning rate, a lower gradient clip or a smaller model"
         case .checkpointWrite(let message):
             return message
+        case .outputDirectory(let path, let reason):
+            return "cannot write \(path): \(reason); choose another output directory"
+        case .logFile(let path, let reason):
+            return "cannot write \(path): \(reason); choose another log path"
+        case .outputIsDirectory(let path):
+            return "cannot write \(path): it is a directory; remove it or choose another output directory"
         case .output(let path, let reason):
             return "cannot write \(path): \(reason)"
         }

@@ -18,7 +18,7 @@ public final class TrainingLog {
         self.path = path
         let flags = O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC)
         fd = open(path, flags, 0o644)
-        if fd < 0 { throw .output(path: path, reason: "\(systemMessage(errno)); pick another --log path") }
+        if fd < 0 { throw .logFile(path: path, reason: systemMessage(errno)) }
     }
 
     deinit { close(fd) }

@@ -53,16 +53,16 @@ public struct TrainingOutputs: Equatable, Sendable {
             var st = stat()
             if stat(prefix, &st) == 0 {
                 if (st.st_mode & S_IFMT) != S_IFDIR {
-                    throw .output(path: directory, reason: "\(prefix) is not a directory; pick another --out")
+                    throw .outputDirectory(path: directory, reason: "\(prefix) is not a directory")
                 }
                 continue
             }
             if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
-                throw .output(path: directory, reason: "cannot create directory \(prefix) (\(systemMessage(errno))); pick another --out")
+                throw .outputDirectory(path: directory, reason: "cannot create directory \(prefix) (\(systemMessage(errno)))")
             }
         }
         if access(directory.isEmpty ? "." : directory, W_OK | X_OK) != 0 {
-            throw .output(path: directory, reason: "directory is not writable (\(systemMessage(errno))); pick another --out")
+            throw .outputDirectory(path: directory, reason: "directory is not writable (\(systemMessage(errno)))")
         }
     }
 }
