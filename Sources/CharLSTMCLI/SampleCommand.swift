@@ -93,7 +93,7 @@ public struct SampleCommand: ParsableCommand {
     }
 
     public func validate() throws {
-        if let problem = samplingOptions.problem() { throw ValidationError(problem) }
+        if let problem = samplingOptions.problem() { throw ValidationError(problem.cliMessage) }
         if length < 0 { throw ValidationError("--length must be 0 or more (got \(length))") }
         if let maxLines, maxLines < 1 { throw ValidationError("--max-lines must be at least 1 (got \(maxLines))") }
         if num < 1 { throw ValidationError("--num must be at least 1 (got \(num))") }

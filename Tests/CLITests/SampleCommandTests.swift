@@ -170,6 +170,11 @@ final class SampleCommandTests: XCTestCase {
         assertOneLineError(try sample(["--max-lines", "0"]), mentioning: "--max-lines")
         assertOneLineError(try sample(["--prime", "a", "--prime-file", "b"]), mentioning: "--prime")
         assertOneLineError(try sample(["--prime-file", "/nonexistent/prime.txt"]), mentioning: "prime.txt")
+        // The library reports a SamplingProblem; the CLI words it with the flag (SamplingProblem+CLI.swift).
+        // Mutation caught: the CLI printing the library's description (no flag).
+        XCTAssertEqual(try sample(["--temp", "0"]).stderr, "charlstm: error: --temp must be a number greater than 0 (got 0.0)\n")
+        XCTAssertEqual(try sample(["--top-k", "0"]).stderr, "charlstm: error: --top-k must be at least 1 (got 0)\n")
+        XCTAssertEqual(try sample(["--top-p", "1.5"]).stderr, "charlstm: error: --top-p must be in (0, 1] (got 1.5)\n")
     }
 
     func testInteractiveWithoutTerminal() throws {

@@ -129,6 +129,11 @@ final class SamplingTests: XCTestCase {
         XCTAssertNotNil(SamplingOptions(topP: 0).problem())
         XCTAssertNotNil(SamplingOptions(topP: 1.5).problem())
         XCTAssertNil(SamplingOptions(topP: 1).problem())
+        // Typed values (the CLI words them with --temp, --top-k, --top-p). Mutation caught:
+        // the checks reordered, or a value other than the one given reported.
+        XCTAssertEqual(SamplingOptions(temperature: -1, topK: 0).problem(), .temperature(-1))
+        XCTAssertEqual(SamplingOptions(topK: 0, topP: 2).problem(), .topK(0))
+        XCTAssertEqual(SamplingOptions(topP: 1.5).problem(), .topP(1.5))
     }
 
     // MARK: - The model's own distribution (predict, score)

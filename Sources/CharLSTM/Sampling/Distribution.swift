@@ -46,12 +46,30 @@ public struct SamplingOptions: Equatable, Sendable {
     /// Whether a draw is an argmax (greedy, or top-k 1).
     public var isArgmax: Bool { greedy || topK == 1 }
 
-    /// A one-line description of the first invalid setting, or nil.
-    public func problem() -> String? {
-        if !(temperature > 0) || !temperature.isFinite { return "--temp must be a number greater than 0 (got \(temperature))" }
-        if let k = topK, k < 1 { return "--top-k must be at least 1 (got \(k))" }
-        if let p = topP, !(p > 0 && p <= 1) { return "--top-p must be in (0, 1] (got \(p))" }
+    /// The first invalid setting, or nil.
+    public func problem() -> SamplingProblem? {
+        if !(temperature > 0) || !temperature.isFinite { return .temperature(temperature) }
+        if let k = topK, k < 1 { return .topK(k) }
+        if let p = topP, !(p > 0 && p <= 1) { return .topP(p) }
         return nil
+    }
+}
+
+/// An invalid sampling setting, with the value given.
+public enum SamplingProblem: Equatable, Sendable, CustomStringConvertible {
+    /// Not a finite number above 0.
+    case temperature(Double)
+    /// Below 1.
+    case topK(Int)
+    /// Outside (0, 1].
+    case topP(Double)
+
+    public var description: String {
+        switch self {
+        case .temperature(let t): "the temperature must be a number greater than 0 (got \(t))"
+        case .topK(let k): "top-k must be at least 1 (got \(k))"
+        case .topP(let p): "top-p must be in (0, 1] (got \(p))"
+        }
     }
 }
 
