@@ -33,7 +33,7 @@ extension TrainingError {
             return "cannot write \(path): \(reason); pick another --log path"
         case .outputIsDirectory(let path):
             return "cannot write \(path): it is a directory; remove it or pick another --out"
-        case .incompatibleResume, .checkpointWrite, .output:
+        default:
             return description
         }
     }
