@@ -15,6 +15,10 @@
 // once per step for all N streams, from a copy of each matrix cut into
 // 16-column panels, and sums every output exactly as the batch-1 GEMV does:
 // stream s of a batch gets the bits a batch-1 model fed the same graphemes gets.
+// The cells' element-wise maths is training's own, not a copy: the LSTM's is
+// lstm_cell.c's kernel (Float.lstmForwardStep), the GRU's GRULayer.cellForward
+// and the RNN's ck_tanh, so a step computes what a training window computes
+// up to the order of the sums in the products.
 
 import CKernels
 
@@ -53,6 +57,8 @@ public final class InferenceModel {
     /// Gate pre-activations (N, G·H), and the GRU's recurrent part (N, G·H).
     private let gates: Buffer<Float>
     private let recurrent: Buffer<Float>
+    /// The LSTM cell's c' and tanh(c') of one stream, (2, H).
+    private let cellScratch: Buffer<Float>
     /// Logits of the last step (N, V).
     private let logitBuffer: Buffer<Float>
 
@@ -94,6 +100,7 @@ public final class InferenceModel {
         cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }
         gates = Buffer(count: streams * G * H)
         recurrent = Buffer(count: config.cell == .gru ? streams * G * H : 0)
+        cellScratch = Buffer(count: config.cell.hasCellState ? 2 * H : 0)
         logitBuffer = Buffer(count: streams * config.vocab)
         // A second core for the batch-1 products, when there is one to use and
         // the layers are large enough to pay for the hand-over.
@@ -190,19 +197,13 @@ public final class InferenceModel {
                 let gs = g + s * GH, h = row + s * width + In
                 switch config.cell {
                 case .lstm:
-                    let c = cells[l].base + s * H
-                    Float.sigmoid(gs, 3 * H)
-                    Float.tanh(gs + 3 * H, gs + 3 * H, H)
-                    for j in 0..<H { c[j] = gs[H + j] * c[j] + gs[j] * gs[3 * H + j] }
-                    Float.tanh(h, c, H)
-                    for j in 0..<H { h[j] *= gs[2 * H + j] }
+                    // lstm_cell.c, as training steps it (c' into the scratch, then back into c).
+                    let c = cells[l].base + s * H, cNext = cellScratch.base
+                    Float.lstmForwardStep(rows: 1, hidden: H, units: 0..<H, gates: gs, cPrev: c, cNext: cNext,
+                                          tanhC: cNext + H, hNext: h)
+                    c.update(from: cNext, count: H)
                 case .gru:
-                    let hr = recurrent.base + s * GH
-                    for j in 0..<(2 * H) { gs[j] += hr[j] }
-                    Float.sigmoid(gs, 2 * H)
-                    for j in 0..<H { gs[2 * H + j] += gs[j] * hr[2 * H + j] }
-                    Float.tanh(gs + 2 * H, gs + 2 * H, H)
-                    for j in 0..<H { let z = gs[H + j]; h[j] = (1 - z) * gs[2 * H + j] + z * h[j] }
+                    GRULayer<Float>.cellForward(hidden: H, gates: gs, recurrent: recurrent.base + s * GH, hPrev: h, hNext: h)
                 case .rnn:
                     Float.tanh(h, gs, H)
                 }
