@@ -69,26 +69,61 @@ public final class InferenceModel {
     public var layerObserver: ((_ layer: Int, _ stream: Int, _ gates: UnsafePointer<Float>,
                                 _ cell: UnsafePointer<Float>?, _ hidden: UnsafePointer<Float>) -> Void)?
 
-    /// Prepares `parameters` (P floats in layout order) for N streams (copies them).
-    /// With `halfPrecision`, batch-1 matrix products read the weights rounded to
-    /// binary16 (lossless for a checkpoint exported with `--half`).
+    /// Prepares a copy of `parameters` (P floats in layout order), owned by the
+    /// model, for N streams. With `halfPrecision`, batch-1 matrix products read
+    /// the weights rounded to binary16 (lossless for a checkpoint exported with `--half`).
+    /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
     public convenience init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1,
-                            halfPrecision: Bool = false) {
-        let weights = Buffer<Float>(count: ParameterLayout(config).count)
-        weights.base.update(from: parameters.baseAddress!, count: min(parameters.count, weights.count))
-        self.init(config: config, sharing: weights, streams: streams, halfPrecision: halfPrecision)
+                            halfPrecision: Bool = false) throws(SamplingError) {
+        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision)
+    }
+
+    /// The same from an array of P floats.
+    public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1,
+                            halfPrecision: Bool = false) throws(SamplingError) {
+        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision)
+    }
+
+    private convenience init(config: ModelConfig, copying parameters: some Collection<Float>, streams: Int,
+                             halfPrecision: Bool) throws(SamplingError) {
+        try Self.check(config: config, weightCount: parameters.count, streams: streams)
+        let weights = Buffer<Float>(count: parameters.count)
+        _ = weights.pointer.update(fromContentsOf: parameters)
+        self.init(config: config, checkedWeights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
+                  streams: streams)
     }
 
     /// Steps N streams with `weights` (P floats in layout order) used in place,
     /// not copied: e.g. a training model's parameters.
-    public convenience init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1, halfPrecision: Bool = false) {
-        self.init(config: config, weights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
+    /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
+    public convenience init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1,
+                            halfPrecision: Bool = false) throws(SamplingError) {
+        try Self.check(config: config, weightCount: weights.count, streams: streams)
+        self.init(config: config, checkedWeights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
                   streams: streams)
     }
 
     /// Steps N streams with `weights`; the products read their binary16 copy when they have one.
-    public init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) {
-        precondition(weights.count >= ParameterLayout(config).count, "InferenceModel: fewer weights than the config needs")
+    /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
+    public convenience init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) throws(SamplingError) {
+        try Self.check(config: config, weightCount: weights.count, streams: streams)
+        self.init(config: config, checkedWeights: weights, streams: streams)
+    }
+
+    /// Refuses what `init(config:checkedWeights:streams:)` cannot step.
+    static func check(config: ModelConfig, weightCount: Int, streams: Int) throws(SamplingError) {
+        if let problem = config.problem() { throw .invalidConfig(problem) }
+        let needed = ParameterLayout(config).count
+        guard weightCount == needed else { throw .parameterCount(given: weightCount, needed: needed) }
+        guard streams >= 1 else { throw .streamCount(streams) }
+    }
+
+    /// Steps N streams with `weights`, which the caller made for `config`
+    /// (SamplingModel and ShowModel from a validated checkpoint, `bench` from
+    /// its own model): what `check` refuses is a programming error here.
+    init(config: ModelConfig, checkedWeights weights: InferenceWeights, streams: Int) {
+        precondition(config.problem() == nil && weights.count == ParameterLayout(config).count && streams >= 1,
+                     "InferenceModel: weights not checked for this config")
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
@@ -153,12 +188,6 @@ public final class InferenceModel {
     /// hidden 512, 1.2M, 1.5×; below ~16k the hand-over costs more than it saves).
     nonisolated(unsafe) static var pairThreshold = 1 << 15
 
-    /// Convenience: from an array of P floats.
-    public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1, halfPrecision: Bool = false) {
-        self.init(config: config, parameters: parameters.withUnsafeBufferPointer { $0 }, streams: streams,
-                  halfPrecision: halfPrecision)
-    }
-
     /// Zeroes the state of every stream.
     public func reset() {
         for b in inputs { b.zero() }
@@ -168,10 +197,22 @@ public final class InferenceModel {
     /// The logits (N, V) of the last `step`; row s is stream s.
     public var logits: UnsafePointer<Float> { UnsafePointer(logitBuffer.base) }
 
-    /// Advances every stream by one grapheme (`ids` has N entries) and
+    /// Advances every stream by one grapheme, ids[s] for stream s, and
     /// returns the logits (N, V) for the next grapheme.
+    /// - Throws: `.idCount` unless there are N ids, `.idOutOfRange` for an id
+    ///   outside 0..<V; then nothing is stepped.
     @discardableResult
-    public func step(_ ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
+    public func step(_ ids: [Int32]) throws(SamplingError) -> UnsafePointer<Float> {
+        guard ids.count == streams else { throw .idCount(given: ids.count, streams: streams) }
+        for id in ids where id < 0 || Int(id) >= config.vocab { throw .idOutOfRange(id: Int(id), vocab: config.vocab) }
+        return ids.withUnsafeBufferPointer { step(unchecked: $0.baseAddress!) }
+    }
+
+    /// `step(_:)` unchecked, for the library's own loops (sample, score, fill,
+    /// show, bench), which pass ids they encoded with the model's vocabulary or
+    /// drew from its logits: `ids` (N) must all be in 0..<V.
+    @discardableResult
+    func step(unchecked ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
         let (N, E, H, V, G) = (streams, config.embed, config.hidden, config.vocab, config.cell.gateCount)
         let GH = G * H
         // Embedding rows into layer 0's x part.
