@@ -209,8 +209,10 @@ public final class InferenceModel {
     }
 
     /// `step(_:)` unchecked, for the library's own loops (sample, score, fill,
-    /// show, bench), which pass ids they encoded with the model's vocabulary or
-    /// drew from its logits: `ids` (N) must all be in 0..<V.
+    /// show, bench): `ids` (N) must all be in 0..<V. They are ids the library
+    /// drew from the logits or encoded with the model's vocabulary, except
+    /// where a public caller hands in ids itself (TextGenerator's prime,
+    /// TextScorer.feed/score, HoleFiller.fill), which are not checked yet.
     @discardableResult
     func step(unchecked ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
         let (N, E, H, V, G) = (streams, config.embed, config.hidden, config.vocab, config.cell.gateCount)
