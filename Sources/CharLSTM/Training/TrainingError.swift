@@ -4,6 +4,8 @@
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The corpus cannot fill two validation windows of the shortest accepted length.
     case corpusTooSmall(graphemes: Int, validation: Int, needed: Int, steps: Int)
+    /// `given` initial parameters for a model of `needed` (the config's parameter count).
+    case initialParameters(given: Int, needed: Int)
     /// The checkpoint given to --resume cannot continue on this corpus or has no training state.
     case incompatibleResume(path: String, reason: String)
     /// A resumed run whose last step, `target`, is not above the checkpoint's `step`. `flag` is
@@ -21,6 +23,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .corpusTooSmall(let n, let v, let needed, let steps):
             return "corpus too small: \(n) graphemes leave \(v) for validation; need at least \(needed) graphemes "
                 + "(2 validation windows of \(steps) steps); use a larger corpus or a larger --val-frac"
+        case .initialParameters(let given, let needed):
+            return "the initial weights hold \(given) values but the model's config needs \(needed); "
+                + "start from the weights of a model with the same cell, sizes and vocabulary"
         case .incompatibleResume(let path, let reason):
             return "cannot resume from \(path): \(reason)"
         case .nothingToResume(let step, let target, let flag):
