@@ -6,7 +6,7 @@ import Foundation
 @testable import CharLSTM
 
 final class BatchInferenceTests: XCTestCase {
-    func testEveryStreamOfABatchHasTheBatchOneBits() {
+    func testEveryStreamOfABatchHasTheBatchOneBits() throws {
         let saved = ComputeThreads.count
         defer { ComputeThreads.count = saved }
         for cell in CellKind.allCases {
@@ -24,16 +24,16 @@ final class BatchInferenceTests: XCTestCase {
                     ComputeThreads.count = threads
                     let weights = InferenceWeights(sharing: buffer, half: half)
                     for N in [2, 8] {
-                        let batch = InferenceModel(config: cfg, weights: weights, streams: N)
+                        let batch = try InferenceModel(config: cfg, weights: weights, streams: N)
                         XCTAssertEqual(batch.halfPrecision, half)
-                        let singles = (0..<N).map { _ in InferenceModel(config: cfg, weights: weights) }
+                        let singles = try (0..<N).map { _ in try InferenceModel(config: cfg, weights: weights) }
                         var differing = 0
                         for t in 0..<12 {
                             var ids = (0..<N).map { s in Int32(1 + (t * 37 + s * 11 + t * s) % 129) }
-                            let logits = batch.step(&ids)
+                            let logits = batch.step(unchecked: &ids)
                             for s in 0..<N {
                                 var id = ids[s]
-                                let one = singles[s].step(&id)
+                                let one = singles[s].step(unchecked: &id)
                                 for v in 0..<130 where logits[s * 130 + v].bitPattern != one[v].bitPattern { differing += 1 }
                             }
                         }

@@ -94,11 +94,11 @@ final class GEMVKernelTests: XCTestCase {
         var rng = RandomGenerator(seed: 44)
         m.initialize(rng: &rng)
         let exact = m.parameters.array.map { Float(Float16($0)) }
-        let full = InferenceModel(config: cfg, parameters: exact)
-        let half = InferenceModel(config: cfg, parameters: exact, halfPrecision: true)
+        let full = try InferenceModel(config: cfg, parameters: exact)
+        let half = try InferenceModel(config: cfg, parameters: exact, halfPrecision: true)
         for id in [3, 1, 4, 1, 5, 9, 2, 6] as [Int32] {
             var i = id
-            let a = full.step(&i), b = half.step(&i)
+            let a = full.step(unchecked: &i), b = half.step(unchecked: &i)
             XCTAssertEqual((0..<67).map { a[$0] }, (0..<67).map { b[$0] }, "after id \(id)")
         }
     }

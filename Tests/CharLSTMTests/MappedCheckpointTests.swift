@@ -20,7 +20,7 @@ final class MappedCheckpointTests: XCTestCase {
         var out: [Float] = []
         for t in 0..<steps {
             var id = Int32(t % model.vocab)
-            let l = inference.step(&id)
+            let l = inference.step(unchecked: &id)
             out += (0..<model.vocab).map { l[$0] }
         }
         return out
@@ -33,7 +33,7 @@ final class MappedCheckpointTests: XCTestCase {
                 let path = try write(try CheckpointFile.encode(c, weightsOnly: weightsOnly, half: half))
                 let mapped = try SamplingModel(path: path)
                 let (decoded, info) = try CheckpointFile.readWithInfo(path)
-                let copied = SamplingModel(checkpoint: decoded, weightsAreHalfExact: info.halfWeights)
+                let copied = try SamplingModel(checkpoint: decoded, weightsAreHalfExact: info.halfWeights)
                 XCTAssertEqual(mapped.weightsAreHalfExact, half)
                 XCTAssertEqual(mapped.config, decoded.config)
                 XCTAssertEqual(mapped.vocabulary, decoded.vocabulary)
@@ -63,7 +63,7 @@ final class MappedCheckpointTests: XCTestCase {
             var batch: [Float] = []
             for t in 0..<9 {
                 let ids = [Int32(t % model.vocab), Int32(t % model.vocab)]
-                let l = ids.withUnsafeBufferPointer { two.step($0.baseAddress!) }
+                let l = ids.withUnsafeBufferPointer { two.step(unchecked: $0.baseAddress!) }
                 batch += (0..<model.vocab).map { l[$0] }
                 XCTAssertEqual((0..<model.vocab).map { l[$0] }, (0..<model.vocab).map { l[model.vocab + $0] })
             }
@@ -77,7 +77,7 @@ final class MappedCheckpointTests: XCTestCase {
     func testWeightsOutliveTheModelAndTheMapping() throws {
         let c = makeCheckpoint(hidden: 16, seed: 8)
         let path = try write(try CheckpointFile.encode(c, weightsOnly: true))
-        let expected = logits(SamplingModel(checkpoint: c))
+        let expected = logits(try SamplingModel(checkpoint: c))
         var inference: InferenceModel? = nil
         do { inference = try SamplingModel(path: path).makeInference() }
         // The file is replaced by rename (as charlstm writes) and the old name removed: the mapping keeps the old contents.
@@ -86,7 +86,7 @@ final class MappedCheckpointTests: XCTestCase {
         var out: [Float] = []
         for t in 0..<9 {
             var id = Int32(t % c.config.vocab)
-            let l = inference!.step(&id)
+            let l = inference!.step(unchecked: &id)
             out += (0..<c.config.vocab).map { l[$0] }
         }
         XCTAssertEqual(bits(out), bits(expected))

@@ -57,7 +57,7 @@ final class ModelTests: XCTestCase {
     }
 
     /// The one-step sampling path gives the training path's probabilities, for 1 and 3 streams.
-    func testInferenceModelMatchesWindowForward() {
+    func testInferenceModelMatchesWindowForward() throws {
         for cell in CellKind.allCases {
             for layers in [1, 3] {
                 let m = model(cell, layers: layers, seed: 9)
@@ -68,10 +68,10 @@ final class ModelTests: XCTestCase {
                 _ = m.forward(inputs: inputs, targets: targets, steps: steps, state: m.makeState(batch: streams), training: false, rng: &rng)
                 let probs = m.probabilities
                 for n in [1, streams] {
-                    let inf = InferenceModel(config: m.config, parameters: m.parameters.array, streams: n)
+                    let inf = try InferenceModel(config: m.config, parameters: m.parameters.array, streams: n)
                     for t in 0..<steps {
                         let row = Array(inputs[(t * streams)..<(t * streams + n)])
-                        let logits = row.withUnsafeBufferPointer { inf.step($0.baseAddress!) }
+                        let logits = row.withUnsafeBufferPointer { inf.step(unchecked: $0.baseAddress!) }
                         for s in 0..<n {
                             let l = (0..<V).map { logits[s * V + $0] }
                             let mx = l.max()!
@@ -88,7 +88,7 @@ final class ModelTests: XCTestCase {
 
     /// Batch-1 products split across two cores (gemv_pair) give the same bits as
     /// one core, for binary32 and binary16 weights, on widths around the split.
-    func testPairedBatchOneProductsAreBitIdentical() {
+    func testPairedBatchOneProductsAreBitIdentical() throws {
         let saved = (ComputeThreads.count, InferenceModel.pairThreshold)
         defer { (ComputeThreads.count, InferenceModel.pairThreshold) = saved }
         for cell in CellKind.allCases {
@@ -99,16 +99,16 @@ final class ModelTests: XCTestCase {
                 m.initialize(rng: &rng)
                 for half in [false, true] {
                     ComputeThreads.count = 1
-                    let single = InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
+                    let single = try InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
                     ComputeThreads.count = 2
                     InferenceModel.pairThreshold = 1
-                    let paired = InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
+                    let paired = try InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
                     XCTAssertFalse(single.usesSecondCore)
                     XCTAssertTrue(paired.usesSecondCore)
                     var differing = 0
                     for id in randomIDs(20, seed: 9) {
                         var i = id % 130
-                        let a = single.step(&i), b = paired.step(&i)
+                        let a = single.step(unchecked: &i), b = paired.step(unchecked: &i)
                         for v in 0..<130 where a[v].bitPattern != b[v].bitPattern { differing += 1 }
                     }
                     XCTAssertEqual(differing, 0, "\(cell) H\(hidden) half=\(half)")
@@ -119,7 +119,7 @@ final class ModelTests: XCTestCase {
 
     /// Binary16 weights in the batch-1 path: on weights that binary16 represents
     /// exactly (a `--half` checkpoint) the logits equal the Float32 path's.
-    func testHalfPrecisionInferenceMatchesOnHalfExactWeights() {
+    func testHalfPrecisionInferenceMatchesOnHalfExactWeights() throws {
         for cell in CellKind.allCases {
             for (layers, hidden) in [(1, 9), (3, 40)] {   // 4H = 160 exercises the 64-wide blocks and the tail
                 let cfg = ModelConfig(cell: cell, layers: layers, embed: 6, hidden: hidden, vocab: 11)
@@ -127,23 +127,23 @@ final class ModelTests: XCTestCase {
                 var rng = RandomGenerator(seed: 31)
                 m.initialize(rng: &rng)
                 let exact = m.parameters.array.map { Float(Float16($0)) }
-                let full = InferenceModel(config: cfg, parameters: exact)
-                let half = InferenceModel(config: cfg, parameters: exact, halfPrecision: true)
+                let full = try InferenceModel(config: cfg, parameters: exact)
+                let half = try InferenceModel(config: cfg, parameters: exact, halfPrecision: true)
                 XCTAssertTrue(half.halfPrecision)
                 let ids = randomIDs(12, seed: 2)
                 var worst: Float = 0
                 for id in ids {
                     var i = id
-                    let a = full.step(&i), b = half.step(&i)
+                    let a = full.step(unchecked: &i), b = half.step(unchecked: &i)
                     for v in 0..<11 { worst = max(worst, abs(a[v] - b[v]) / max(1, abs(a[v]))) }
                 }
                 XCTAssertLessThan(worst, 1e-5, "\(cell) L\(layers) H\(hidden)")
                 // And it is really reading the binary16 copy: Float32 weights that
                 // binary16 cannot represent give (slightly) different logits.
-                let rounded = InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: true)
-                let plain = InferenceModel(config: cfg, parameters: m.parameters.array)
+                let rounded = try InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: true)
+                let plain = try InferenceModel(config: cfg, parameters: m.parameters.array)
                 var i = ids[0]
-                let x = rounded.step(&i), y = plain.step(&i)
+                let x = rounded.step(unchecked: &i), y = plain.step(unchecked: &i)
                 XCTAssertGreaterThan((0..<11).map { abs(x[$0] - y[$0]) }.max()!, 0, "\(cell)")
             }
         }

@@ -117,13 +117,14 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
     if s.sampleSteps > 0 {
         // As `charlstm sample` runs a shipped model: weights rounded to binary16
         // (`export --half`; on the bundled model that moves validation bpc by 9e-6).
-        let inference = InferenceModel(config: config, sharing: model.parameters, streams: 1, halfPrecision: true)
+        let inference = InferenceModel(config: config, checkedWeights: InferenceWeights(sharing: model.parameters, half: true),
+                                       streams: 1)
         let sampler = Sampler(vocab: vocab)
         let options = SamplingOptions(temperature: 0.8)
         var id: Int32 = 0
         let t0 = monotonicSeconds()
         for _ in 0..<s.sampleSteps {
-            let logits = withUnsafePointer(to: &id) { inference.step($0) }
+            let logits = withUnsafePointer(to: &id) { inference.step(unchecked: $0) }
             id = Int32(sampler.sample(logits, options: options, rng: &rng))
         }
         result.sampleCharsPerSecond = Double(s.sampleSteps) / (monotonicSeconds() - t0)

@@ -59,7 +59,11 @@ public final class HoleFiller {
     private var logProbabilities: [Float]
 
     /// `weightsAreHalfExact` as for SamplingModel (the file stored binary16 weights).
-    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil, core: Int = 256, context: Int = 128) {
+    /// - Throws: `.vocabularySize`, `.parameterCount` or `.invalidConfig` when
+    ///   the checkpoint's parts do not fit its config.
+    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil, core: Int = 256,
+                context: Int = 128) throws(SamplingError) {
+        try SamplingModel.checkFits(checkpoint)
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
         metadata = checkpoint.metadata
@@ -75,14 +79,19 @@ public final class HoleFiller {
             leftToRight = nil
         case .forward:
             bidirectional = nil
-            leftToRight = SamplingModel(checkpoint: checkpoint, weightsAreHalfExact: weightsAreHalfExact)
+            leftToRight = try SamplingModel(checkpoint: checkpoint, weightsAreHalfExact: weightsAreHalfExact)
         }
     }
 
     /// Reads and validates the checkpoint at `path` (either direction).
     public convenience init(path: String) throws(CheckpointError) {
         let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
-        self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
+        do {
+            try self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
+        } catch {
+            // The decoder has checked these sizes already.
+            throw .inconsistent(path: path, what: error.description)
+        }
     }
 
     /// Whether holes are filled from both sides (a bidirectional model).
@@ -191,7 +200,7 @@ public final class HoleFiller {
         var id: [Int32] = [0]
         func feed(_ i: Int) {
             id[0] = Int32(i)
-            id.withUnsafeBufferPointer { _ = inference.step($0.baseAddress!) }
+            id.withUnsafeBufferPointer { _ = inference.step(unchecked: $0.baseAddress!) }
         }
         // A hole at the very start has no left context: condition it on a line
         // break (text starts after one) when the model knows it.

@@ -66,20 +66,29 @@ public final class GRULayer<T: BLASScalar>: RecurrentLayer {
             // hp (B, 3H) = h_{t-1} (B, H) · Wh (H, 3H)
             T.gemmPacked(m: B, n: G3, k: H, a: hPrev, lda: H, packed: pw, accumulate: false, c: hp, ldc: G3)
             for b in 0..<B {
-                let row = x + b * G3, hrow = hp + b * G3
-                for j in 0..<(2 * H) { row[j] += hrow[j] }
-                T.sigmoid(row, 2 * H)
-                for j in 0..<H { row[2 * H + j] += row[j] * hrow[2 * H + j] }
-                T.tanh(row + 2 * H, row + 2 * H, H)
-                let hpb = hPrev + b * H, hnb = hNext + b * H
-                for j in 0..<H {
-                    let z = row[H + j]
-                    hnb[j] = (1 - z) * row[2 * H + j] + z * hpb[j]
-                }
+                Self.cellForward(hidden: H, gates: x + b * G3, recurrent: hp + b * G3,
+                                 hPrev: hPrev + b * H, hNext: hNext + b * H)
             }
         }
         state.h.base.update(from: hs + steps * B * H, count: B * H)
         return UnsafePointer(hs + B * H)
+    }
+
+    /// The cell's element-wise forward through one step for one stream (the
+    /// one copy of it: training and InferenceModel both step with it): gates
+    /// (3H) holds x·Wx + b on entry and [r | z | n] on return; recurrent (3H)
+    /// is h_{t-1}·Wh, read only; hNext (H) = (1 - z)⊙n + z⊙hPrev. hNext may be hPrev.
+    @inline(__always)
+    static func cellForward(hidden H: Int, gates row: UnsafeMutablePointer<T>, recurrent hrow: UnsafePointer<T>,
+                            hPrev: UnsafePointer<T>, hNext: UnsafeMutablePointer<T>) {
+        for j in 0..<(2 * H) { row[j] += hrow[j] }
+        T.sigmoid(row, 2 * H)
+        for j in 0..<H { row[2 * H + j] += row[j] * hrow[2 * H + j] }
+        T.tanh(row + 2 * H, row + 2 * H, H)
+        for j in 0..<H {
+            let z = row[H + j]
+            hNext[j] = (1 - z) * row[2 * H + j] + z * hPrev[j]
+        }
     }
 
     public func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,

@@ -15,6 +15,10 @@
 // once per step for all N streams, from a copy of each matrix cut into
 // 16-column panels, and sums every output exactly as the batch-1 GEMV does:
 // stream s of a batch gets the bits a batch-1 model fed the same graphemes gets.
+// The cells' element-wise maths is training's own, not a copy: the LSTM's is
+// lstm_cell.c's kernel (Float.lstmForwardStep), the GRU's GRULayer.cellForward
+// and the RNN's ck_tanh, so a step computes what a training window computes
+// up to the order of the sums in the products.
 
 import CKernels
 
@@ -53,6 +57,8 @@ public final class InferenceModel {
     /// Gate pre-activations (N, G·H), and the GRU's recurrent part (N, G·H).
     private let gates: Buffer<Float>
     private let recurrent: Buffer<Float>
+    /// The LSTM cell's c' and tanh(c') of one stream, (2, H).
+    private let cellScratch: Buffer<Float>
     /// Logits of the last step (N, V).
     private let logitBuffer: Buffer<Float>
 
@@ -63,26 +69,61 @@ public final class InferenceModel {
     public var layerObserver: ((_ layer: Int, _ stream: Int, _ gates: UnsafePointer<Float>,
                                 _ cell: UnsafePointer<Float>?, _ hidden: UnsafePointer<Float>) -> Void)?
 
-    /// Prepares `parameters` (P floats in layout order) for N streams (copies them).
-    /// With `halfPrecision`, batch-1 matrix products read the weights rounded to
-    /// binary16 (lossless for a checkpoint exported with `--half`).
+    /// Prepares a copy of `parameters` (P floats in layout order), owned by the
+    /// model, for N streams. With `halfPrecision`, batch-1 matrix products read
+    /// the weights rounded to binary16 (lossless for a checkpoint exported with `--half`).
+    /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
     public convenience init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1,
-                            halfPrecision: Bool = false) {
-        let weights = Buffer<Float>(count: ParameterLayout(config).count)
-        weights.base.update(from: parameters.baseAddress!, count: min(parameters.count, weights.count))
-        self.init(config: config, sharing: weights, streams: streams, halfPrecision: halfPrecision)
+                            halfPrecision: Bool = false) throws(SamplingError) {
+        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision)
+    }
+
+    /// The same from an array of P floats.
+    public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1,
+                            halfPrecision: Bool = false) throws(SamplingError) {
+        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision)
+    }
+
+    private convenience init(config: ModelConfig, copying parameters: some Collection<Float>, streams: Int,
+                             halfPrecision: Bool) throws(SamplingError) {
+        try Self.check(config: config, weightCount: parameters.count, streams: streams)
+        let weights = Buffer<Float>(count: parameters.count)
+        _ = weights.pointer.update(fromContentsOf: parameters)
+        self.init(config: config, checkedWeights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
+                  streams: streams)
     }
 
     /// Steps N streams with `weights` (P floats in layout order) used in place,
     /// not copied: e.g. a training model's parameters.
-    public convenience init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1, halfPrecision: Bool = false) {
-        self.init(config: config, weights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
+    /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
+    public convenience init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1,
+                            halfPrecision: Bool = false) throws(SamplingError) {
+        try Self.check(config: config, weightCount: weights.count, streams: streams)
+        self.init(config: config, checkedWeights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
                   streams: streams)
     }
 
     /// Steps N streams with `weights`; the products read their binary16 copy when they have one.
-    public init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) {
-        precondition(weights.count >= ParameterLayout(config).count, "InferenceModel: fewer weights than the config needs")
+    /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
+    public convenience init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) throws(SamplingError) {
+        try Self.check(config: config, weightCount: weights.count, streams: streams)
+        self.init(config: config, checkedWeights: weights, streams: streams)
+    }
+
+    /// Refuses what `init(config:checkedWeights:streams:)` cannot step.
+    static func check(config: ModelConfig, weightCount: Int, streams: Int) throws(SamplingError) {
+        if let problem = config.problem() { throw .invalidConfig(problem) }
+        let needed = ParameterLayout(config).count
+        guard weightCount == needed else { throw .parameterCount(given: weightCount, needed: needed) }
+        guard streams >= 1 else { throw .streamCount(streams) }
+    }
+
+    /// Steps N streams with `weights`, which the caller made for `config`
+    /// (SamplingModel and ShowModel from a validated checkpoint, `bench` from
+    /// its own model): what `check` refuses is a programming error here.
+    init(config: ModelConfig, checkedWeights weights: InferenceWeights, streams: Int) {
+        precondition(config.problem() == nil && weights.count == ParameterLayout(config).count && streams >= 1,
+                     "InferenceModel: weights not checked for this config")
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
@@ -94,6 +135,7 @@ public final class InferenceModel {
         cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }
         gates = Buffer(count: streams * G * H)
         recurrent = Buffer(count: config.cell == .gru ? streams * G * H : 0)
+        cellScratch = Buffer(count: config.cell.hasCellState ? 2 * H : 0)
         logitBuffer = Buffer(count: streams * config.vocab)
         // A second core for the batch-1 products, when there is one to use and
         // the layers are large enough to pay for the hand-over.
@@ -146,12 +188,6 @@ public final class InferenceModel {
     /// hidden 512, 1.2M, 1.5×; below ~16k the hand-over costs more than it saves).
     nonisolated(unsafe) static var pairThreshold = 1 << 15
 
-    /// Convenience: from an array of P floats.
-    public convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1, halfPrecision: Bool = false) {
-        self.init(config: config, parameters: parameters.withUnsafeBufferPointer { $0 }, streams: streams,
-                  halfPrecision: halfPrecision)
-    }
-
     /// Zeroes the state of every stream.
     public func reset() {
         for b in inputs { b.zero() }
@@ -161,10 +197,24 @@ public final class InferenceModel {
     /// The logits (N, V) of the last `step`; row s is stream s.
     public var logits: UnsafePointer<Float> { UnsafePointer(logitBuffer.base) }
 
-    /// Advances every stream by one grapheme (`ids` has N entries) and
+    /// Advances every stream by one grapheme, ids[s] for stream s, and
     /// returns the logits (N, V) for the next grapheme.
+    /// - Throws: `.idCount` unless there are N ids, `.idOutOfRange` for an id
+    ///   outside 0..<V; then nothing is stepped.
     @discardableResult
-    public func step(_ ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
+    public func step(_ ids: [Int32]) throws(SamplingError) -> UnsafePointer<Float> {
+        guard ids.count == streams else { throw .idCount(given: ids.count, streams: streams) }
+        for id in ids where id < 0 || Int(id) >= config.vocab { throw .idOutOfRange(id: Int(id), vocab: config.vocab) }
+        return ids.withUnsafeBufferPointer { step(unchecked: $0.baseAddress!) }
+    }
+
+    /// `step(_:)` unchecked, for the library's own loops (sample, score, fill,
+    /// show, bench): `ids` (N) must all be in 0..<V. They are ids the library
+    /// drew from the logits or encoded with the model's vocabulary, except
+    /// where a public caller hands in ids itself (TextGenerator's prime,
+    /// TextScorer.feed/score, HoleFiller.fill), which are not checked yet.
+    @discardableResult
+    func step(unchecked ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
         let (N, E, H, V, G) = (streams, config.embed, config.hidden, config.vocab, config.cell.gateCount)
         let GH = G * H
         // Embedding rows into layer 0's x part.
@@ -190,19 +240,13 @@ public final class InferenceModel {
                 let gs = g + s * GH, h = row + s * width + In
                 switch config.cell {
                 case .lstm:
-                    let c = cells[l].base + s * H
-                    Float.sigmoid(gs, 3 * H)
-                    Float.tanh(gs + 3 * H, gs + 3 * H, H)
-                    for j in 0..<H { c[j] = gs[H + j] * c[j] + gs[j] * gs[3 * H + j] }
-                    Float.tanh(h, c, H)
-                    for j in 0..<H { h[j] *= gs[2 * H + j] }
+                    // lstm_cell.c, as training steps it (c' into the scratch, then back into c).
+                    let c = cells[l].base + s * H, cNext = cellScratch.base
+                    Float.lstmForwardStep(rows: 1, hidden: H, units: 0..<H, gates: gs, cPrev: c, cNext: cNext,
+                                          tanhC: cNext + H, hNext: h)
+                    c.update(from: cNext, count: H)
                 case .gru:
-                    let hr = recurrent.base + s * GH
-                    for j in 0..<(2 * H) { gs[j] += hr[j] }
-                    Float.sigmoid(gs, 2 * H)
-                    for j in 0..<H { gs[2 * H + j] += gs[j] * hr[2 * H + j] }
-                    Float.tanh(gs + 2 * H, gs + 2 * H, H)
-                    for j in 0..<H { let z = gs[H + j]; h[j] = (1 - z) * gs[2 * H + j] + z * h[j] }
+                    GRULayer<Float>.cellForward(hidden: H, gates: gs, recurrent: recurrent.base + s * GH, hPrev: h, hNext: h)
                 case .rnn:
                     Float.tanh(h, gs, H)
                 }

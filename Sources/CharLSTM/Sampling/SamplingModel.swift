@@ -26,13 +26,16 @@ public final class SamplingModel {
 
     /// `weightsAreHalfExact`: the file stored its weights as binary16 (then they
     /// are exact binary16 values); nil checks every weight. Copies the weights.
-    /// `checkpoint` must hold a forward (left-to-right) model.
-    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) {
+    /// - Throws: `.bidirectionalModel` unless `checkpoint` holds a forward
+    ///   (left-to-right) model; `.vocabularySize`, `.parameterCount` or
+    ///   `.invalidConfig` when its parts do not fit its config.
+    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) throws(SamplingError) {
+        try Self.check(checkpoint)
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
         metadata = checkpoint.metadata
         let buffer = Buffer<Float>(count: checkpoint.parameters.count)
-        checkpoint.parameters.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
+        _ = buffer.pointer.update(fromContentsOf: checkpoint.parameters)
         tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
         let halfExact = weightsAreHalfExact ?? checkpoint.parameters.allSatisfy { Float(Float16($0)) == $0 }
         self.weightsAreHalfExact = halfExact
@@ -51,6 +54,21 @@ public final class SamplingModel {
         tokenizer = GraphemeTokenizer(normalization: file.config.normalization)
         weightsAreHalfExact = file.file.halfWeights
         weights = SamplingModel.inPlaceWeights(of: file)
+    }
+
+    /// Refuses a checkpoint value that cannot be sampled from: a bidirectional
+    /// model, or a vocabulary or weights that do not fit the config.
+    static func check(_ checkpoint: Checkpoint) throws(SamplingError) {
+        if checkpoint.config.direction != .forward { throw .bidirectionalModel }
+        try checkFits(checkpoint)
+    }
+
+    /// Refuses a checkpoint value whose vocabulary or weights do not fit its config (either direction).
+    static func checkFits(_ checkpoint: Checkpoint) throws(SamplingError) {
+        try InferenceModel.check(config: checkpoint.config, weightCount: checkpoint.parameters.count, streams: 1)
+        guard checkpoint.vocabulary.count == checkpoint.config.vocab else {
+            throw .vocabularySize(given: checkpoint.vocabulary.count, needed: checkpoint.config.vocab)
+        }
     }
 
     /// The weights of a mapped checkpoint without copying what can be read in place.
@@ -76,9 +94,9 @@ public final class SamplingModel {
     /// V, the vocabulary size.
     public var vocab: Int { config.vocab }
 
-    /// A fresh stepper for `streams` parallel streams (state zero).
+    /// A fresh stepper for `streams` (≥ 1) parallel streams (state zero).
     public func makeInference(streams: Int = 1) -> InferenceModel {
-        InferenceModel(config: config, weights: weights, streams: streams)
+        InferenceModel(config: config, checkedWeights: weights, streams: streams)
     }
 
     /// The id of the newline grapheme, if the model knows it.

@@ -38,7 +38,7 @@ public final class TextScorer {
     @inline(__always)
     private func step(_ i: Int) {
         id[0] = Int32(i)
-        id.withUnsafeBufferPointer { _ = inference.step($0.baseAddress!) }
+        id.withUnsafeBufferPointer { _ = inference.step(unchecked: $0.baseAddress!) }
         fed = true
     }
 

@@ -69,7 +69,7 @@ public final class TextGenerator {
         if !uniformFirst {
             for id in prime.isEmpty ? [model.newlineID!] : prime {
                 for s in 0..<N { ids[s] = Int32(id) }
-                inference.step(ids)
+                inference.step(unchecked: ids)
             }
         }
         var logits = inference.logits
@@ -84,7 +84,7 @@ public final class TextGenerator {
             }
             uniformFirst = false
             if remaining == 0 { return }
-            logits = inference.step(ids)
+            logits = inference.step(unchecked: ids)
         }
     }
 }

@@ -76,7 +76,7 @@ public final class ShowModel {
     /// A stepper over the stack whose units are shown.
     func makeInference() -> InferenceModel {
         if let sampling { return sampling.makeInference(streams: 1) }
-        return InferenceModel(config: config, weights: stackWeights!, streams: 1)
+        return InferenceModel(config: config, checkedWeights: stackWeights!, streams: 1)
     }
 
     /// Runs the shown stack over `ids` from the zero state. For each position t,
@@ -106,7 +106,7 @@ public final class ShowModel {
         for t in 0..<ids.count {
             if forward, t > 0, let before { before(t, inference.logits) }
             id[0] = Int32(ids[t])
-            id.withUnsafeBufferPointer { _ = inference.step($0.baseAddress!) }
+            id.withUnsafeBufferPointer { _ = inference.step(unchecked: $0.baseAddress!) }
             each(t, UnsafePointer(row))
         }
     }

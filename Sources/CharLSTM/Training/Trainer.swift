@@ -82,7 +82,7 @@ public final class Trainer {
     public var explodingLoss: Double { 3 * Glibc.log(Double(model.config.vocab)) + 1 }
 
     /// A fresh run: the model is initialised from `options.seed` (or takes
-    /// `initialParameters`, for fine-tuning) and the corpus split by
+    /// `initialParameters`, exactly P of them, for fine-tuning) and the corpus split by
     /// `options.valFraction`/`testFraction`. B and T shrink to fit a small corpus;
     /// compare `options.batch`/`seqLength` with what you asked for to tell the user.
     /// `forgetBias` is the LSTM forget-gate bias at initialisation (nil: drawn like
@@ -121,7 +121,10 @@ public final class Trainer {
         targets.initialize(repeating: 0, count: n)
         snapshot = Snapshot(parameterCount: model.parameterCount, moment2Count: optimizer.moment2.count,
                             state: model.makeState(batch: geometry.batch))
-        if let initialParameters, initialParameters.count == model.parameterCount {
+        if let initialParameters {
+            guard initialParameters.count == model.parameterCount else {
+                throw .initialParameters(given: initialParameters.count, needed: model.parameterCount)
+            }
             _ = model.parameters.pointer.update(fromContentsOf: initialParameters)
         } else {
             model.initialize(rng: &rng, forgetBias: forgetBias)
@@ -144,6 +147,9 @@ public final class Trainer {
             if case .corpusTooSmall = error {
                 throw .incompatibleResume(path: path, reason: "this corpus is too small for the run it continues; resume with the same corpus")
             }
+            if case .initialParameters(let given, let needed) = error {
+                throw .incompatibleResume(path: path, reason: "it holds \(given) parameters; its config needs \(needed)")
+            }
             throw error
         }
         func refuse(_ why: String) -> TrainingError { .incompatibleResume(path: path, reason: why) }
@@ -165,9 +171,6 @@ public final class Trainer {
         // An empty carried state (allowed by the format) means streams start from zero.
         guard saved.carriedState.isEmpty || state.restore(from: saved.carriedState) else {
             throw refuse("its carried hidden state has \(saved.carriedState.count) values; this model needs \(state.flattened().count)")
-        }
-        if checkpoint.parameters.count != model.parameterCount {
-            throw refuse("it holds \(checkpoint.parameters.count) parameters; its config needs \(model.parameterCount)")
         }
         _ = optimizer.moment1.pointer.update(fromContentsOf: saved.moment1)
         _ = optimizer.moment2.pointer.update(fromContentsOf: saved.moment2)

@@ -7,6 +7,8 @@
 public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The corpus cannot fill two validation windows of the shortest accepted length.
     case corpusTooSmall(graphemes: Int, validation: Int, needed: Int, steps: Int)
+    /// `given` initial parameters for a model of `needed` (the config's parameter count).
+    case initialParameters(given: Int, needed: Int)
     /// The checkpoint at `path` is weights only: it holds no training state to resume.
     case noTrainingState(path: String)
     /// The checkpoint given to resume cannot continue on this corpus.
@@ -32,6 +34,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
         case .corpusTooSmall(let n, let v, let needed, let steps):
             return "corpus too small: \(n) graphemes leave \(v) for validation; need at least \(needed) graphemes "
                 + "(2 validation windows of \(steps) steps); use a larger corpus or a larger validation fraction"
+        case .initialParameters(let given, let needed):
+            return "the initial weights hold \(given) values but the model's config needs \(needed); "
+                + "start from the weights of a model with the same cell, sizes and vocabulary"
         case .noTrainingState(let path):
             return "cannot resume from \(path): it holds no training state (a weights-only export); "
                 + "start a new run from its weights instead"
