@@ -113,7 +113,7 @@ public struct TokenizeCommand: ParsableCommand {
                      ? "\(corpus.unknownCount) of \(corpus.graphemeCount) tokens map to <unk> (outside --max-vocab/--min-count)"
                      : "\(corpus.unknownCount) of \(corpus.graphemeCount) tokens are not in the checkpoint's vocabulary; they map to <unk>")
             }
-            if let w = Vocabulary.sizeWarning(count: corpus.vocabulary.count) { warn(w) }
+            if let w = largeVocabularyWarning(count: corpus.vocabulary.count) { warn(w) }
             if stats {
                 out.write("""
                     bytes: \(corpus.byteCount)

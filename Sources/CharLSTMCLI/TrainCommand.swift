@@ -247,7 +247,7 @@ public struct TrainCommand: ParsableCommand {
                 case .forgetBiasIgnored:
                     progress.note("--forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
                 case .largeVocabulary(let count):
-                    if let warning = Vocabulary.sizeWarning(count: count) { progress.warning(warning) }
+                    if let warning = largeVocabularyWarning(count: count) { progress.warning(warning) }
                 }
             }
         } catch let error as TrainingSetupError {

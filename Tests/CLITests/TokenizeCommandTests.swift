@@ -23,6 +23,19 @@ final class TokenizeCommandTests: XCTestCase {
         XCTAssertEqual(r.stderr, "charlstm: error: \(expected)\n", file: file, line: line)
     }
 
+    /// Over 10,000 vocabulary entries: one warning naming the flags that cap it, worded by the CLI
+    /// (LargeVocabularyWarning.swift; the library only says `Vocabulary.isLarge`). Mutations caught:
+    /// the warning dropped, or its count or flags changed.
+    func testLargeVocabularyWarns() throws {
+        let text = String(String.UnicodeScalarView((0..<10_000).map { Unicode.Scalar(0x4E00 + $0)! }))
+        let r = try tokenize(["--stats"], stdin: Data(text.utf8))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stderr, "charlstm: warning: the vocabulary has 10001 entries (over 10000); the model's embedding "
+                       + "and output layers grow with it: cap it with --max-vocab N (e.g. --max-vocab 5000) or "
+                       + "--min-count N (e.g. --min-count 5); rarer graphemes then map to <unk>\n")
+        XCTAssertEqual(try tokenize(["--stats"], stdin: Data(text.dropLast().utf8)).stderr, "")
+    }
+
     func testIssueExampleGivesFiveGraphemes() throws {
         let r = try tokenize([], stdin: example)
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -93,9 +93,9 @@ public struct EncodedCorpus: Sendable {
 
     static func checkCaps(maxVocab: Int?, minCount: Int) throws(TextError) {
         if let maxVocab, maxVocab < 1 {
-            throw .invalidArgument("--max-vocab must be at least 1 (it counts <unk>), got \(maxVocab)")
+            throw .invalidArgument("the vocabulary cap must be at least 1 (it counts <unk>), got \(maxVocab)")
         }
-        if minCount < 1 { throw .invalidArgument("--min-count must be at least 1, got \(minCount)") }
+        if minCount < 1 { throw .invalidArgument("the minimum count must be at least 1, got \(minCount)") }
     }
 
     init(vocabulary: Vocabulary, ids: TokenIDs, unknownCount: Int, replacedSequences: Int, byteCount: Int,

@@ -24,16 +24,10 @@ extension Vocabulary {
         return out
     }
 
-    /// Vocabularies larger than this get a warning (the output layer and the
-    /// embedding grow linearly with it).
+    /// Vocabularies larger than this deserve a warning (the output layer and the
+    /// embedding grow linearly with it); the CLI's says how to cap them.
     public static let largeSizeThreshold = 10_000
 
-    /// Large-vocabulary warning text (nil if fine): above 10,000 entries, says
-    /// how to cap it with `--max-vocab` / `--min-count`.
-    public static func sizeWarning(count: Int) -> String? {
-        guard count > largeSizeThreshold else { return nil }
-        return "the vocabulary has \(count) entries (over \(largeSizeThreshold)); the model's embedding "
-            + "and output layers grow with it: cap it with --max-vocab N (e.g. --max-vocab 5000) or "
-            + "--min-count N (e.g. --min-count 5); rarer graphemes then map to <unk>"
-    }
+    /// Whether a vocabulary of `count` entries is over `largeSizeThreshold`.
+    public static func isLarge(count: Int) -> Bool { count > largeSizeThreshold }
 }

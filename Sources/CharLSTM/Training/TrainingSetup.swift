@@ -56,7 +56,7 @@ public enum TrainingSetupNotice: Equatable, Sendable {
     case unknownGraphemes(count: Int, vocabularySize: Int)
     /// A forget bias was given for a resumed run, which continues from the checkpoint's weights.
     case forgetBiasIgnored
-    /// The new vocabulary is large enough to slow training (`Vocabulary.sizeWarning`).
+    /// The new vocabulary is large enough to slow training (`Vocabulary.isLarge`).
     case largeVocabulary(count: Int)
 }
 
@@ -150,7 +150,7 @@ public struct TrainingSetup {
             let form = settings.normalization ?? .nfc
             corpus = try EncodedCorpus.build(file: request.corpus, normalization: form, lossy: request.lossy,
                                              maxVocab: request.maxVocab, minCount: request.minCount ?? 1)
-            if Vocabulary.sizeWarning(count: corpus.vocabulary.count) != nil {
+            if Vocabulary.isLarge(count: corpus.vocabulary.count) {
                 notify(.largeVocabulary(count: corpus.vocabulary.count))
             }
             let config = settings.newModelConfig(vocab: corpus.vocabulary.count)
