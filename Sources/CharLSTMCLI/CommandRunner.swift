@@ -30,7 +30,9 @@ public func runCommand<Root: ParsableCommand>(_ root: Root.Type, name: String) -
             exit(exitCode.rawValue)
         }
         let message: String
-        if error is CustomStringConvertible && !(error is ValidationError) && Root.fullMessage(for: error).isEmpty {
+        if let worded = cliMessage(for: error) {
+            message = worded
+        } else if error is CustomStringConvertible && !(error is ValidationError) && Root.fullMessage(for: error).isEmpty {
             message = String(describing: error)
         } else {
             // Keep only the first line (ArgumentParser adds usage and a help hint).

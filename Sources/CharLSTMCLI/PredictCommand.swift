@@ -270,7 +270,7 @@ public func runPredictFastPath(_ arguments: [String], name: String) {
         _exit(0)
     } catch {
         OutputStream.standardOutput.flush()
-        OutputStream.standardError.line("\(name): error: \(error)")
+        OutputStream.standardError.line("\(name): error: \(cliMessage(for: error) ?? "\(error)")")
         exit(1)
     }
 }

@@ -208,14 +208,6 @@ public struct TrainCommand: ParsableCommand {
     // MARK: - Run
 
     public func run() throws {
-        do {
-            try train()
-        } catch let error as TrainingError {
-            throw CommandFailure(error.cliMessage)
-        }
-    }
-
-    func train() throws {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes write() fail with EFBIG instead of killing us
         let threadCount = threads ?? availableCores()
         setBLASThreads(threadCount)

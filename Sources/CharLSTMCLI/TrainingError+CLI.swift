@@ -1,5 +1,5 @@
 // TrainingError+CLI: the training errors a flag can fix, worded with that flag.
-// Every other case keeps the library's description.
+// Every other case keeps the library's description. `runCommand` prints it (CLIErrorMessage.swift).
 
 import CharLSTM
 

@@ -77,7 +77,7 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
             return "cannot write \(oneLine(p)): \(reason); any previous file there is unchanged"
         case .bidirectionalModel(let p):
             return "\(oneLine(p)): a bidirectional model, which fills holes in known text: use `charlstm fill`; "
-                + "sample, predict and score need a left-to-right model (trained without --bidirectional)"
+                + "sample, predict and score need a left-to-right model"
         }
     }
 }

@@ -43,7 +43,7 @@ public enum TextError: Error, Equatable, CustomStringConvertible {
         case .onlyByteOrderMark(let source):
             return "\(oneLine(source)): input holds only a byte order mark (BOM) and no text; give some UTF-8 text"
         case .invalidUTF8(let source, let offset):
-            return "\(oneLine(source)): invalid UTF-8 at byte offset \(offset); convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) or pass --lossy to replace bad sequences with U+FFFD"
+            return "\(oneLine(source)): invalid UTF-8 at byte offset \(offset); convert it to UTF-8 (e.g. iconv -f latin1 -t utf-8) or read it lossily, replacing bad sequences with U+FFFD"
         case .binary(let source, let offset):
             return "\(oneLine(source)): looks like a binary file (NUL byte at offset \(offset)); give a UTF-8 text file"
         case .clusterTooLong(let source):

@@ -1,0 +1,36 @@
+// CLIErrorMessage: the library's errors are typed values described in the
+// library's own words; the CLI words those a flag can fix with that flag.
+// Used by `runCommand` and predict's fast path for every error they print.
+
+import CharLSTM
+
+/// The line for a library error that names a flag; nil to print the error's own description.
+func cliMessage(for error: any Error) -> String? {
+    switch error {
+    case let e as TrainingError: e.cliMessage
+    case let e as TextError: e.cliMessage
+    case let e as CheckpointError: e.cliMessage
+    default: nil
+    }
+}
+
+extension TextError {
+    /// `--lossy` for invalid UTF-8; otherwise the description.
+    var cliMessage: String {
+        if case .invalidUTF8(let source, let offset) = self {
+            return "\(oneLine(source)): invalid UTF-8 at byte offset \(offset); convert it to UTF-8 "
+                + "(e.g. iconv -f latin1 -t utf-8) or pass --lossy to replace bad sequences with U+FFFD"
+        }
+        return description
+    }
+}
+
+extension CheckpointError {
+    /// `--bidirectional` for a fill model given to sample, predict or score; otherwise the description.
+    var cliMessage: String {
+        if case .bidirectionalModel = self {
+            return description + " (trained without --bidirectional)"
+        }
+        return description
+    }
+}
