@@ -53,60 +53,28 @@ public struct PredictCommand: ParsableCommand {
 
     public init() {}
 
-    /// The settings as a plain value (shared with the fast path).
-    var job: PredictJob {
-        PredictJob(checkpoint: model.checkpoint, verbose: model.verbose, text: text, top: top, json: json,
-                   length: length, lines: lines, carry: carry, lossy: lossy)
-    }
-
     public func validate() throws {
-        if let problem = job.problem() { throw ValidationError(problem) }
+        if let top, top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
+        if length < 1 { throw ValidationError("--length must be at least 1 (got \(length))") }
+        if length > 1 && top != nil { throw ValidationError("--top ranks the next grapheme only; drop it or --length") }
+        if carry && !lines { throw ValidationError("--carry goes with --lines") }
+        if lines && text != nil { throw ValidationError("--lines reads stdin; drop --text") }
     }
 
     public func run() throws {
-        try job.run()
-    }
-}
-
-/// Everything `predict` was asked to do, as plain values: run by
-/// `PredictCommand` and by `runPredictFastPath` (no ArgumentParser).
-struct PredictJob {
-    var checkpoint: String?
-    var verbose = false
-    var text: String?
-    var top: Int?
-    var json = false
-    var length = 1
-    var lines = false
-    var carry = false
-    var lossy = false
-
-    /// A one-line description of the first invalid setting, or nil.
-    func problem() -> String? {
-        if let top, top < 1 { return "--top must be at least 1 (got \(top))" }
-        if length < 1 { return "--length must be at least 1 (got \(length))" }
-        if length > 1 && top != nil { return "--top ranks the next grapheme only; drop it or --length" }
-        if carry && !lines { return "--carry goes with --lines" }
-        if lines && text != nil { return "--lines reads stdin; drop --text" }
-        return nil
-    }
-
-    func run() throws {
         // One stream, matrix-vector products: a second BLAS thread only adds hand-over latency.
         setBLASThreads(1)
-        let lm = try CheckpointLocator(checkpoint: checkpoint, verbose: verbose).load()
-        let predictor = Predictor(model: lm, top: top, json: json, length: length)
+        let predictor = Predictor(model: try model.load())
         if lines {
             try runLines(predictor)
             return
         }
+        let lm = predictor.model
         let input: EncodedText
         if let text {
             input = lm.encode(text)
         } else {
-            var bytes = try TextInput.readStandardInput()
-            // `echo TEXT |` adds a line break that is not part of TEXT.
-            if bytes.last == 0x0A { bytes.removeLast(); if bytes.last == 0x0D { bytes.removeLast() } }
+            let bytes = Predictor.droppingTrailingLineBreak(try TextInput.readStandardInput())
             input = try lm.encode(utf8: bytes, source: TextInput.standardInputName, lossy: lossy)
         }
         if input.isEmpty {
@@ -114,32 +82,21 @@ struct PredictJob {
                                              : "<stdin>: input is empty: give some text to continue, e.g. echo \"To be or not to b\" | charlstm predict")
         }
         warnAbout(input)
-        predictor.scorer.restart()
-        predictor.scorer.feed(input.ids)
-        OutputStream.standardOutput.write(predictor.prediction())
+        predictor.feed(input.ids)
+        OutputStream.standardOutput.write(prediction(predictor))
     }
 
     /// One prediction per input line, as the lines arrive.
     private func runLines(_ predictor: Predictor) throws {
-        let lm = predictor.scorer.model
+        let lm = predictor.model
         let out = OutputStream.standardOutput
         let reader = LineReader(fd: 0)
-        var first = true
-        predictor.scorer.restart()
-        while let line = try reader.next() {
-            var bytes = line
-            if bytes.last == 0x0D { bytes.removeLast() }
-            let encoded = try lm.encode(utf8: bytes, source: TextInput.standardInputName, lossy: lossy)
+        while var line = try reader.next() {
+            if line.last == 0x0D { line.removeLast() }
+            let encoded = try lm.encode(utf8: line, source: TextInput.standardInputName, lossy: lossy)
             warnAbout(encoded)
-            if carry {
-                if !first { predictor.scorer.feed([lm.newlineID ?? Vocabulary.unknownID]) }
-                predictor.scorer.feed(encoded.ids)
-            } else {
-                predictor.scorer.restart()
-                predictor.scorer.feed(encoded.ids)
-            }
-            first = false
-            out.write(predictor.hasContext ? predictor.prediction() : (json ? "{}\n" : "\n"))
+            predictor.feedLine(encoded.ids, carry: carry)
+            out.write(predictor.hasContext ? prediction(predictor) : (json ? "{}\n" : "\n"))
             out.flush()
         }
     }
@@ -148,52 +105,26 @@ struct PredictJob {
         if input.replaced > 0 { warn("replaced \(input.replaced) invalid UTF-8 sequence(s) with U+FFFD") }
         if input.unknown > 0 { warn("\(input.unknown) grapheme(s) of the input are not in the model's vocabulary; fed as <unk>") }
     }
-}
 
-/// Formats what the model predicts after the text fed to `scorer`.
-final class Predictor {
-    let scorer: TextScorer
-    let top: Int?
-    let json: Bool
-    let length: Int
-
-    init(model: SamplingModel, top: Int?, json: Bool, length: Int) {
-        scorer = TextScorer(model: model)
-        self.top = top
-        self.json = json
-        self.length = length
-    }
-
-    /// Whether anything has been fed since the last restart.
-    var hasContext: Bool { scorer.feed([]) != nil }
-
-    /// The output for the current state, ending in a newline. With `length` > 1
-    /// this advances the state through the completion.
-    func prediction() -> String {
-        let lm = scorer.model
-        let V = lm.vocab
+    /// The output for the predictor's current state, ending in a newline. With
+    /// --length > 1 this advances the state through the completion.
+    private func prediction(_ predictor: Predictor) -> String {
         if length > 1 {
-            var completion = ""
-            let sampler = Sampler(vocab: V)
-            for k in 0..<length {
-                let id = sampler.argmax(scorer.logits)
-                completion += lm.vocabulary.token(id)
-                if k + 1 < length { scorer.feed([id]) }
-            }
+            let completion = predictor.complete(length: length)
             return json ? "{" + JSON.quote("completion") + ":" + JSON.quote(completion) + "}\n" : completion + "\n"
         }
-        let ranked = ModelDistribution.ranked(scorer.logits, count: V, top: top ?? (json ? 10 : 1))
+        let ranked = predictor.ranked(top: top ?? (json ? 10 : 1))
         if json {
             let items = ranked.map { r in
-                "{" + JSON.quote("grapheme") + ":" + JSON.quote(lm.vocabulary.token(r.id)) + ","
+                "{" + JSON.quote("grapheme") + ":" + JSON.quote(r.grapheme) + ","
                     + JSON.quote("probability") + ":" + JSON.number(r.probability) + "}"
             }
             return "{" + JSON.quote("predictions") + ":[" + items.joined(separator: ",") + "]}\n"
         }
-        if top == nil { return lm.vocabulary.token(ranked[0].id) + "\n" }
+        if top == nil { return ranked[0].grapheme + "\n" }
         var s = ""
         for r in ranked {
-            s += escapeGrapheme(lm.vocabulary.token(r.id)) + "\t" + formatProbability(r.probability) + "\n"
+            s += escapeGrapheme(r.grapheme) + "\t" + formatProbability(r.probability) + "\n"
         }
         return s
     }
@@ -213,57 +144,22 @@ func formatSignificant(_ x: Double, digits: Int) -> String {
     return r.description
 }
 
-/// Reads lines from a file descriptor as they arrive (no waiting for more than one line).
-final class LineReader {
-    private let fd: Int32
-    private var buffer: [UInt8] = []
-    private var start = 0
-    private var atEnd = false
-
-    init(fd: Int32) { self.fd = fd }
-
-    /// The next line without its "\n"; the last line may lack one; nil at the end.
-    func next() throws -> [UInt8]? {
-        while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
-                let line = Array(buffer[start..<nl])
-                start = nl + 1
-                if start > 1 << 16 { buffer.removeFirst(start); start = 0 }
-                return line
-            }
-            if atEnd {
-                guard start < buffer.count else { return nil }
-                let line = Array(buffer[start...])
-                start = buffer.count
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CommandFailure("<stdin>: cannot be read (\(systemMessage()))")
-            }
-            if n == 0 { atEnd = true } else { buffer.append(contentsOf: chunk[0..<n]) }
-        }
-    }
-}
-
 // MARK: - Fast path
 
-/// Runs `charlstm predict ARGS` without ArgumentParser when every argument is
-/// one of predict's own flags with a valid value; returns (without doing
-/// anything) otherwise, so the caller falls through to `runCommand`, which
-/// parses everything again and reports any mistake. Parsing the command tree
-/// with ArgumentParser costs milliseconds of reflection at start-up, which
-/// matters for `predict` in shell pipes (docs/sampling.md, "Speed").
+/// Runs `charlstm predict ARGS` parsed as `PredictCommand` alone, without the
+/// `charlstm` command tree, when they parse and validate; returns (without
+/// doing anything) otherwise (help, mistakes), so the caller falls through to
+/// `runCommand`, which parses everything again and reports as usual. Parsing
+/// only predict's own declarations keeps start-up short, which matters for
+/// `predict` in shell pipes (docs/sampling.md, "Speed").
 ///
 /// `arguments` are those after the executable name, e.g. `["predict", "-m", "x.ckpt"]`.
 public func runPredictFastPath(_ arguments: [String], name: String) {
-    guard arguments.first == "predict", let job = parsePredictArguments(arguments.dropFirst()),
-          job.problem() == nil else { return }
+    guard arguments.first == "predict",
+          var command = try? PredictCommand.parseAsRoot(Array(arguments.dropFirst())) else { return }
     ignoreBrokenPipeSignal()
     do {
-        try job.run()
+        try command.run()
         OutputStream.standardOutput.flush()
         // Everything is written (OutputStream writes with write(2)); skip the
         // libraries' exit handlers (OpenBLAS joins its threads and unmaps its buffers).
@@ -273,37 +169,4 @@ public func runPredictFastPath(_ arguments: [String], name: String) {
         OutputStream.standardError.line("\(name): error: \(error)")
         exit(1)
     }
-}
-
-/// predict's flags, parsed by hand; nil for anything else (help, unknown flags, bad values).
-func parsePredictArguments(_ arguments: ArraySlice<String>) -> PredictJob? {
-    var job = PredictJob()
-    var i = arguments.startIndex
-    func value() -> String? {
-        i += 1
-        return i < arguments.endIndex ? arguments[i] : nil
-    }
-    while i < arguments.endIndex {
-        var arg = arguments[i]
-        var inline: String? = nil
-        if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
-            inline = String(arg[arg.index(after: eq)...])
-            arg = String(arg[..<eq])
-        }
-        func take() -> String? { inline ?? value() }
-        switch arg {
-        case "-m", "--checkpoint": guard let v = take() else { return nil }; job.checkpoint = v
-        case "--text": guard let v = take() else { return nil }; job.text = v
-        case "--top": guard let v = take(), let n = Int(v) else { return nil }; job.top = n
-        case "--length": guard let v = take(), let n = Int(v) else { return nil }; job.length = n
-        case "--json" where inline == nil: job.json = true
-        case "--verbose" where inline == nil: job.verbose = true
-        case "--lossy" where inline == nil: job.lossy = true
-        case "--lines" where inline == nil: job.lines = true
-        case "--carry" where inline == nil: job.carry = true
-        default: return nil
-        }
-        i += 1
-    }
-    return job
 }
