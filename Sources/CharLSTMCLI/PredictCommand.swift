@@ -155,8 +155,10 @@ func formatSignificant(_ x: Double, digits: Int) -> String {
 ///
 /// `arguments` are those after the executable name, e.g. `["predict", "-m", "x.ckpt"]`.
 public func runPredictFastPath(_ arguments: [String], name: String) {
+    // `--help` parses too, as ArgumentParser's help command: only a PredictCommand runs here.
     guard arguments.first == "predict",
-          var command = try? PredictCommand.parseAsRoot(Array(arguments.dropFirst())) else { return }
+          let parsed = try? PredictCommand.parseAsRoot(Array(arguments.dropFirst())),
+          var command = parsed as? PredictCommand else { return }
     ignoreBrokenPipeSignal()
     do {
         try command.run()
