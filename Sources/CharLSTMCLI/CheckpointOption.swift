@@ -24,14 +24,18 @@ struct CheckpointOptions: ParsableArguments {
     init() {}
 
     /// The checkpoint's path (CheckpointSearch); with --verbose, says which on stderr.
-    func resolve() throws -> String {
-        let (path, origin) = try CheckpointSearch(checkpoint: checkpoint).resolve()
-        if verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
-        return path
-    }
+    func resolve() throws -> String { try resolveCheckpoint(checkpoint, verbose: verbose) }
 
     /// Finds, reads and validates the checkpoint.
     func load() throws -> SamplingModel { try SamplingModel(path: resolve()) }
+}
+
+/// The checkpoint's path (`checkpoint`, else CheckpointSearch's order); with
+/// `verbose`, says which on stderr.
+func resolveCheckpoint(_ checkpoint: String?, verbose: Bool) throws -> String {
+    let (path, origin) = try CheckpointSearch(checkpoint: checkpoint).resolve()
+    if verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
+    return path
 }
 
 /// A diagnostic line on stderr: `charlstm: TEXT`.

@@ -53,18 +53,48 @@ public struct PredictCommand: ParsableCommand {
 
     public init() {}
 
+    /// The settings as a plain value (shared with the fast path).
+    var job: PredictJob {
+        PredictJob(checkpoint: model.checkpoint, verbose: model.verbose, text: text, top: top, json: json,
+                   length: length, lines: lines, carry: carry, lossy: lossy)
+    }
+
     public func validate() throws {
-        if let top, top < 1 { throw ValidationError("--top must be at least 1 (got \(top))") }
-        if length < 1 { throw ValidationError("--length must be at least 1 (got \(length))") }
-        if length > 1 && top != nil { throw ValidationError("--top ranks the next grapheme only; drop it or --length") }
-        if carry && !lines { throw ValidationError("--carry goes with --lines") }
-        if lines && text != nil { throw ValidationError("--lines reads stdin; drop --text") }
+        if let problem = job.problem() { throw ValidationError(problem) }
     }
 
     public func run() throws {
+        try job.run()
+    }
+}
+
+/// Everything `predict` was asked to do, as plain values: run by
+/// `PredictCommand` and by `runPredictFastPath` (no ArgumentParser).
+struct PredictJob {
+    var checkpoint: String?
+    var verbose = false
+    var text: String?
+    var top: Int?
+    var json = false
+    var length = 1
+    var lines = false
+    var carry = false
+    var lossy = false
+
+    /// A one-line description of the first invalid setting, or nil.
+    func problem() -> String? {
+        if let top, top < 1 { return "--top must be at least 1 (got \(top))" }
+        if length < 1 { return "--length must be at least 1 (got \(length))" }
+        if length > 1 && top != nil { return "--top ranks the next grapheme only; drop it or --length" }
+        if carry && !lines { return "--carry goes with --lines" }
+        if lines && text != nil { return "--lines reads stdin; drop --text" }
+        return nil
+    }
+
+    func run() throws {
         // One stream, matrix-vector products: a second BLAS thread only adds hand-over latency.
         setBLASThreads(1)
-        let predictor = Predictor(model: try model.load())
+        let predictor = Predictor(model: try SamplingModel(path: resolveCheckpoint(checkpoint, verbose: verbose)))
         if lines {
             try runLines(predictor)
             return
@@ -146,22 +176,24 @@ func formatSignificant(_ x: Double, digits: Int) -> String {
 
 // MARK: - Fast path
 
-/// Runs `charlstm predict ARGS` parsed as `PredictCommand` alone, without the
-/// `charlstm` command tree, when they parse and validate; returns (without
-/// doing anything) otherwise (help, mistakes), so the caller falls through to
-/// `runCommand`, which parses everything again and reports as usual. Parsing
-/// only predict's own declarations keeps start-up short, which matters for
-/// `predict` in shell pipes (docs/sampling.md, "Speed").
+/// Runs `charlstm predict ARGS` without ArgumentParser when every argument is
+/// one of predict's own flags with a valid value; returns (without doing
+/// anything) otherwise, so the caller falls through to `runCommand`, which
+/// parses everything again and reports any mistake. ArgumentParser costs
+/// start-up time, which matters for `predict` in shell pipes: measured on the
+/// whole `echo … | charlstm predict` (median 7.5 ms), parsing with
+/// ArgumentParser adds 1.0 ms for `PredictCommand` alone and 1.4 ms for the
+/// command tree (docs/performance.md, "predict start-up"). So the flags that
+/// `PredictCommand` declares are parsed here by hand into the same
+/// `PredictJob`, validated by the same `problem()`.
 ///
 /// `arguments` are those after the executable name, e.g. `["predict", "-m", "x.ckpt"]`.
 public func runPredictFastPath(_ arguments: [String], name: String) {
-    // `--help` parses too, as ArgumentParser's help command: only a PredictCommand runs here.
-    guard arguments.first == "predict",
-          let parsed = try? PredictCommand.parseAsRoot(Array(arguments.dropFirst())),
-          var command = parsed as? PredictCommand else { return }
+    guard arguments.first == "predict", let job = parsePredictArguments(arguments.dropFirst()),
+          job.problem() == nil else { return }
     ignoreBrokenPipeSignal()
     do {
-        try command.run()
+        try job.run()
         OutputStream.standardOutput.flush()
         // Everything is written (OutputStream writes with write(2)); skip the
         // libraries' exit handlers (OpenBLAS joins its threads and unmaps its buffers).
@@ -171,4 +203,37 @@ public func runPredictFastPath(_ arguments: [String], name: String) {
         OutputStream.standardError.line("\(name): error: \(error)")
         exit(1)
     }
+}
+
+/// predict's flags, parsed by hand; nil for anything else (help, unknown flags, bad values).
+func parsePredictArguments(_ arguments: ArraySlice<String>) -> PredictJob? {
+    var job = PredictJob()
+    var i = arguments.startIndex
+    func value() -> String? {
+        i += 1
+        return i < arguments.endIndex ? arguments[i] : nil
+    }
+    while i < arguments.endIndex {
+        var arg = arguments[i]
+        var inline: String? = nil
+        if arg.hasPrefix("--"), let eq = arg.firstIndex(of: "=") {
+            inline = String(arg[arg.index(after: eq)...])
+            arg = String(arg[..<eq])
+        }
+        func take() -> String? { inline ?? value() }
+        switch arg {
+        case "-m", "--checkpoint": guard let v = take() else { return nil }; job.checkpoint = v
+        case "--text": guard let v = take() else { return nil }; job.text = v
+        case "--top": guard let v = take(), let n = Int(v) else { return nil }; job.top = n
+        case "--length": guard let v = take(), let n = Int(v) else { return nil }; job.length = n
+        case "--json" where inline == nil: job.json = true
+        case "--verbose" where inline == nil: job.verbose = true
+        case "--lossy" where inline == nil: job.lossy = true
+        case "--lines" where inline == nil: job.lines = true
+        case "--carry" where inline == nil: job.carry = true
+        default: return nil
+        }
+        i += 1
+    }
+    return job
 }
