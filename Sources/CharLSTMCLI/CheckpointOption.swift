@@ -5,12 +5,6 @@
 import ArgumentParser
 import CharLSTM
 
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#endif
-
 /// Which checkpoint to use, and whether to say so.
 struct CheckpointOptions: ParsableArguments {
     @Option(name: [.customShort("m"), .customLong("checkpoint")],

@@ -182,8 +182,8 @@ func formatSignificant(_ x: Double, digits: Int) -> String {
 /// parses everything again and reports any mistake. ArgumentParser costs
 /// start-up time, which matters for `predict` in shell pipes: measured on the
 /// whole `echo … | charlstm predict` (median 7.5 ms), parsing with
-/// ArgumentParser adds 1.0 ms for `PredictCommand` alone and 1.4 ms for the
-/// command tree (docs/performance.md, "predict start-up"). So the flags that
+/// ArgumentParser adds about 1.0 ms for `PredictCommand` alone and 1.4 ms for
+/// the command tree (docs/performance.md, "predict start-up"). So the flags that
 /// `PredictCommand` declares are parsed here by hand into the same
 /// `PredictJob`, validated by the same `problem()`.
 ///

@@ -9,7 +9,8 @@
 // step (a GEMM per layer; GEMV when N = 1). A stream finishes after `length`
 // graphemes, after the grapheme that completes a stop string, or after the
 // grapheme that ends its `maxLines`-th line. Same seed, model and settings ⇒
-// the same graphemes.
+// the same graphemes. `feed` and `continueGenerating` run the same loop from
+// a state the caller fed, without a reset (Predictor's completions).
 
 /// When a stream of generated text ends.
 public struct StopConditions: Equatable, Sendable {
