@@ -67,7 +67,7 @@ public struct FillCommand: ParsableCommand {
 
     public func run() throws {
         setBLASThreads(availableCores())  // windows run as a batch of streams, split across cores
-        let (path, origin) = try CheckpointLocator(checkpoint: checkpoint, verbose: verbose, preferFill: true).resolve()
+        let (path, origin) = try CheckpointSearch(checkpoint: checkpoint, preferFill: true).resolve()
         if verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
         let filler = try HoleFiller(path: path)
         if !filler.readsBothSides {
@@ -96,25 +96,18 @@ public struct FillCommand: ParsableCommand {
             graphemes = g
         }
 
-        var ids = [Int](repeating: Vocabulary.unknownID, count: graphemes.count)
-        var holes: [Int] = []
-        var unknown = 0
-        for (t, g) in graphemes.enumerated() {
-            if g == maskGrapheme { holes.append(t); continue }
-            if let id = filler.vocabulary.id(of: g) { ids[t] = id; continue }
-            if maskAllUnknown { holes.append(t) } else { unknown += 1 }
+        let marked = MarkedText(graphemes: graphemes, mask: maskGrapheme, maskAllUnknown: maskAllUnknown,
+                                vocabulary: filler.vocabulary)
+        if marked.unknown > 0 {
+            warn("\(marked.unknown) grapheme(s) of the input are not in the model's vocabulary; fed as <unk> (--mask-all-unknown makes them holes)")
         }
-        if unknown > 0 {
-            warn("\(unknown) grapheme(s) of the input are not in the model's vocabulary; fed as <unk> (--mask-all-unknown makes them holes)")
-        }
-        if holes.isEmpty {
+        if marked.holes.isEmpty {
             warn("no holes: the input has no \(escapeGrapheme(maskGrapheme))"
                  + (maskAllUnknown ? " and no grapheme outside the vocabulary" : "") + "; printing it unchanged (choose the mask with --mask)")
         }
 
-        let filled = filler.fill(ids: ids, holes: holes, top: top ?? (json ? 5 : 1), rounds: rounds)
-        var output = graphemes
-        for h in filled { output[h.position] = filler.vocabulary.token(h.candidates[0].id) }
+        let filled = filler.fill(ids: marked.ids, holes: marked.holes, top: top ?? (json ? 5 : 1), rounds: rounds)
+        let output = MarkedText.filling(graphemes, with: filled, vocabulary: filler.vocabulary)
         let result = output.joined() + (text != nil ? "\n" : "")
         let out = OutputStream.standardOutput
 

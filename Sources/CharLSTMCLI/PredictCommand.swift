@@ -94,19 +94,17 @@ struct PredictJob {
     func run() throws {
         // One stream, matrix-vector products: a second BLAS thread only adds hand-over latency.
         setBLASThreads(1)
-        let lm = try CheckpointLocator(checkpoint: checkpoint, verbose: verbose).load()
-        let predictor = Predictor(model: lm, top: top, json: json, length: length)
+        let predictor = Predictor(model: try SamplingModel(path: resolveCheckpoint(checkpoint, verbose: verbose)))
         if lines {
             try runLines(predictor)
             return
         }
+        let lm = predictor.model
         let input: EncodedText
         if let text {
             input = lm.encode(text)
         } else {
-            var bytes = try TextInput.readStandardInput()
-            // `echo TEXT |` adds a line break that is not part of TEXT.
-            if bytes.last == 0x0A { bytes.removeLast(); if bytes.last == 0x0D { bytes.removeLast() } }
+            let bytes = Predictor.droppingTrailingLineBreak(try TextInput.readStandardInput())
             input = try lm.encode(utf8: bytes, source: TextInput.standardInputName, lossy: lossy)
         }
         if input.isEmpty {
@@ -114,32 +112,21 @@ struct PredictJob {
                                              : "<stdin>: input is empty: give some text to continue, e.g. echo \"To be or not to b\" | charlstm predict")
         }
         warnAbout(input)
-        predictor.scorer.restart()
-        predictor.scorer.feed(input.ids)
-        OutputStream.standardOutput.write(predictor.prediction())
+        predictor.feed(input.ids)
+        OutputStream.standardOutput.write(prediction(predictor))
     }
 
     /// One prediction per input line, as the lines arrive.
     private func runLines(_ predictor: Predictor) throws {
-        let lm = predictor.scorer.model
+        let lm = predictor.model
         let out = OutputStream.standardOutput
         let reader = LineReader(fd: 0)
-        var first = true
-        predictor.scorer.restart()
-        while let line = try reader.next() {
-            var bytes = line
-            if bytes.last == 0x0D { bytes.removeLast() }
-            let encoded = try lm.encode(utf8: bytes, source: TextInput.standardInputName, lossy: lossy)
+        while var line = try reader.next() {
+            if line.last == 0x0D { line.removeLast() }
+            let encoded = try lm.encode(utf8: line, source: TextInput.standardInputName, lossy: lossy)
             warnAbout(encoded)
-            if carry {
-                if !first { predictor.scorer.feed([lm.newlineID ?? Vocabulary.unknownID]) }
-                predictor.scorer.feed(encoded.ids)
-            } else {
-                predictor.scorer.restart()
-                predictor.scorer.feed(encoded.ids)
-            }
-            first = false
-            out.write(predictor.hasContext ? predictor.prediction() : (json ? "{}\n" : "\n"))
+            predictor.feedLine(encoded.ids, carry: carry)
+            out.write(predictor.hasContext ? prediction(predictor) : (json ? "{}\n" : "\n"))
             out.flush()
         }
     }
@@ -148,52 +135,26 @@ struct PredictJob {
         if input.replaced > 0 { warn("replaced \(input.replaced) invalid UTF-8 sequence(s) with U+FFFD") }
         if input.unknown > 0 { warn("\(input.unknown) grapheme(s) of the input are not in the model's vocabulary; fed as <unk>") }
     }
-}
 
-/// Formats what the model predicts after the text fed to `scorer`.
-final class Predictor {
-    let scorer: TextScorer
-    let top: Int?
-    let json: Bool
-    let length: Int
-
-    init(model: SamplingModel, top: Int?, json: Bool, length: Int) {
-        scorer = TextScorer(model: model)
-        self.top = top
-        self.json = json
-        self.length = length
-    }
-
-    /// Whether anything has been fed since the last restart.
-    var hasContext: Bool { scorer.feed([]) != nil }
-
-    /// The output for the current state, ending in a newline. With `length` > 1
-    /// this advances the state through the completion.
-    func prediction() -> String {
-        let lm = scorer.model
-        let V = lm.vocab
+    /// The output for the predictor's current state, ending in a newline. With
+    /// --length > 1 this advances the state through the completion.
+    private func prediction(_ predictor: Predictor) -> String {
         if length > 1 {
-            var completion = ""
-            let sampler = Sampler(vocab: V)
-            for k in 0..<length {
-                let id = sampler.argmax(scorer.logits)
-                completion += lm.vocabulary.token(id)
-                if k + 1 < length { scorer.feed([id]) }
-            }
+            let completion = predictor.complete(length: length)
             return json ? "{" + JSON.quote("completion") + ":" + JSON.quote(completion) + "}\n" : completion + "\n"
         }
-        let ranked = ModelDistribution.ranked(scorer.logits, count: V, top: top ?? (json ? 10 : 1))
+        let ranked = predictor.ranked(top: top ?? (json ? 10 : 1))
         if json {
             let items = ranked.map { r in
-                "{" + JSON.quote("grapheme") + ":" + JSON.quote(lm.vocabulary.token(r.id)) + ","
+                "{" + JSON.quote("grapheme") + ":" + JSON.quote(r.grapheme) + ","
                     + JSON.quote("probability") + ":" + JSON.number(r.probability) + "}"
             }
             return "{" + JSON.quote("predictions") + ":[" + items.joined(separator: ",") + "]}\n"
         }
-        if top == nil { return lm.vocabulary.token(ranked[0].id) + "\n" }
+        if top == nil { return ranked[0].grapheme + "\n" }
         var s = ""
         for r in ranked {
-            s += escapeGrapheme(lm.vocabulary.token(r.id)) + "\t" + formatProbability(r.probability) + "\n"
+            s += escapeGrapheme(r.grapheme) + "\t" + formatProbability(r.probability) + "\n"
         }
         return s
     }
@@ -213,49 +174,18 @@ func formatSignificant(_ x: Double, digits: Int) -> String {
     return r.description
 }
 
-/// Reads lines from a file descriptor as they arrive (no waiting for more than one line).
-final class LineReader {
-    private let fd: Int32
-    private var buffer: [UInt8] = []
-    private var start = 0
-    private var atEnd = false
-
-    init(fd: Int32) { self.fd = fd }
-
-    /// The next line without its "\n"; the last line may lack one; nil at the end.
-    func next() throws -> [UInt8]? {
-        while true {
-            if let nl = buffer[start...].firstIndex(of: 0x0A) {
-                let line = Array(buffer[start..<nl])
-                start = nl + 1
-                if start > 1 << 16 { buffer.removeFirst(start); start = 0 }
-                return line
-            }
-            if atEnd {
-                guard start < buffer.count else { return nil }
-                let line = Array(buffer[start...])
-                start = buffer.count
-                return line
-            }
-            var chunk = [UInt8](repeating: 0, count: 1 << 16)
-            let n = read(fd, &chunk, chunk.count)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CommandFailure("<stdin>: cannot be read (\(systemMessage()))")
-            }
-            if n == 0 { atEnd = true } else { buffer.append(contentsOf: chunk[0..<n]) }
-        }
-    }
-}
-
 // MARK: - Fast path
 
 /// Runs `charlstm predict ARGS` without ArgumentParser when every argument is
 /// one of predict's own flags with a valid value; returns (without doing
 /// anything) otherwise, so the caller falls through to `runCommand`, which
-/// parses everything again and reports any mistake. Parsing the command tree
-/// with ArgumentParser costs milliseconds of reflection at start-up, which
-/// matters for `predict` in shell pipes (docs/sampling.md, "Speed").
+/// parses everything again and reports any mistake. ArgumentParser costs
+/// start-up time, which matters for `predict` in shell pipes: measured on the
+/// whole `echo … | charlstm predict` (median 7.5 ms), parsing with
+/// ArgumentParser adds about 1.0 ms for `PredictCommand` alone and 1.4 ms for
+/// the command tree (docs/performance.md, "predict start-up"). So the flags that
+/// `PredictCommand` declares are parsed here by hand into the same
+/// `PredictJob`, validated by the same `problem()`.
 ///
 /// `arguments` are those after the executable name, e.g. `["predict", "-m", "x.ckpt"]`.
 public func runPredictFastPath(_ arguments: [String], name: String) {

@@ -48,7 +48,7 @@ public struct ScoreCommand: ParsableCommand {
         let lm = try model.load()
         let scorer = TextScorer(model: lm)
         let out = OutputStream.standardOutput
-        var scored = 0, total = 0.0, unknown = 0, count = 0
+        var summary = ScoreSummary()
         var perGrapheme: [String] = []
         for source in files.isEmpty ? ["-"] : files {
             let name = source == "-" ? TextInput.standardInputName : source
@@ -56,7 +56,7 @@ public struct ScoreCommand: ParsableCommand {
             try TextInput.checkNotEmpty(bytes, source: name)
             let text = try lm.encode(utf8: bytes, source: name, lossy: lossy)
             if text.replaced > 0 { warn("\(oneLine(name)): replaced \(text.replaced) invalid UTF-8 sequence(s) with U+FFFD") }
-            let (n, bits) = scorer.score(text.ids) { t, b in
+            summary.score(text, with: scorer) { t, b in
                 guard perChar else { return }
                 let g = text.graphemes[t]
                 if json {
@@ -66,31 +66,25 @@ public struct ScoreCommand: ParsableCommand {
                     out.write(escapeGrapheme(g) + "\t" + (b.map { formatSignificant($0, digits: 6) } ?? "-") + "\n")
                 }
             }
-            scored += n
-            total += bits
-            unknown += text.unknown
-            count += text.count
         }
-        if unknown > 0 { warn("\(unknown) grapheme(s) are not in the model's vocabulary; scored as <unk>") }
+        if summary.unknown > 0 { warn("\(summary.unknown) grapheme(s) are not in the model's vocabulary; scored as <unk>") }
         if perChar && !json { return }
-        guard scored > 0 else {
+        guard let bpg = summary.bitsPerGrapheme, let perplexity = summary.perplexity else {
             throw CommandFailure("nothing to score: the text needs at least 2 graphemes (the first has no context)")
         }
-        let bpg = total / Double(scored)
-        let perplexity = pow(2, bpg)
         if json {
-            var s = "{" + JSON.quote("graphemes") + ":" + String(scored)
+            var s = "{" + JSON.quote("graphemes") + ":" + String(summary.scored)
             s += "," + JSON.quote("bits_per_grapheme") + ":" + JSON.number(bpg)
             s += "," + JSON.quote("perplexity") + ":" + JSON.number(perplexity)
-            s += "," + JSON.quote("unknown") + ":" + String(unknown)
-            s += "," + JSON.quote("total_bits") + ":" + JSON.number(total)
-            s += "," + JSON.quote("inputs") + ":" + String(files.isEmpty ? 1 : files.count)
-            s += "," + JSON.quote("input_graphemes") + ":" + String(count)
+            s += "," + JSON.quote("unknown") + ":" + String(summary.unknown)
+            s += "," + JSON.quote("total_bits") + ":" + JSON.number(summary.totalBits)
+            s += "," + JSON.quote("inputs") + ":" + String(summary.inputs)
+            s += "," + JSON.quote("input_graphemes") + ":" + String(summary.graphemes)
             if perChar { s += "," + JSON.quote("per_grapheme") + ":[" + perGrapheme.joined(separator: ",") + "]" }
             out.write(s + "}\n")
         } else {
             out.write("\(fixed(bpg, 4)) bits/grapheme  perplexity \(fixed(perplexity, 3))  "
-                      + "(\(scored) graphemes scored, \(unknown) unknown)\n")
+                      + "(\(summary.scored) graphemes scored, \(summary.unknown) unknown)\n")
         }
     }
 }

@@ -51,8 +51,7 @@ public struct ShowCommand: ParsableCommand {
 
     public func run() throws {
         setBLASThreads(availableCores())  // one stream: large matrix-vector products split across two cores
-        let (path, origin) = try model.locator.resolve()
-        if model.verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
+        let path = try model.resolve()
         let lm = try ShowModel(path: path)
         let name = file == nil || file == "-" ? TextInput.standardInputName : file!
         let bytes = name == TextInput.standardInputName ? try TextInput.readStandardInput() : try TextInput.readFile(name)

@@ -124,6 +124,23 @@ final class PredictCommandTests: XCTestCase {
         XCTAssertTrue(r.stderr.contains("warning: 3 grapheme(s)"), r.stderr)
     }
 
+    /// `predict --help` and `-h` (also after valid flags) print predict's help
+    /// with status 0, as `charlstm help predict` does: the start-up fast path
+    /// leaves them to the full parser. Mutation caught: the hand parser of the
+    /// fast path skipping arguments it does not know (`default: break`)
+    /// instead of declining them (then `--help` predicts and fails on empty stdin).
+    func testHelpGoesThroughTheFullParser() throws {
+        let reference = try runTool("charlstm", ["help", "predict"])
+        XCTAssertEqual(reference.status, 0, reference.stderr)
+        XCTAssertTrue(reference.stdout.hasPrefix("OVERVIEW: Print the most likely next grapheme"), reference.stdout)
+        for args in [["--help"], ["-h"], ["--text", "To b", "--top", "2", "--help"]] {
+            let r = try runTool("charlstm", ["predict"] + args)
+            XCTAssertEqual(r.status, 0, "\(args): \(r.stderr)")
+            XCTAssertEqual(r.stdout, reference.stdout, "\(args)")
+            XCTAssertEqual(r.stderr, "", "\(args)")
+        }
+    }
+
     func testBadInputs() throws {
         assertOneLineError(try predict([], stdin: Data()), mentioning: "empty")
         assertOneLineError(try predict([]), mentioning: "empty")

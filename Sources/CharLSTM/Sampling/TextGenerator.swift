@@ -9,7 +9,8 @@
 // step (a GEMM per layer; GEMV when N = 1). A stream finishes after `length`
 // graphemes, after the grapheme that completes a stop string, or after the
 // grapheme that ends its `maxLines`-th line. Same seed, model and settings ⇒
-// the same graphemes.
+// the same graphemes. `feed` and `continueGenerating` run the same loop from
+// a state the caller fed, without a reset (Predictor's completions).
 
 /// When a stream of generated text ends.
 public struct StopConditions: Equatable, Sendable {
@@ -53,25 +54,53 @@ public final class TextGenerator {
     /// it is drawn, in draw order; `finished(stream)` once per stream when it ends.
     public func generate(prime: [Int], stop: StopConditions,
                          emit: (Int, String) -> Void, finished: (Int) -> Void) {
+        inference.reset()
+        if stop.length == 0 {
+            for s in 0..<streams { finished(s) }
+            return
+        }
+        // Context: the prime, else an implicit newline (not printed); with
+        // neither, the first grapheme is uniform over the vocabulary (without <unk>).
+        let uniformFirst = prime.isEmpty && model.newlineID == nil
+        if !uniformFirst { feed(prime.isEmpty ? [model.newlineID!] : prime) }
+        draw(stop: stop, uniformFirst: uniformFirst, emit: emit, finished: finished)
+    }
+
+    /// Zeroes every stream's state (for `feed` and `continueGenerating`).
+    public func reset() { inference.reset() }
+
+    /// Feeds `ids` to every stream, continuing from the current state.
+    public func feed(_ ids: [Int]) {
+        var step = [Int32](repeating: 0, count: streams)
+        for id in ids {
+            for s in 0..<streams { step[s] = Int32(id) }
+            inference.step(unchecked: step)
+        }
+    }
+
+    /// The logits (N×V) for the next grapheme of each stream, after the last `feed`.
+    public var logits: UnsafePointer<Float> { inference.logits }
+
+    /// Generates as `generate` does, but from the current state (what `feed`
+    /// left; nothing is reset and no context is added). Afterwards every
+    /// generated grapheme but the last has been fed.
+    public func continueGenerating(stop: StopConditions, emit: (Int, String) -> Void, finished: (Int) -> Void) {
+        if stop.length == 0 {
+            for s in 0..<streams { finished(s) }
+            return
+        }
+        draw(stop: stop, uniformFirst: false, emit: emit, finished: finished)
+    }
+
+    /// The draw loop: from the current logits until every stream stops.
+    private func draw(stop: StopConditions, uniformFirst first: Bool,
+                      emit: (Int, String) -> Void, finished: (Int) -> Void) {
         let N = streams, V = model.vocab
         var ids = [Int32](repeating: 0, count: N)
         var trackers = (0..<N).map { _ in StopTracker(stop) }
         var done = [Bool](repeating: false, count: N)
         var remaining = N
-        inference.reset()
-        if stop.length == 0 {
-            for s in 0..<N { finished(s) }
-            return
-        }
-        // Context: the prime, else an implicit newline (not printed); with
-        // neither, the first grapheme is uniform over the vocabulary (without <unk>).
-        var uniformFirst = prime.isEmpty && model.newlineID == nil
-        if !uniformFirst {
-            for id in prime.isEmpty ? [model.newlineID!] : prime {
-                for s in 0..<N { ids[s] = Int32(id) }
-                inference.step(unchecked: ids)
-            }
-        }
+        var uniformFirst = first
         var logits = inference.logits
         while true {
             for s in 0..<N where !done[s] {

@@ -15,6 +15,8 @@ public enum TextError: Error, Equatable, CustomStringConvertible {
     case isDirectory(path: String)
     /// The file exists but cannot be opened or read; `reason` is the system's (strerror).
     case unreadable(source: String, reason: String)
+    /// A stream (stdin) failed while being read line by line; `reason` is the system's (strerror).
+    case readFailed(source: String, reason: String)
     /// The input has no bytes at all.
     case empty(source: String)
     /// The input holds only a UTF-8 byte order mark.
@@ -38,6 +40,8 @@ public enum TextError: Error, Equatable, CustomStringConvertible {
             return "\(oneLine(path)): is a directory; give a UTF-8 text file"
         case .unreadable(let source, let reason):
             return "\(oneLine(source)): cannot be read (\(reason)); check that it is a readable file"
+        case .readFailed(let source, let reason):
+            return "\(oneLine(source)): cannot be read (\(reason))"
         case .empty(let source):
             return "\(oneLine(source)): input is empty; give some UTF-8 text"
         case .onlyByteOrderMark(let source):
