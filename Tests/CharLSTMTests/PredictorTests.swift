@@ -16,7 +16,7 @@ final class PredictorTests: XCTestCase {
         let m = Model<Float>(config: config)
         var rng = RandomGenerator(seed: seed)
         m.initialize(rng: &rng)
-        return SamplingModel(checkpoint: Checkpoint(config: config, metadata: CheckpointMetadata(), vocabulary: vocabulary,
+        return try! SamplingModel(checkpoint: Checkpoint(config: config, metadata: CheckpointMetadata(), vocabulary: vocabulary,
                                                     parameters: m.parameters.array, training: nil))
     }
 
