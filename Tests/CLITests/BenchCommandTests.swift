@@ -111,4 +111,15 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: "), r.stderr)
         }
     }
+
+    /// bench takes training's step, loss and gradient checks included: a learning
+    /// rate that blows the model up ends the run with one line, not with numbers.
+    func testADivergingRunFailsLikeTraining() throws {
+        let r = try runTool("charlstm", ["bench", try corpus().path] + small + ["--lr", "1000"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stdout, "")
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: training failed at step 2: the loss exploded to "), r.stderr)
+        XCTAssertTrue(r.stderr.hasSuffix(" bits per grapheme; try a lower --lr\n"), r.stderr)
+    }
 }

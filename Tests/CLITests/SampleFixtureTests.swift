@@ -35,6 +35,7 @@ enum SampleFixture {
         var rng = RandomGenerator(seed: 7)
         m.initialize(rng: &rng)
         let opt = Optimizer<Float>(kind: .adam, parameterCount: m.parameterCount)
+        let step = TrainingStep(gradClip: 5, explodingLoss: TrainingStep.explodingLoss(vocab: config.vocab))
         let (B, T) = (4, 40)
         let span = ids.count / B
         let state = m.makeState(batch: B)
@@ -49,11 +50,10 @@ enum SampleFixture {
                 }
             }
             pos += T
-            m.gradients.zero()
-            _ = m.forward(inputs: inputs, targets: targets, steps: T, state: state, training: true, rng: &rng)
-            m.backward(lossScale: 1 / Float(T * B))
-            clipGradientNorm(m.gradients, maxNorm: 5)
-            opt.update(parameters: m.parameters, gradients: m.gradients, learningRate: 1e-2)
+            if case .failed(let failure) = step.run(model: .forward(m), optimizer: opt, inputs: inputs, targets: targets,
+                                                    steps: T, state: state, rng: &rng, learningRate: 1e-2) {
+                XCTFail("the sampling fixture's training failed: \(failure)")
+            }
         }
         write(config: config, vocabulary: vocabulary, parameters: m.parameters.array, to: path)
         return path

@@ -170,6 +170,7 @@ final class ModelTests: XCTestCase {
         var rng = RandomGenerator(seed: 1234)
         m.initialize(rng: &rng)
         let opt = Optimizer<Float>(kind: .adam, parameterCount: m.parameterCount)
+        let step = TrainingStep(gradClip: 5, explodingLoss: TrainingStep.explodingLoss(vocab: cfg.vocab))
         let data = bracketCorpus(4000)
         let (B, T) = (8, 20)
         let span = data.count / B
@@ -180,12 +181,11 @@ final class ModelTests: XCTestCase {
             if pos + T + 1 > span { pos = 0; state.reset() }
             for t in 0..<T { for b in 0..<B { inputs[t * B + b] = data[b * span + pos + t]; targets[t * B + b] = data[b * span + pos + t + 1] } }
             pos += T
-            m.gradients.zero()
-            let loss = m.forward(inputs: inputs, targets: targets, steps: T, state: state, training: true, rng: &rng) / Double(T * B)
-            m.backward(lossScale: 1 / Float(T * B))
-            clipGradientNorm(m.gradients, maxNorm: 5)
-            opt.update(parameters: m.parameters, gradients: m.gradients, learningRate: lr)
-            last.append(loss)
+            switch step.run(model: .forward(m), optimizer: opt, inputs: inputs, targets: targets, steps: T,
+                            state: state, rng: &rng, learningRate: lr) {
+            case .updated(let loss, _): last.append(loss.mean)
+            case .failed(let failure): XCTFail("\(cell) step \(last.count + 1): \(failure)"); return .nan
+            }
         }
         return last.suffix(20).reduce(0, +) / 20
     }
@@ -238,14 +238,14 @@ final class ModelTests: XCTestCase {
             let opt = Optimizer<Float>(kind: .adam, parameterCount: m.parameterCount)
             let ids = randomIDs(400, seed: 4)
             let state = m.makeState(batch: 4)
+            let step = TrainingStep(gradClip: 5, explodingLoss: TrainingStep.explodingLoss(vocab: cfg.vocab))
             for s in 0..<10 {
                 let base = s * 36
                 let inputs = Array(ids[base..<(base + 36)]), targets = Array(ids[(base + 1)..<(base + 37)])
-                m.gradients.zero()
-                _ = m.forward(inputs: inputs, targets: targets, steps: 9, state: state, training: true, rng: &rng)
-                m.backward(lossScale: 1 / 36)
-                clipGradientNorm(m.gradients, maxNorm: 5)
-                opt.update(parameters: m.parameters, gradients: m.gradients, learningRate: 2e-3)
+                if case .failed(let failure) = step.run(model: .forward(m), optimizer: opt, inputs: inputs, targets: targets,
+                                                        steps: 9, state: state, rng: &rng, learningRate: 2e-3) {
+                    XCTFail("step \(s + 1): \(failure)")
+                }
             }
             return m.parameters.array
         }

@@ -4,7 +4,9 @@
 // Protocol: vocabulary = the corpus's distinct graphemes; the last 10% is
 // validation; the rest is cut into B contiguous streams; each step takes the
 // next T graphemes of every stream with the hidden state carried (reset when
-// a stream runs out); Adam, gradient-norm clip 5; the first `warmup` steps are
+// a stream runs out); Adam, gradient-norm clip 5, each step being the one
+// `charlstm train` takes (TrainingStep: a step that fails its loss or gradient
+// checks ends the run with an error); the first `warmup` steps are
 // not timed; throughput = steps·B·T / seconds. `--eval` scores the whole
 // validation part as one sequence from a zero state (bits per grapheme);
 // `--sample-bench N` times N steps of batch-1 sampling at temperature 0.8.
@@ -78,6 +80,8 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
     var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount)
     let (B, T) = (s.batch, s.seq)
     let state = model.makeState(batch: B)
+    // The step `charlstm train` takes, with the peer's clip of 5.
+    let training = TrainingStep(gradClip: 5, explodingLoss: TrainingStep.explodingLoss(vocab: vocab))
     // The peer's streams: B contiguous streams over the train part, state reset when they run out.
     let streams = BatchStreams(range: 0..<trainCount, batch: B, steps: T)
     var inputs = [Int32](repeating: 0, count: T * B), targets = inputs   // (T, B) time-major
@@ -91,13 +95,13 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
         } }
         window += 1
         if step == s.warmup { start = monotonicSeconds() }
-        model.gradients.zero()
-        let loss = model.forward(inputs: inputs, targets: targets, steps: T, state: state,
-                                 training: true, rng: &rng) / Double(T * B)
-        model.backward(lossScale: 1 / Float(T * B))
-        clipGradientNorm(model.gradients, maxNorm: 5)
-        optimizer?.update(parameters: model.parameters, gradients: model.gradients, learningRate: s.learningRate)
-        losses.append(loss)
+        guard let optimizer else { break }   // nil only after this loop
+        switch training.run(model: .forward(model), optimizer: optimizer, inputs: inputs, targets: targets,
+                            steps: T, state: state, rng: &rng, learningRate: s.learningRate) {
+        case .updated(let loss, _): losses.append(loss.mean)
+        case .failed(let failure):
+            throw BenchmarkError(description: "training failed at step \(step + 1): \(failure); try a lower --lr")
+        }
     }
     let seconds = monotonicSeconds() - start
     var result = BenchmarkResult(

@@ -5,11 +5,9 @@
 //
 // One step:
 //   fill (T, B) inputs/targets from window `dataPosition` of the B train streams
-//   loss  = Σ nats of forward(from the carried state)   (state ← final state)
-//   check loss finite and not exploding                 (else: failure)
-//   grads = backward(1/N)                               (mean loss)
-//   norm  = clip(grads, gradClip)                       (non-finite: failure)
-//   optimizer update at the learning rate in force
+//   TrainingStep: forward from the carried state, backward, check the loss,
+//     clip (gradClip), optimizer update at the learning rate in force
+//     (failure, nothing updated: NaN/Inf or exploding loss, non-finite gradient norm)
 //   advance: next window; at the end of an epoch streams restart and the state resets.
 //
 // Everything the step reads or writes lives in buffers allocated once, so the
@@ -79,7 +77,7 @@ public final class Trainer {
 
     /// Mean loss (nats per grapheme) above which a step counts as exploding:
     /// three times that of uniform guessing over V graphemes, plus one.
-    public var explodingLoss: Double { 3 * Glibc.log(Double(model.config.vocab)) + 1 }
+    public var explodingLoss: Double { TrainingStep.explodingLoss(vocab: model.config.vocab) }
 
     /// A fresh run: the model is initialised from `options.seed` (or takes
     /// `initialParameters`, exactly P of them, for fine-tuning) and the corpus split by
@@ -210,24 +208,16 @@ public final class Trainer {
 
     /// One optimizer step on the next window (see the file header).
     public func trainStep() -> StepResult {
-        let B = trainStreams.batch, T = trainStreams.steps, N = B * T
         trainStreams.fill(window: dataPosition, from: tokens, inputs: inputs, targets: targets)
-        model.gradients.zero()
-        let nats = model.forward(inputs: inputs, targets: targets, steps: T, state: state, training: true, rng: &rng)
-        let mean = nats / Double(N)
-        if !mean.isFinite {
-            return .failed(reason: "the loss is \(mean.isNaN ? "NaN" : "infinite")")
+        let inject = faultInjection.map { f in { [step] (g: Buffer<Float>) in f(step + 1, g) } }
+        let outcome = TrainingStep(gradClip: options.gradClip, explodingLoss: explodingLoss)
+            .run(model: model, optimizer: optimizer, inputs: inputs, targets: targets, steps: trainStreams.steps,
+                 state: state, rng: &rng, learningRate: learningRate, afterBackward: inject)
+        let loss: StepLoss
+        switch outcome {
+        case .failed(let failure): return .failed(reason: failure.description)
+        case .updated(let l, _): loss = l
         }
-        if mean > explodingLoss {
-            return .failed(reason: "the loss exploded to \(fixed(mean / ln2, 2)) bits per grapheme")
-        }
-        model.backward(lossScale: 1 / Float(N))
-        faultInjection?(step + 1, model.gradients)
-        let norm = clipGradientNorm(model.gradients, maxNorm: options.gradClip)
-        if !norm.isFinite {
-            return .failed(reason: "the gradient norm is \(norm.isNaN ? "NaN" : "infinite")")
-        }
-        optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: learningRate)
         step += 1
         dataPosition += 1
         if dataPosition >= trainStreams.windowCount {
@@ -238,9 +228,9 @@ public final class Trainer {
         if options.lrDecayEvery > 0, step % options.lrDecayEvery == 0 {
             learningRate *= options.lrDecay
         }
-        pointNats += nats
-        pointTargets += N
-        return .updated(bpc: mean / ln2)
+        pointNats += loss.nats
+        pointTargets += loss.targets
+        return .updated(bpc: loss.mean / ln2)
     }
 
     // MARK: - Evaluation
