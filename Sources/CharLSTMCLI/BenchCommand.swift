@@ -12,9 +12,11 @@ public struct BenchCommand: ParsableCommand {
         ones) and prints the training throughput in characters per second; --eval adds \
         the validation bits per grapheme, --sample-bench the sampling throughput. The \
         protocol: vocabulary = the file's distinct graphemes, the last 10% is validation, \
-        B contiguous streams with carried state, Adam, clip 5. Its flags and JSON keys are \
-        those of a PyTorch reference script, so the two compare side by side \
-        (docs/performance.md). Time a release build (make build).
+        B contiguous streams with carried state, Adam, clip 5, each step the one `charlstm \
+        train` takes (a step whose loss explodes or is not a number ends the run with an \
+        error: lower --lr). Its flags and JSON keys are those of a PyTorch reference \
+        script, so the two compare side by side (docs/performance.md). Time a release \
+        build (make build).
         """
     )
 
