@@ -36,11 +36,26 @@ let package = Package(
             name: "CKernels",
             cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]
         ),
-        // All the logic: text, model, optimizers, checkpoints, training, sampling.
-        .target(
-            name: "CharLSTM",
-            dependencies: ["CICU", "COpenBLAS", "CKernels"]
-        ),
+        // The library, in dependency order; each module imports only those above it:
+        //   CharLSTMSupport → CharLSTMText → CharLSTMModel → CharLSTMCheckpoint
+        //     → CharLSTMSampling, CharLSTMTraining → CharLSTMBench → CharLSTM (the public API)
+        // Modules share with `package` access; only the API in docs/library.md is `public`.
+        // Buffers, BLAS scalars, compute threads, JSON, POSIX and number formatting.
+        .target(name: "CharLSTMSupport", dependencies: ["COpenBLAS", "CKernels"]),
+        // UTF-8 input, grapheme tokenizer, vocabulary, token ids, corpora.
+        .target(name: "CharLSTMText", dependencies: ["CharLSTMSupport", "CICU"]),
+        // Layers, models and their parameter layout (Model/); optimizers (Optim/).
+        .target(name: "CharLSTMModel", dependencies: ["CharLSTMText"]),
+        // The checkpoint file: format, encoder, decoder, mapped reads, atomic writes, search.
+        .target(name: "CharLSTMCheckpoint", dependencies: ["CharLSTMModel"]),
+        // Inference, sampling, predict and score (Sampling/); hole filling (Fill/); show (Show/).
+        .target(name: "CharLSTMSampling", dependencies: ["CharLSTMCheckpoint"]),
+        // Training: schedule, batches, the training step, the trainer and its outputs.
+        .target(name: "CharLSTMTraining", dependencies: ["CharLSTMCheckpoint"]),
+        // `bench`: times training's step and sampling.
+        .target(name: "CharLSTMBench", dependencies: ["CharLSTMTraining", "CharLSTMSampling"]),
+        // The facade: re-exports the modules above; their `public` declarations are the library's API.
+        .target(name: "CharLSTM", dependencies: ["CharLSTMBench"]),
         // Command-line definitions shared by the three thin executables.
         .target(
             name: "CharLSTMCLI",

@@ -3,7 +3,13 @@
 // greedy continuations are predictable ("To be or not to b" → "e").
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 enum SampleFixture {
     /// The training text: a few lines, repeated, with non-ASCII graphemes.

@@ -3,7 +3,13 @@
 // binary16 weights, one core and two.
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class BatchInferenceTests: XCTestCase {
     func testEveryStreamOfABatchHasTheBatchOneBits() throws {

@@ -1,6 +1,12 @@
 // BidirectionalModel: position t is predicted from both sides of t, never from x_t itself.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class BidirectionalModelTests: XCTestCase {
     private func probabilities(_ model: BidirectionalModel<Double>, _ ids: [Int32], batch: Int) -> [Double] {

@@ -3,7 +3,13 @@
 // arbitrary incoming states.
 import XCTest
 import CKernels
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class CRC32FoldTests: XCTestCase {
     /// 10 KiB + 64 of random bytes (so that every start offset 0..<64 has 10 KiB after it).

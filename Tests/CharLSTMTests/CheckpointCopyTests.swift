@@ -2,7 +2,13 @@
 // the file's bytes, validated, written by the checkpoints' atomic replace.
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class CheckpointCopyTests: XCTestCase {
     /// A copy keeps every byte, even those this build does not understand: a 1.2 file

@@ -2,7 +2,13 @@
 // never an allocation sized by a corrupt field.
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 #if canImport(Glibc)
 import Glibc
 #endif

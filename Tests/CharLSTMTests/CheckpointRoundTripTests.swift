@@ -1,7 +1,13 @@
 // Round trips, sizes, Float16, forward compatibility and the committed golden files.
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 // MARK: - Shared helpers (used by every Checkpoint*Tests file in this target)
 

@@ -8,7 +8,13 @@
 // 6,000 each time); with the threaded build it has not failed.
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class ConcurrentBLASTests: XCTestCase {
     func testLoadedOpenBLASAllowsConcurrentCalls() {

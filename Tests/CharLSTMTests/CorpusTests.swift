@@ -1,7 +1,13 @@
 // EncodedCorpus: counts, lossy, stdin-style bytes, and agreement with the tokenizer.
 import Foundation
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class CorpusTests: XCTestCase {
     func testCountsOnTheSample() throws {

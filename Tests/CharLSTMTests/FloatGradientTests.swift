@@ -7,7 +7,13 @@
 // bodies plus a scalar tail) or H = 32 with two threads, once split by streams
 // and once each step by blocks of hidden units (ComputeThreads.RecurrenceSplit).
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class FloatGradientTests: XCTestCase {
     let (B, T, In, V) = (3, 5, 6, 9)

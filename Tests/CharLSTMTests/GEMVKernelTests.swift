@@ -4,7 +4,13 @@
 import XCTest
 import Foundation
 import CKernels
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class GEMVKernelTests: XCTestCase {
     typealias Kernel = (Int64, Int64, UnsafePointer<Float>, Int64, UnsafePointer<Float>, Float, UnsafeMutablePointer<Float>) -> Void

@@ -1,7 +1,13 @@
 // Centered finite-difference gradient checks in Double for every layer and the whole model.
 // Sizes all differ (B=2, T=3, In/E=4, H=5, V=7) so swapped axes show up.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 /// |a - n| / max(|a| + |n|, floor): the relative error used by torch-rnn's tests.
 /// The floor keeps entries near zero from being judged by finite-difference

@@ -3,7 +3,13 @@
 // InferenceModel's observer sees, step after step.
 import XCTest
 import CKernels
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class InferenceCellTests: XCTestCase {
     // Mutation caught: InferenceModel stepping the LSTM with its own Swift loop

@@ -1,7 +1,13 @@
 // InteractiveText: the text and candidates behind `sample --interactive`
 // (whose keys and screen the CLI tests drive through tmux).
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class InteractiveTextTests: XCTestCase {
     private func session(choices: Int = 3) throws -> InteractiveText {

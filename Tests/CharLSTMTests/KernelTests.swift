@@ -1,7 +1,13 @@
 // The vectorised Float kernels against libm in Double, over ordinary and extreme inputs.
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class KernelTests: XCTestCase {
     private var inputs: [Float] {

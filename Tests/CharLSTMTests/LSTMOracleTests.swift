@@ -3,7 +3,13 @@
 //   c' = f⊙c + i⊙c̃,  h' = o⊙tanh(c')
 // Forward and backward, in Float, to ~1e-5.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 /// One gate's weights, kept separately as the equations write them.
 private struct Gate {

@@ -4,7 +4,13 @@
 // a vocabulary that does not fit the config, and grapheme ids outside the
 // vocabulary given to InferenceModel.step. Each error is one line.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class LibraryInputValidationTests: XCTestCase {
     private let config = ModelConfig(cell: .lstm, layers: 2, embed: 5, hidden: 7, vocab: 9)

@@ -5,7 +5,13 @@
 import XCTest
 import Foundation
 import CKernels
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class MappedCheckpointTests: XCTestCase {
     private func write(_ bytes: [UInt8], _ name: String = "m.ckpt") throws -> String {

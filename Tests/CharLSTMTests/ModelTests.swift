@@ -1,6 +1,12 @@
 // Model behaviour: carried state, the sampling path, learning, determinism.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 /// Runs `model` forward over `ids` (one stream) in windows of `chunk` steps, carrying state.
 private func sequenceLoss(_ model: Model<Float>, _ ids: [Int32], chunk: Int, rowLoss: inout [Double]) -> Double {

@@ -4,7 +4,13 @@
 // chunk order, must give the same bits on any number of threads; and the
 // norm must still be the norm.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class OptimizerThreadsTests: XCTestCase {
     override func tearDown() {

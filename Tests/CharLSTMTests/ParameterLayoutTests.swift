@@ -1,5 +1,11 @@
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class ParameterLayoutTests: XCTestCase {
     func testCountMatchesClosedForm() {

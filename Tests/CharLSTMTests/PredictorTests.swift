@@ -2,7 +2,13 @@
 // Predictor (on TextGenerator's draw loop), LineReader, MarkedText,
 // ScoreSummary and CheckpointSearch.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 #if canImport(Glibc)
 import Glibc

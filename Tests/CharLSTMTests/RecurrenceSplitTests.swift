@@ -4,7 +4,13 @@
 // so losses, gradients (including the initial state's) and final states agree
 // to the last bit in Float; in Double (dgemm on column slices) to rounding.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class RecurrenceSplitTests: XCTestCase {
     private func run<S: BLASScalar>(_: S.Type, split: ComputeThreads.RecurrenceSplit, threads: Int,

@@ -1,7 +1,13 @@
 // Sampling maths: temperature, top-k, top-p, exact inverse-CDF draws,
 // `<unk>` masking; scoring against the training path; the batched generator.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class SamplingTests: XCTestCase {
     /// Logits for V = 7 (id 0 is `<unk>`, given a large logit that must never win).

@@ -6,7 +6,13 @@
 import XCTest
 import Foundation
 import CKernels
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class SmallNGEMMTests: XCTestCase {
     struct Case {

@@ -1,7 +1,13 @@
 // Unicode's own grapheme break conformance test, through the real tokenizer.
 import Foundation
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TextGraphemeBreakConformanceTests: XCTestCase {
     static let path = "/usr/share/unicode/auxiliary/GraphemeBreakTest.txt"

@@ -1,7 +1,13 @@
 // Invalid UTF-8, --lossy, and the file checks (missing, directory, empty, BOM-only, binary).
 import Foundation
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TextInputTests: XCTestCase {
     func error(_ body: () throws -> Void) -> TextError? {

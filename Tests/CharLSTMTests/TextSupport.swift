@@ -1,6 +1,12 @@
 // Helpers shared by the text-layer tests.
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 /// The repository root (found from this file's path).
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()

@@ -1,7 +1,13 @@
 // GraphemeTokenizer: round trip, normalization, chunking, the ASCII fast path, BOM.
 import Foundation
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TokenizerTests: XCTestCase {
     /// A string where chunk boundaries can fall inside every kind of cluster.

@@ -5,7 +5,13 @@
 // the change (sort all V − 1 ids, keep k, nucleus, inverse CDF in that order).
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TopKSelectionTests: XCTestCase {
     /// `count` draws of Sampler.sample as it was with a full sort (non-argmax options).

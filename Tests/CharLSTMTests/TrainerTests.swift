@@ -1,6 +1,12 @@
 // Trainer: data layout, batch geometry, exact resume, NaN recovery, interruption, plot.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 /// A generated corpus of `count` ids over a vocabulary of `vocab` (with <unk> at 0):
 /// a repeating motif with random substitutions, so there is something to learn.

@@ -1,7 +1,13 @@
 // The training side's conversions to and from the records a checkpoint holds
 // (TrainingOptions ↔ CheckpointTrainingOptions, HistoryPoint ↔ CheckpointHistoryPoint).
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TrainingRecordTests: XCTestCase {
     /// Every field differs from TrainingOptions' defaults and from every other field,

@@ -1,7 +1,13 @@
 // TrainingSchedule, TrainingMemory and RunNaming: what `charlstm train` used to
 // work out itself, now the library's.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TrainingScheduleTests: XCTestCase {
     /// Mutations caught: a default other than 10 epochs; dropping the 10 … 1000 clamp of the

@@ -1,7 +1,13 @@
 // TrainingSetup: a fresh run, a resume and a fine-tune built from a request,
 // with the notices and refusals the CLI words.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TrainingSetupTests: XCTestCase {
     private func corpusFile(_ extra: String = "") throws -> String {

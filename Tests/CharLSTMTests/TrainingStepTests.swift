@@ -1,6 +1,12 @@
 // TrainingStep: where the reduction seam sits, what it controls, and that a failed step changes nothing.
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class TrainingStepTests: XCTestCase {
     /// A 1-layer LSTM (E 4, H 6, V 9) with its optimizer, and one (T 5, B 3) window.

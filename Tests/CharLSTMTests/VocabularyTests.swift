@@ -1,7 +1,13 @@
 // Vocabulary order, caps, <unk>, encode/decode, warnings, and TokenIDs widths.
 import Foundation
 import XCTest
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 
 final class VocabularyTests: XCTestCase {
     func build(_ text: String, form: NormalizationForm = .nfc, maxVocab: Int? = nil, minCount: Int = 1,

@@ -5,7 +5,13 @@
 // for, or corrupt, the job in hand.
 import XCTest
 import Foundation
-@testable import CharLSTM
+@testable import CharLSTMSupport
+@testable import CharLSTMText
+@testable import CharLSTMModel
+@testable import CharLSTMCheckpoint
+@testable import CharLSTMSampling
+@testable import CharLSTMTraining
+@testable import CharLSTMBench
 import CKernels
 
 final class WorkPoolTests: XCTestCase {

@@ -1,0 +1,99 @@
+// RecurrentStack: L recurrent layers with dropout between them, over whole windows.
+//
+// Dimension key: T time steps, B batch, E embedding (the bottom layer's input),
+// H hidden, L layers, V vocabulary, N = T·B rows.
+//
+//   x_0 = Emb[ids]                  (N, E)   (never materialised: see InputProjection)
+//   h_l = layer_l(x_l)              (N, H)
+//   x_{l+1} = dropout(h_l)          (N, H)   (identity when dropout is off)
+//   output = x_L                    (N, H)
+//
+// Model has one stack; BidirectionalModel has a forward and a reverse one.
+
+/// A stack of recurrent layers with their dropout masks and backward buffers.
+import CharLSTMSupport
+
+final class RecurrentStack<T: BLASScalar> {
+    /// The layers, bottom first.
+    let layers: [RecurrentLayerKind<T>]
+    let hidden: Int
+    let inputSize: Int
+    /// each layer's output after dropout, (N, H) per layer (used only when dropout is active)
+    private let dropped: [Workspace<T>]
+    /// each layer's dropout mask, (N, H) per layer
+    private let masks: [Workspace<T>]
+    /// gradient ping-pong buffers, (N, H) each
+    private let gradA = Workspace<T>(), gradB = Workspace<T>()
+    /// the recurrent weights of the layer in hand, packed for its per-step
+    /// products (one buffer for all layers: they run one at a time)
+    private let packedWeights: Workspace<T>
+    private var rows = 0
+    private var dropoutActive = false
+
+    /// The layers of `config.cell` whose weights are at `parameters` (bottom first).
+    init(config: ModelConfig, parameters: [LayerParameters]) {
+        hidden = config.hidden
+        inputSize = config.embed
+        let packedWeights = Workspace<T>()
+        self.packedWeights = packedWeights
+        layers = parameters.enumerated().map { l, p in
+            let input = l == 0 ? config.embed : config.hidden
+            switch config.cell {
+            case .lstm: return .lstm(LSTMLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
+                                                  packedWeights: packedWeights))
+            case .gru: return .gru(GRULayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
+                                               packedWeights: packedWeights))
+            case .rnn: return .rnn(RNNLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
+                                               packedWeights: packedWeights))
+            }
+        }
+        dropped = layers.map { _ in Workspace<T>() }
+        masks = layers.map { _ in Workspace<T>() }
+    }
+
+    /// Runs the stack over the tokens `ids` (T, B) embedded by `embedding` (V, E),
+    /// from `state` (replaced by the final state); dropout `p` after every layer
+    /// when `p > 0`, masks drawn from `rng`. Returns the top output (T, B, H),
+    /// valid until the next forward. `ids` must stay valid until `backward`.
+    func forward(ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocab: Int, steps: Int,
+                 state: RecurrentState<T>, weights: UnsafePointer<T>,
+                 dropout p: Float, rng: inout RandomGenerator) -> UnsafePointer<T> {
+        let N = steps * state.batch, H = hidden
+        rows = N
+        dropoutActive = p > 0
+        var x = LayerInput<T>.tokens(ids: ids, embedding: embedding, vocab: vocab)
+        for (l, layer) in layers.enumerated() {
+            let h = layer.forward(input: x, steps: steps, state: state.layers[l], weights: weights)
+            if dropoutActive {
+                let mask = masks[l].pointer(N * H), out = dropped[l].pointer(N * H)
+                dropoutMask(mask, count: N * H, p: p, rng: &rng)
+                applyMask(out, h, mask, count: N * H)
+                x = .rows(UnsafePointer(out))
+            } else {
+                x = .rows(h)
+            }
+        }
+        guard case .rows(let top) = x else { preconditionFailure("a stack has at least one layer") }
+        return top
+    }
+
+    /// Where the caller writes dLoss/dOutput, (N, H), before `backward`.
+    func outputGradient() -> UnsafeMutablePointer<T> {
+        gradA.pointer(rows * hidden)
+    }
+
+    /// Backward through the last forward from the gradient in `outputGradient()`
+    /// (overwritten). Adds weight gradients into `gradients` (the embedding's at
+    /// `embeddingGradient`, (V, E)) and writes the initial-state gradient when asked.
+    func backward(initialStateGradient: RecurrentState<T>?, weights: UnsafePointer<T>,
+                  gradients: UnsafeMutablePointer<T>, embeddingGradient: UnsafeMutablePointer<T>) {
+        let N = rows, H = hidden
+        var dOut = gradA.pointer(N * H), dIn = gradB.pointer(N * H)
+        for l in stride(from: layers.count - 1, through: 0, by: -1) {
+            if dropoutActive { applyMask(dOut, dOut, masks[l].pointer(0), count: N * H) }
+            layers[l].backward(dInput: l == 0 ? embeddingGradient : dIn, dOutput: dOut,
+                               initialStateGradient: initialStateGradient?.layers[l], weights: weights, gradients: gradients)
+            swap(&dOut, &dIn)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+// Predictor: what a model expects after some text — the ranked next graphemes,
+// or a greedy completion — for `charlstm predict`.
+//
+// Dimension key: V vocabulary.
+//
+// The context is fed to one stream of a greedy TextGenerator, so a completion
+// is TextGenerator's own draw loop continued from that state (the same
+// graphemes as `sample --greedy --prime TEXT`). Ranked probabilities are the
+// model's own (`ModelDistribution.ranked`: temperature 1 over all V, `<unk>`
+// never listed), the same that TextScorer turns into bits.
+//
+// Streaming (`feedLine`): each line starts from the zero state, or, with
+// `carry`, continues from the previous one with a line break fed between
+// lines (`<unk>` if the model has no line break). A completion advances the
+// state through its graphemes but the last, so with `carry` the next line
+// continues after them.
+
+/// One ranked candidate for the next grapheme.
+import CharLSTMText
+
+package struct RankedGrapheme: Equatable, Sendable {
+    package var id: Int
+    /// The grapheme (unescaped).
+    package var grapheme: String
+    /// q_id over the whole vocabulary.
+    package var probability: Double
+}
+
+/// Feeds text to a model and reports its predictions for what follows.
+package final class Predictor {
+    package let model: SamplingModel
+    private let generator: TextGenerator
+    /// Whether anything has been fed since the last `restart`.
+    package private(set) var hasContext = false
+    /// Whether `feedLine` has seen a line since the last `restart`.
+    private var lineFed = false
+
+    package init(model: SamplingModel) {
+        self.model = model
+        generator = TextGenerator(model: model, streams: 1, options: SamplingOptions(greedy: true), seed: 0)
+    }
+
+    /// Zeroes the state; nothing is fed.
+    package func restart() {
+        generator.reset()
+        hasContext = false
+        lineFed = false
+    }
+
+    /// Feeds `ids`, continuing from the current state.
+    package func feed(_ ids: [Int]) {
+        generator.feed(ids)
+        if !ids.isEmpty { hasContext = true }
+    }
+
+    /// Feeds one input line (ids, without its line break): from the zero state,
+    /// or with `carry` after the lines so far and a line break.
+    package func feedLine(_ ids: [Int], carry: Bool) {
+        if carry {
+            if lineFed { feed([model.newlineID ?? Vocabulary.unknownID]) }
+        } else {
+            restart()
+        }
+        feed(ids)
+        lineFed = true
+    }
+
+    /// The `top` most likely next graphemes (never `<unk>`), most likely first.
+    /// Call only when `hasContext`.
+    package func ranked(top: Int) -> [RankedGrapheme] {
+        ModelDistribution.ranked(generator.logits, count: model.vocab, top: top).map {
+            RankedGrapheme(id: $0.id, grapheme: model.vocabulary.token($0.id), probability: $0.probability)
+        }
+    }
+
+    /// The greedy completion of `length` graphemes; the state moves through
+    /// all of them but the last. Call only when `hasContext`.
+    package func complete(length: Int) -> String {
+        var completion = ""
+        generator.continueGenerating(stop: StopConditions(length: length),
+                                     emit: { _, g in completion += g }, finished: { _ in })
+        return completion
+    }
+
+    /// Text from stdin as a context: `echo TEXT |` adds one line break ("\n"
+    /// or "\r\n") that is not part of TEXT, so one is dropped.
+    package static func droppingTrailingLineBreak(_ bytes: [UInt8]) -> [UInt8] {
+        var bytes = bytes
+        if bytes.last == 0x0A { bytes.removeLast(); if bytes.last == 0x0D { bytes.removeLast() } }
+        return bytes
+    }
+}

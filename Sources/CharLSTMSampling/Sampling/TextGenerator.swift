@@ -1,0 +1,165 @@
+// TextGenerator: N samples drawn as one batch of N streams.
+//
+// Dimension key: N streams, V vocabulary.
+//
+// All streams start from the same context (the prime; without one, a newline
+// if the model knows it, else a first grapheme drawn uniformly from the
+// vocabulary). Each step draws one grapheme per unfinished stream, in stream
+// order, from one generator, then advances all N streams with one batched
+// step (a GEMM per layer; GEMV when N = 1). A stream finishes after `length`
+// graphemes, after the grapheme that completes a stop string, or after the
+// grapheme that ends its `maxLines`-th line. Same seed, model and settings ⇒
+// the same graphemes. `feed` and `continueGenerating` run the same loop from
+// a state the caller fed, without a reset (Predictor's completions).
+
+/// When a stream of generated text ends.
+import CharLSTMSupport
+
+package struct StopConditions: Equatable, Sendable {
+    /// Most graphemes to generate per stream (≥ 0).
+    package var length: Int
+    /// Stop right after the first occurrence of any of these (already normalized) in the generated text.
+    package var stops: [String]
+    /// Stop right after the grapheme that ends this many lines (≥ 1; nil: no limit).
+    package var maxLines: Int?
+
+    package init(length: Int, stops: [String] = [], maxLines: Int? = nil) {
+        self.length = length
+        self.stops = stops
+        self.maxLines = maxLines
+    }
+}
+
+/// Draws samples from a model, N streams at a time.
+package final class TextGenerator {
+    package let model: SamplingModel
+    package let options: SamplingOptions
+    /// N.
+    package let streams: Int
+    private let inference: InferenceModel
+    private let sampler: Sampler
+    /// The one generator every draw comes from.
+    package private(set) var rng: RandomGenerator
+
+    package init(model: SamplingModel, streams: Int, options: SamplingOptions, seed: UInt64) {
+        precondition(streams >= 1)
+        self.model = model
+        self.options = options
+        self.streams = streams
+        inference = model.makeInference(streams: streams)
+        sampler = Sampler(vocab: model.vocab)
+        rng = RandomGenerator(seed: seed)
+    }
+
+    /// Generates from `prime` (ids; may be empty) until every stream stops.
+    /// `emit(stream, grapheme)` is called for each generated grapheme as soon as
+    /// it is drawn, in draw order; `finished(stream)` once per stream when it ends.
+    package func generate(prime: [Int], stop: StopConditions,
+                         emit: (Int, String) -> Void, finished: (Int) -> Void) {
+        inference.reset()
+        if stop.length == 0 {
+            for s in 0..<streams { finished(s) }
+            return
+        }
+        // Context: the prime, else an implicit newline (not printed); with
+        // neither, the first grapheme is uniform over the vocabulary (without <unk>).
+        let uniformFirst = prime.isEmpty && model.newlineID == nil
+        if !uniformFirst { feed(prime.isEmpty ? [model.newlineID!] : prime) }
+        draw(stop: stop, uniformFirst: uniformFirst, emit: emit, finished: finished)
+    }
+
+    /// Zeroes every stream's state (for `feed` and `continueGenerating`).
+    package func reset() { inference.reset() }
+
+    /// Feeds `ids` to every stream, continuing from the current state.
+    package func feed(_ ids: [Int]) {
+        var step = [Int32](repeating: 0, count: streams)
+        for id in ids {
+            for s in 0..<streams { step[s] = Int32(id) }
+            inference.step(unchecked: step)
+        }
+    }
+
+    /// The logits (N×V) for the next grapheme of each stream, after the last `feed`.
+    package var logits: UnsafePointer<Float> { inference.logits }
+
+    /// Generates as `generate` does, but from the current state (what `feed`
+    /// left; nothing is reset and no context is added). Afterwards every
+    /// generated grapheme but the last has been fed.
+    package func continueGenerating(stop: StopConditions, emit: (Int, String) -> Void, finished: (Int) -> Void) {
+        if stop.length == 0 {
+            for s in 0..<streams { finished(s) }
+            return
+        }
+        draw(stop: stop, uniformFirst: false, emit: emit, finished: finished)
+    }
+
+    /// The draw loop: from the current logits until every stream stops.
+    private func draw(stop: StopConditions, uniformFirst first: Bool,
+                      emit: (Int, String) -> Void, finished: (Int) -> Void) {
+        let N = streams, V = model.vocab
+        var ids = [Int32](repeating: 0, count: N)
+        var trackers = (0..<N).map { _ in StopTracker(stop) }
+        var done = [Bool](repeating: false, count: N)
+        var remaining = N
+        var uniformFirst = first
+        var logits = inference.logits
+        while true {
+            for s in 0..<N where !done[s] {
+                let id = uniformFirst ? 1 + rng.nextInt(below: V - 1)
+                                      : sampler.sample(logits + s * V, options: options, rng: &rng)
+                ids[s] = Int32(id)
+                let g = model.vocabulary.token(id)
+                emit(s, g)
+                if trackers[s].add(g) { done[s] = true; remaining -= 1; finished(s) }
+            }
+            uniformFirst = false
+            if remaining == 0 { return }
+            logits = inference.step(unchecked: ids)
+        }
+    }
+}
+
+/// Tracks one stream's length, lines and stop strings.
+struct StopTracker {
+    let length: Int
+    let stops: [[UInt8]]
+    let maxLines: Int?
+    var produced = 0
+    var lines = 0
+    /// The last generated bytes (enough to hold the longest stop string).
+    var tail: [UInt8] = []
+    let keep: Int
+
+    init(_ c: StopConditions) {
+        length = c.length
+        stops = c.stops.filter { !$0.isEmpty }.map { Array($0.utf8) }
+        maxLines = c.maxLines
+        keep = stops.map(\.count).max() ?? 0
+    }
+
+    /// Records grapheme `g`; true when the stream must stop after it.
+    mutating func add(_ g: String) -> Bool {
+        produced += 1
+        var stop = produced >= length
+        if let maxLines, g.utf8.contains(0x0A) || g == "\r" {
+            lines += 1
+            if lines >= maxLines { stop = true }
+        }
+        if keep > 0 {
+            let start = tail.count
+            tail.append(contentsOf: g.utf8)
+            // A stop string counts if it ends inside this grapheme's bytes.
+            search: for s in stops where s.count <= tail.count {
+                let firstEnd = max(start + 1, s.count)
+                if firstEnd > tail.count { continue }
+                for end in firstEnd...tail.count where tail[(end - s.count)..<end].elementsEqual(s) {
+                    stop = true
+                    break search
+                }
+            }
+            if tail.count > 4 * keep + 64 { tail.removeFirst(tail.count - keep) }
+        }
+        return stop
+    }
+}

@@ -1,0 +1,48 @@
+// BatchStreams: one part of the corpus cut into B contiguous streams, read T steps at a time.
+//
+// Dimension key: B streams (batch), T steps per window, S = ⌊count / B⌋ ids per stream.
+//
+//   stream b = part[b·S ..< (b+1)·S]
+//   window w: inputs[t·B + b]  = stream_b[w·T + t]        (T, B) time-major
+//             targets[t·B + b] = stream_b[w·T + t + 1]
+//
+// Consecutive windows of a stream are consecutive text, so the hidden state
+// the model ends a window with is the right state to start the next one from
+// (truncated BPTT). A part yields W = ⌊(S - 1) / T⌋ windows; the last
+// S - 1 - W·T ids of each stream are not used as inputs in that pass.
+
+/// B parallel streams over a contiguous range of a corpus, read in windows of T steps.
+package struct BatchStreams: Equatable, Sendable {
+    /// The ids this reader covers.
+    package let range: Range<Int>
+    /// B, parallel streams.
+    package let batch: Int
+    /// T, steps per window.
+    package let steps: Int
+    /// S, ids per stream.
+    package let streamLength: Int
+    /// W, windows per pass over the part.
+    package let windowCount: Int
+
+    /// Streams over `range`; `windowCount` is 0 when a stream is too short for one window.
+    package init(range: Range<Int>, batch: Int, steps: Int) {
+        self.range = range
+        self.batch = max(1, batch)
+        self.steps = max(1, steps)
+        streamLength = range.count / self.batch
+        windowCount = streamLength > 0 ? (streamLength - 1) / self.steps : 0
+    }
+
+    /// T·B, the ids of one window.
+    package var windowSize: Int { batch * steps }
+
+    /// Fills `inputs` and `targets` (T·B each, time-major) with window `w` (0 ≤ w < windowCount).
+    package func fill(window w: Int, from tokens: any TokenSource,
+                     inputs: UnsafeMutablePointer<Int32>, targets: UnsafeMutablePointer<Int32>) {
+        for b in 0..<batch {
+            let start = range.lowerBound + b * streamLength + w * steps
+            tokens.copyIDs(from: start, count: steps, into: inputs + b, stride: batch)
+            tokens.copyIDs(from: start + 1, count: steps, into: targets + b, stride: batch)
+        }
+    }
+}
