@@ -106,7 +106,7 @@ public struct FillCommand: ParsableCommand {
                  + (maskAllUnknown ? " and no grapheme outside the vocabulary" : "") + "; printing it unchanged (choose the mask with --mask)")
         }
 
-        let filled = filler.fill(ids: marked.ids, holes: marked.holes, top: top ?? (json ? 5 : 1), rounds: rounds)
+        let filled = try filler.fill(ids: marked.ids, holes: marked.holes, top: top ?? (json ? 5 : 1), rounds: rounds)
         let output = MarkedText.filling(graphemes, with: filled, vocabulary: filler.vocabulary)
         let result = output.joined() + (text != nil ? "\n" : "")
         let out = OutputStream.standardOutput

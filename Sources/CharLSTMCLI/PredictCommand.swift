@@ -112,7 +112,7 @@ struct PredictJob {
                                              : "<stdin>: input is empty: give some text to continue, e.g. echo \"To be or not to b\" | charlstm predict")
         }
         warnAbout(input)
-        predictor.feed(input.ids)
+        try predictor.feed(input.ids)
         OutputStream.standardOutput.write(prediction(predictor))
     }
 
@@ -125,7 +125,7 @@ struct PredictJob {
             if line.last == 0x0D { line.removeLast() }
             let encoded = try lm.encode(utf8: line, source: TextInput.standardInputName, lossy: lossy)
             warnAbout(encoded)
-            predictor.feedLine(encoded.ids, carry: carry)
+            try predictor.feedLine(encoded.ids, carry: carry)
             out.write(predictor.hasContext ? prediction(predictor) : (json ? "{}\n" : "\n"))
             out.flush()
         }

@@ -147,7 +147,7 @@ public struct SampleCommand: ParsableCommand {
         let echo = echoPrime ? primeText.graphemes.joined() : ""
         let printer = SamplePrinter(count: num, prefix: echo, separator: separator, out: out)
         printer.begin()
-        generator.generate(prime: primeText.ids, stop: stop,
+        try generator.generate(prime: primeText.ids, stop: stop,
                            emit: { s, g in printer.emit(s, g) },
                            finished: { s in printer.finish(s) })
         if out.isTerminal && !printer.endsWithNewline { out.write("\n") }

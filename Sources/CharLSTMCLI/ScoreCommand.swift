@@ -56,7 +56,7 @@ public struct ScoreCommand: ParsableCommand {
             try TextInput.checkNotEmpty(bytes, source: name)
             let text = try lm.encode(utf8: bytes, source: name, lossy: lossy)
             if text.replaced > 0 { warn("\(oneLine(name)): replaced \(text.replaced) invalid UTF-8 sequence(s) with U+FFFD") }
-            summary.score(text, with: scorer) { t, b in
+            try summary.score(text, with: scorer) { t, b in
                 guard perChar else { return }
                 let g = text.graphemes[t]
                 if json {

@@ -8,9 +8,9 @@
 import CharLSTMText
 import CharLSTMModel
 
-package struct Checkpoint: Equatable, Sendable {
+public struct Checkpoint: Equatable, Sendable {
     /// The model's shape.
-    package var config: ModelConfig
+    public var config: ModelConfig
     /// Training facts kept even in weights-only exports (step, epoch, best validation bpc...).
     package var metadata: CheckpointMetadata
     /// The graphemes in id order; `vocabulary.count == config.vocab`.
@@ -51,7 +51,7 @@ package struct CheckpointFileInfo: Equatable, Sendable {
 }
 
 /// Reads and writes checkpoint files (format: docs/checkpoint-format.md).
-package enum CheckpointFile {
+public enum CheckpointFile {
     /// The newest format version this build writes; it reads every file with the same
     /// major version (newer minor versions only add things older readers may skip).
     package static let formatVersion: (major: UInt16, minor: UInt16) = (1, 1)
@@ -81,7 +81,7 @@ package enum CheckpointFile {
     /// - Throws: `invalidCheckpoint` before touching the disk if the value is
     ///   inconsistent (sizes, codes) or, with `half`, a weight is beyond ±65504;
     ///   `isDirectory` if `path` is a directory; `writeFailed` for every I/O failure.
-    package static func write(_ checkpoint: Checkpoint, to path: String, weightsOnly: Bool = false,
+    public static func write(_ checkpoint: Checkpoint, to path: String, weightsOnly: Bool = false,
                              half: Bool = false) throws(CheckpointError) {
         let encoded = try CheckpointEncoder.encode(checkpoint, path: path, weightsOnly: weightsOnly, half: half)
         try AtomicFile.write(encoded, to: path)
@@ -101,7 +101,7 @@ package enum CheckpointFile {
     /// Memory-maps `path` and validates everything (magic, version, header and
     /// table bounds, every CRC, config sanity, section sizes against the config,
     /// vocabulary) before building the value, which owns its memory.
-    package static func read(_ path: String) throws(CheckpointError) -> Checkpoint {
+    public static func read(_ path: String) throws(CheckpointError) -> Checkpoint {
         try readWithInfo(path).checkpoint
     }
 

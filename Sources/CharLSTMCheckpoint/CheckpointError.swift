@@ -6,19 +6,19 @@
 /// A checkpoint format version, `major.minor`.
 import CharLSTMText
 
-package struct CheckpointVersion: Equatable, Hashable, Sendable, CustomStringConvertible {
-    package var major: UInt16
-    package var minor: UInt16
-    package init(major: UInt16, minor: UInt16) {
+public struct CheckpointVersion: Equatable, Hashable, Sendable, CustomStringConvertible {
+    public var major: UInt16
+    public var minor: UInt16
+    public init(major: UInt16, minor: UInt16) {
         self.major = major
         self.minor = minor
     }
     /// "1.0".
-    package var description: String { "\(major).\(minor)" }
+    public var description: String { "\(major).\(minor)" }
 }
 
 /// Why a checkpoint could not be read or written.
-package enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The path does not exist.
     case notFound(path: String)
     /// The path is a directory.
@@ -51,7 +51,7 @@ package enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertibl
     /// left to right (sample, predict, score).
     case bidirectionalModel(path: String)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .notFound(let p):
             return "\(oneLine(p)): no such file"

@@ -8,7 +8,7 @@ import Musl
 
 /// Why some input text cannot be used. Every message is one line that names
 /// the input (a path or `<stdin>`) and says what to do about it.
-package enum TextError: Error, Equatable, CustomStringConvertible {
+public enum TextError: Error, Equatable, CustomStringConvertible {
     /// The path does not exist.
     case missingFile(path: String)
     /// The path is a directory.
@@ -32,7 +32,7 @@ package enum TextError: Error, Equatable, CustomStringConvertible {
     /// ICU failed (missing or broken libicu data).
     case icu(String)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .missingFile(let path):
             return "\(oneLine(path)): no such file; check the path"

@@ -13,53 +13,53 @@ import CharLSTMText
 import CharLSTMModel
 import CharLSTMCheckpoint
 
-package struct SettingConflict: Equatable, Sendable, CustomStringConvertible {
+public struct SettingConflict: Equatable, Sendable, CustomStringConvertible {
     /// The flag as typed, e.g. "--hidden".
-    package var flag: String
+    public var flag: String
     /// The value given on the command line ("" for a bare flag such as --bidirectional).
-    package var given: String
+    public var given: String
     /// What the checkpoint holds, e.g. "64" or "left-to-right model".
-    package var saved: String
+    public var saved: String
 
-    package init(flag: String, given: String, saved: String) {
+    public init(flag: String, given: String, saved: String) {
         self.flag = flag
         self.given = given
         self.saved = saved
     }
 
     /// "--hidden 128 conflicts with the checkpoint's 64".
-    package var description: String {
+    public var description: String {
         (given.isEmpty ? flag : "\(flag) \(given)") + " conflicts with the checkpoint's \(saved)"
     }
 }
 
 /// The model, data and optimizer settings of `charlstm train`, each nil when not given.
-package struct FixedSettings: Equatable, Sendable {
+public struct FixedSettings: Equatable, Sendable {
     // The model's shape: fixed by --resume and by --init-from.
-    package var cell: CellKind?
-    package var layers: Int?
-    package var hidden: Int?
-    package var embed: Int?
+    public var cell: CellKind?
+    public var layers: Int?
+    public var hidden: Int?
+    public var embed: Int?
     /// Only `true` is a request (the flag has no "off" spelling).
-    package var bidirectional = false
-    package var normalization: NormalizationForm?
+    public var bidirectional = false
+    public var normalization: NormalizationForm?
 
     // The run: fixed by --resume only.
-    package var dropout: Double?
+    public var dropout: Double?
     /// B and T as asked for; a small corpus may have shrunk them (see `geometryConflicts`).
-    package var batch: Int?
-    package var seqLength: Int?
-    package var optimizer: OptimizerKind?
+    public var batch: Int?
+    public var seqLength: Int?
+    public var optimizer: OptimizerKind?
     /// The configured learning rate (the checkpoint also holds the rate in force after decay and halvings).
-    package var learningRate: Double?
-    package var lrDecay: Double?
-    package var lrDecayEvery: Int?
-    package var gradClip: Double?
-    package var seed: UInt64?
-    package var valFraction: Double?
-    package var testFraction: Double?
+    public var learningRate: Double?
+    public var lrDecay: Double?
+    public var lrDecayEvery: Int?
+    public var gradClip: Double?
+    public var seed: UInt64?
+    public var valFraction: Double?
+    public var testFraction: Double?
 
-    package init() {}
+    public init() {}
 
     /// Training options from these settings; what is not given keeps `defaults`' value.
     package func trainingOptions(defaults: TrainingOptions = TrainingOptions()) -> TrainingOptions {
@@ -79,14 +79,14 @@ package struct FixedSettings: Equatable, Sendable {
 
     /// A new model over `vocab` graphemes: an LSTM 2×256 with embedding 64, no dropout and
     /// NFC, left to right, for what is not given.
-    package func newModelConfig(vocab: Int) -> ModelConfig {
+    public func newModelConfig(vocab: Int) -> ModelConfig {
         ModelConfig(cell: cell ?? .lstm, layers: layers ?? 2, embed: embed ?? 64, hidden: hidden ?? 256,
                     vocab: vocab, dropout: Float(dropout ?? 0), normalization: normalization ?? .nfc,
                     direction: bidirectional ? .bidirectional : .forward)
     }
 
     /// Flags that differ from the model `config` (what --init-from keeps), in flag order.
-    package func modelConflicts(with config: ModelConfig) -> [SettingConflict] {
+    public func modelConflicts(with config: ModelConfig) -> [SettingConflict] {
         [
             conflict("--cell", cell, config.cell, \.rawValue),
             conflict("--layers", layers, config.layers, \.description),

@@ -4,16 +4,16 @@
 /// One point of the loss history (one evaluation, or a train-only point).
 import CharLSTMCheckpoint
 
-package struct HistoryPoint: Equatable, Sendable {
-    package var step: Int
-    package var epoch: Double
+public struct HistoryPoint: Equatable, Sendable {
+    public var step: Int
+    public var epoch: Double
     /// Mean training loss since the previous point, bits per grapheme.
-    package var trainBPC: Double
+    public var trainBPC: Double
     /// Validation loss, bits per grapheme; NaN when not evaluated.
-    package var valBPC: Double
-    package var learningRate: Double
+    public var valBPC: Double
+    public var learningRate: Double
 
-    package init(step: Int, epoch: Double, trainBPC: Double, valBPC: Double, learningRate: Double) {
+    public init(step: Int, epoch: Double, trainBPC: Double, valBPC: Double, learningRate: Double) {
         self.step = step
         self.epoch = epoch
         self.trainBPC = trainBPC

@@ -20,23 +20,23 @@ import Glibc
 #endif
 
 /// How long to train and how often to evaluate and save.
-package struct RunSettings: Equatable, Sendable {
+public struct RunSettings: Equatable, Sendable {
     /// Train until this many optimizer steps in total (a resumed run counts the steps it inherits).
-    package var totalSteps: Int
+    public var totalSteps: Int
     /// Evaluate the validation part every this many steps (and at the end).
-    package var evalEvery: Int
+    public var evalEvery: Int
     /// Write NAME-latest.ckpt every this many steps (0: only at the end).
-    package var checkpointEvery: Int
+    public var checkpointEvery: Int
     /// Stop after this many evaluations without improvement (0: never).
-    package var patience: Int = 0
+    public var patience: Int = 0
     /// Record a training-loss history point every this many steps (for the plot).
-    package var historyEvery: Int = 10
+    public var historyEvery: Int = 10
     /// Consecutive failures (NaN/Inf/exploding loss) before giving up.
-    package var maxConsecutiveFailures: Int = 3
+    public var maxConsecutiveFailures: Int = 3
     /// Where checkpoints and the plot go; nil writes nothing (tests).
-    package var outputs: TrainingOutputs?
+    public var outputs: TrainingOutputs?
 
-    package init(totalSteps: Int, evalEvery: Int, checkpointEvery: Int, patience: Int = 0,
+    public init(totalSteps: Int, evalEvery: Int, checkpointEvery: Int, patience: Int = 0,
                 historyEvery: Int = 10, outputs: TrainingOutputs? = nil) {
         self.totalSteps = totalSteps
         self.evalEvery = evalEvery
@@ -48,48 +48,48 @@ package struct RunSettings: Equatable, Sendable {
 }
 
 /// Progress after one step.
-package struct StepReport: Sendable {
-    package var step: Int
-    package var totalSteps: Int
-    package var epoch: Double
+public struct StepReport: Sendable {
+    public var step: Int
+    public var totalSteps: Int
+    public var epoch: Double
     /// This step's training loss, bits per grapheme.
-    package var trainBPC: Double
+    public var trainBPC: Double
     /// Training graphemes per second in this process (steps only).
-    package var charsPerSecond: Double
+    public var charsPerSecond: Double
     /// Seconds since the run started (this process).
-    package var elapsed: Double
+    public var elapsed: Double
     /// Estimated seconds to the end (including evaluations).
-    package var eta: Double
+    public var eta: Double
 }
 
 /// Result of one evaluation.
-package struct EvaluationReport: Sendable {
-    package var point: HistoryPoint
+public struct EvaluationReport: Sendable {
+    public var point: HistoryPoint
     /// Whether the validation loss is the best so far (NAME-best.ckpt was written).
-    package var improved: Bool
-    package var bestValBPC: Double
-    package var totalSteps: Int
-    package var charsPerSecond: Double
-    package var elapsed: Double
+    public var improved: Bool
+    public var bestValBPC: Double
+    public var totalSteps: Int
+    public var charsPerSecond: Double
+    public var elapsed: Double
 }
 
 /// A rollback after a failed step.
-package struct RecoveryReport: Sendable {
+public struct RecoveryReport: Sendable {
     /// What went wrong ("the loss is NaN").
-    package var reason: String
+    public var reason: String
     /// The step that failed (1-based).
-    package var failedStep: Int
+    public var failedStep: Int
     /// The step the run went back to.
-    package var rolledBackTo: Int
+    public var rolledBackTo: Int
     /// The new (halved) learning rate.
-    package var learningRate: Double
+    public var learningRate: Double
     /// Failures in a row so far.
-    package var consecutiveFailures: Int
-    package var maxConsecutiveFailures: Int
+    public var consecutiveFailures: Int
+    public var maxConsecutiveFailures: Int
 }
 
 /// How a run ended.
-package enum RunEnd: String, Equatable, Sendable {
+public enum RunEnd: String, Equatable, Sendable {
     /// All planned steps were taken.
     case completed
     /// --patience evaluations passed without improvement.
@@ -99,27 +99,27 @@ package enum RunEnd: String, Equatable, Sendable {
 }
 
 /// What a run did.
-package struct RunSummary: Sendable {
-    package var end: RunEnd
-    package var step: Int
-    package var epoch: Double
-    package var stepsThisRun: Int
-    package var seconds: Double
-    package var charsPerSecond: Double
-    package var lastTrainBPC: Double?
-    package var lastValBPC: Double?
-    package var bestValBPC: Double?
-    package var testBPC: Double?
-    package var recoveries: Int
+public struct RunSummary: Sendable {
+    public var end: RunEnd
+    public var step: Int
+    public var epoch: Double
+    public var stepsThisRun: Int
+    public var seconds: Double
+    public var charsPerSecond: Double
+    public var lastTrainBPC: Double?
+    public var lastValBPC: Double?
+    public var bestValBPC: Double?
+    public var testBPC: Double?
+    public var recoveries: Int
     /// Files written (nil when not written).
-    package var latestCheckpoint: String?
-    package var bestCheckpoint: String?
-    package var currentCheckpoint: String?
-    package var plot: String?
+    public var latestCheckpoint: String?
+    public var bestCheckpoint: String?
+    public var currentCheckpoint: String?
+    public var plot: String?
 }
 
 /// Receives progress; decides whether to stop. All methods have empty defaults.
-package protocol TrainingObserver: AnyObject {
+public protocol TrainingObserver: AnyObject {
     /// Polled before every step and between evaluation windows.
     var shouldStop: Bool { get }
     func didStep(_ report: StepReport)
@@ -130,21 +130,21 @@ package protocol TrainingObserver: AnyObject {
 }
 
 extension TrainingObserver {
-    package var shouldStop: Bool { false }
-    package func didStep(_ report: StepReport) {}
-    package func didEvaluate(_ report: EvaluationReport) {}
-    package func didRecover(_ report: RecoveryReport) {}
-    package func didSave(path: String) {}
+    public var shouldStop: Bool { false }
+    public func didStep(_ report: StepReport) {}
+    public func didEvaluate(_ report: EvaluationReport) {}
+    public func didRecover(_ report: RecoveryReport) {}
+    public func didSave(path: String) {}
 }
 
 /// An observer that ignores everything.
-package final class SilentObserver: TrainingObserver {
-    package init() {}
+public final class SilentObserver: TrainingObserver {
+    public init() {}
 }
 
 extension Trainer {
     /// The checkpoint of the current state (weights, config, vocabulary, training state).
-    package func makeCheckpoint() -> Checkpoint {
+    public func makeCheckpoint() -> Checkpoint {
         let meta = CheckpointMetadata(step: step, epoch: epoch, bestValBPC: bestValBPC, corpusName: corpusName,
                                       createdAt: Int64(time(nil)))
         return Checkpoint(config: model.config, metadata: meta, vocabulary: vocabulary,
@@ -152,7 +152,7 @@ extension Trainer {
     }
 
     /// Writes the current state to `path` (atomic). Refuses non-finite weights.
-    package func save(to path: String) throws(TrainingError) {
+    public func save(to path: String) throws(TrainingError) {
         guard parametersAreFinite else {
             throw .checkpointWrite("refusing to write \(path): the weights are not finite")
         }
@@ -177,7 +177,7 @@ extension Trainer {
     }
 
     /// Trains to `settings.totalSteps` (see the file header).
-    package func run(_ settings: RunSettings, observer: TrainingObserver = SilentObserver()) throws(TrainingError) -> RunSummary {
+    public func run(_ settings: RunSettings, observer: TrainingObserver = SilentObserver()) throws(TrainingError) -> RunSummary {
         options.totalSteps = settings.totalSteps
         let evalEvery = max(1, settings.evalEvery), historyEvery = max(1, settings.historyEvery)
         let started = monotonicSeconds()

@@ -24,7 +24,7 @@ import Glibc
 #endif
 
 /// Trains one model on one corpus; holds the optimizer, the data position and the RNG.
-package final class Trainer {
+public final class Trainer {
     /// Model (left to right, state carried across windows) or BidirectionalModel
     /// (both stacks restart at every window), as `config.direction` says.
     package let model: TrainingModel
@@ -45,7 +45,7 @@ package final class Trainer {
     package var corpusName: String
 
     /// Optimizer steps taken.
-    package internal(set) var step = 0
+    public internal(set) var step = 0
     /// Completed passes over the training part.
     package internal(set) var epoch = 0
     /// Next window of the current epoch.

@@ -6,7 +6,7 @@
 /// Why training cannot start or had to stop.
 import CharLSTMSupport
 
-package enum TrainingError: Error, Equatable, CustomStringConvertible {
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// The corpus cannot fill two validation windows of the shortest accepted length.
     case corpusTooSmall(graphemes: Int, validation: Int, needed: Int, steps: Int)
     /// `given` initial parameters for a model of `needed` (the config's parameter count).
@@ -31,7 +31,7 @@ package enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// Any other output file (the plot) could not be written.
     case output(path: String, reason: String)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .corpusTooSmall(let n, let v, let needed, let steps):
             return "corpus too small: \(n) graphemes leave \(v) for validation; need at least \(needed) graphemes "

@@ -19,7 +19,7 @@ import Glibc
 #endif
 
 /// Where a run writes its checkpoints and plot.
-package struct TrainingOutputs: Equatable, Sendable {
+public struct TrainingOutputs: Equatable, Sendable {
     /// The output directory (created if missing).
     package var directory: String
     /// The run's name, the corpus file stem by default.
@@ -27,7 +27,7 @@ package struct TrainingOutputs: Equatable, Sendable {
     /// Which way the run's model reads: names the copy of the best checkpoint.
     package var direction: Direction
 
-    package init(directory: String, name: String, direction: Direction = .forward) {
+    public init(directory: String, name: String, direction: Direction = .forward) {
         self.directory = directory
         self.name = name
         self.direction = direction

@@ -11,7 +11,7 @@
 // A resumed run whose total is not above the checkpoint's step has nothing to do.
 
 /// How long a run trains, as the user asked for it.
-package enum TrainingLength: Equatable, Sendable {
+public enum TrainingLength: Equatable, Sendable {
     /// Until this many optimizer steps in total, counted from the start of the run.
     case steps(Int)
     /// This many passes over the training part.

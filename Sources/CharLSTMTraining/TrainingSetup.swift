@@ -18,7 +18,7 @@
 import CharLSTMText
 import CharLSTMCheckpoint
 
-package enum TrainingStart: Equatable, Sendable {
+public enum TrainingStart: Equatable, Sendable {
     /// A new model, initialised from the seed.
     case fresh
     /// Continue exactly from the checkpoint at this path.
@@ -28,25 +28,25 @@ package enum TrainingStart: Equatable, Sendable {
 }
 
 /// What a training run is asked to do.
-package struct TrainingRequest: Sendable {
+public struct TrainingRequest: Sendable {
     /// The training corpus: a UTF-8 text file.
-    package var corpus: String
-    package var start: TrainingStart
+    public var corpus: String
+    public var start: TrainingStart
     /// The run's name, recorded in its checkpoints.
-    package var runName: String
+    public var runName: String
     /// The model, data and optimizer settings given (nil: the default, or the checkpoint's).
-    package var settings = FixedSettings()
+    public var settings = FixedSettings()
     /// Replace invalid UTF-8 with U+FFFD instead of refusing the corpus.
-    package var lossy = false
+    public var lossy = false
     /// Vocabulary cap (<unk> included) and minimum count; fresh runs (and a resume that repeats them).
-    package var maxVocab: Int?
-    package var minCount: Int?
+    public var maxVocab: Int?
+    public var minCount: Int?
     /// The LSTM forget-gate bias of a new model (nil: drawn like the other biases).
-    package var forgetBias: Double? = 1
+    public var forgetBias: Double? = 1
     /// Whether `forgetBias` was asked for: a resumed run keeps its weights and says so.
-    package var forgetBiasGiven = false
+    public var forgetBiasGiven = false
 
-    package init(corpus: String, start: TrainingStart = .fresh, runName: String) {
+    public init(corpus: String, start: TrainingStart = .fresh, runName: String) {
         self.corpus = corpus
         self.start = start
         self.runName = runName
@@ -54,7 +54,7 @@ package struct TrainingRequest: Sendable {
 }
 
 /// Something the user should know about the run being set up.
-package enum TrainingSetupNotice: Equatable, Sendable {
+public enum TrainingSetupNotice: Equatable, Sendable {
     /// `count` graphemes of the corpus are not in the checkpoint's vocabulary (of `vocabularySize`) and map to <unk>.
     case unknownGraphemes(count: Int, vocabularySize: Int)
     /// A forget bias was given for a resumed run, which continues from the checkpoint's weights.
@@ -64,7 +64,7 @@ package enum TrainingSetupNotice: Equatable, Sendable {
 }
 
 /// Why a run cannot be set up as asked.
-package enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
+public enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
     /// Settings that differ from the checkpoint's (resuming: what --resume keeps; else the model's shape).
     case conflicts([SettingConflict], resuming: Bool)
     /// On `corpus`, the vocabulary cap or minimum count gives `built` entries (or other entries)
@@ -75,7 +75,7 @@ package enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
     /// Training would need about `neededBytes` (nil: the parameter count overflows) of `physicalBytes`.
     case modelTooLarge(neededBytes: Double?, physicalBytes: Double)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .conflicts(let conflicts, let resuming):
             return conflicts.map(\.description).joined(separator: "; ")
@@ -93,8 +93,8 @@ package enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
 }
 
 /// A trainer built as a `TrainingRequest` asks, with what the caller reports about it.
-package struct TrainingSetup {
-    package let trainer: Trainer
+public struct TrainingSetup {
+    public let trainer: Trainer
     /// The encoded corpus (counts of unknown graphemes and replaced sequences).
     package let corpus: EncodedCorpus
     /// B and T as asked for (a resumed run: the checkpoint's); `trainer.options` holds those in force.
@@ -103,7 +103,7 @@ package struct TrainingSetup {
     package let resumed: (step: Int, plannedTotal: Int)?
 
     /// Reads the corpus (and checkpoint) and builds the trainer; `notify` hears each notice as it arises.
-    package init(_ request: TrainingRequest, notify: (TrainingSetupNotice) -> Void = { _ in }) throws {
+    public init(_ request: TrainingRequest, notify: (TrainingSetupNotice) -> Void = { _ in }) throws {
         let settings = request.settings
         switch request.start {
         case .resume(let path):

@@ -127,6 +127,39 @@ final class LibraryInputValidationTests: XCTestCase {
         XCTAssertTrue(try HoleFiller(checkpoint: checkpoint(both)).readsBothSides)
     }
 
+    // The public entry points that take ids check them before stepping.
+    // Mutations caught: dropping `SamplingModel.check` from TextGenerator.feed
+    // or generate(prime:), TextScorer.score, Predictor.feed/feedLine or
+    // HoleFiller.fill (the id reached the unchecked step: an out-of-bounds
+    // embedding read), or HoleFiller.fill's hole check (`current[h]` out of range).
+    func testPublicEntryPointsRefuseIdsOutsideTheVocabulary() throws {
+        let lm = try SamplingModel(checkpoint: checkpoint(config))
+        let generator = TextGenerator(model: lm, streams: 2, options: SamplingOptions(), seed: 1)
+        assertThrows(.idOutOfRange(id: 9, vocab: 9)) { try generator.feed([1, 9]) }
+        assertThrows(.idOutOfRange(id: -1, vocab: 9)) {
+            try generator.generate(prime: [2, -1], stop: StopConditions(length: 3), emit: { _, _ in
+                XCTFail("nothing is generated from a refused prime")
+            }, finished: { _ in })
+        }
+        assertThrows(.idOutOfRange(id: 12, vocab: 9)) { _ = try TextScorer(model: lm).score([1, 2, 12]) }
+        let predictor = Predictor(model: lm)
+        assertThrows(.idOutOfRange(id: 9, vocab: 9)) { try predictor.feed([9]) }
+        assertThrows(.idOutOfRange(id: 10, vocab: 9)) { try predictor.feedLine([3, 10], carry: true) }
+        XCTAssertFalse(predictor.hasContext, "a refused feed feeds nothing")
+        var both = config
+        both.direction = .bidirectional
+        for filler in [try HoleFiller(checkpoint: checkpoint(config)), try HoleFiller(checkpoint: checkpoint(both))] {
+            assertThrows(.idOutOfRange(id: 9, vocab: 9)) { _ = try filler.fill(ids: [1, 9, 2], holes: [0], top: 1) }
+            assertThrows(.invalidHole(position: 3, count: 3)) { _ = try filler.fill(ids: [1, 2, 2], holes: [3], top: 1) }
+            assertThrows(.invalidHole(position: -1, count: 3)) { _ = try filler.fill(ids: [1, 2, 2], holes: [-1], top: 1) }
+            assertThrows(.invalidHole(position: 1, count: 3)) { _ = try filler.fill(ids: [1, 2, 2], holes: [1, 1], top: 1) }
+            XCTAssertEqual(try filler.fill(ids: [1, 2, 2], holes: [1], top: 1).map(\.position), [1])
+        }
+        // In range: the same calls succeed.
+        try generator.feed([1, 8])
+        XCTAssertEqual(try TextScorer(model: lm).score([1, 2, 8]).scored, 2)
+    }
+
     // Mutation caught: Trainer falling back to a random initialisation when
     // `initialParameters` has the wrong count (the old behaviour), and, for a
     // resume, not naming the checkpoint in the error.
@@ -163,6 +196,7 @@ final class LibraryInputValidationTests: XCTestCase {
             SamplingError.vocabularySize(given: 12, needed: 9), SamplingError.parameterCount(given: 1, needed: 2),
             SamplingError.streamCount(0), SamplingError.idCount(given: 1, streams: 2),
             SamplingError.idOutOfRange(id: 9, vocab: 9), SamplingError.bidirectionalModel,
+            SamplingError.invalidHole(position: 3, count: 3),
             TrainingError.initialParameters(given: 1, needed: 2),
         ]
         for e in errors {

@@ -52,19 +52,19 @@ final class PredictorTests: XCTestCase {
     /// state, and leaves the state after all its graphemes but the last.
     /// Mutation caught: `continueGenerating` resetting the state first, or
     /// stepping the last grapheme too (the next ranking differs).
-    func testCompletionContinuesFromTheStateAndAdvancesIt() {
+    func testCompletionContinuesFromTheStateAndAdvancesIt() throws {
         let lm = model()
         let context = [1, 2, 3, 8, 4]
         let p = Predictor(model: lm)
         XCTAssertFalse(p.hasContext)
-        p.feed(context)
+        try p.feed(context)
         XCTAssertTrue(p.hasContext)
         let expected = greedyByHand(lm, context, length: 6)
         XCTAssertEqual(p.complete(length: 6), expected.text)
         XCTAssertEqual(p.ranked(top: 8).map(\.id), rankedAfter(lm, context + expected.ids.dropLast()))
         // And it is the greedy sample from the same context.
         var sampled = ""
-        TextGenerator(model: lm, streams: 1, options: SamplingOptions(greedy: true), seed: 3)
+        try TextGenerator(model: lm, streams: 1, options: SamplingOptions(greedy: true), seed: 3)
             .generate(prime: context, stop: StopConditions(length: 6), emit: { sampled += $1 }, finished: { _ in })
         XCTAssertEqual(sampled, expected.text)
     }
@@ -73,37 +73,37 @@ final class PredictorTests: XCTestCase {
     /// line break (and after a completion's graphemes but the last).
     /// Mutation caught: feeding the line break before the first carried line
     /// too, or not restarting without carry.
-    func testFeedLineResetsOrCarries() {
+    func testFeedLineResetsOrCarries() throws {
         let lm = model()
         let (a, b) = ([1, 2, 3], [4, 5])
         let p = Predictor(model: lm)
-        p.feedLine(a, carry: false)
-        p.feedLine(b, carry: false)
+        try p.feedLine(a, carry: false)
+        try p.feedLine(b, carry: false)
         XCTAssertEqual(p.ranked(top: 8).map(\.id), rankedAfter(lm, b))
-        p.feedLine([], carry: false)
+        try p.feedLine([], carry: false)
         XCTAssertFalse(p.hasContext, "an empty line without carry has no context")
 
         let c = Predictor(model: lm)
-        c.feedLine(a, carry: true)
+        try c.feedLine(a, carry: true)
         XCTAssertEqual(c.ranked(top: 8).map(\.id), rankedAfter(lm, a), "no line break before the first line")
-        c.feedLine(b, carry: true)
+        try c.feedLine(b, carry: true)
         XCTAssertEqual(c.ranked(top: 8).map(\.id), rankedAfter(lm, a + [8] + b))
         let completion = greedyByHand(lm, a + [8] + b, length: 3)
         XCTAssertEqual(c.complete(length: 3), completion.text)
-        c.feedLine([], carry: true)
+        try c.feedLine([], carry: true)
         XCTAssertTrue(c.hasContext)
         XCTAssertEqual(c.ranked(top: 8).map(\.id), rankedAfter(lm, a + [8] + b + completion.ids.dropLast() + [8]))
         // restart forgets the lines: the next carried line has no line break before it.
         c.restart()
-        c.feedLine(b, carry: true)
+        try c.feedLine(b, carry: true)
         XCTAssertEqual(c.ranked(top: 8).map(\.id), rankedAfter(lm, b))
     }
 
     /// Ranked candidates name their graphemes and carry the model's probabilities.
-    func testRankedNamesTheGraphemes() {
+    func testRankedNamesTheGraphemes() throws {
         let lm = model()
         let p = Predictor(model: lm)
-        p.feed([2, 2])
+        try p.feed([2, 2])
         let ranked = p.ranked(top: 3)
         XCTAssertEqual(ranked.map(\.id), rankedAfter(lm, [2, 2], top: 3))
         XCTAssertEqual(ranked.map(\.grapheme), ranked.map { lm.vocabulary.token($0.id) })
@@ -195,7 +195,7 @@ final class PredictorTests: XCTestCase {
     /// Bits per grapheme pool all scored graphemes (not a mean of each
     /// input's mean). Mutation caught: averaging per-input averages, or
     /// counting each input's first (unscored) grapheme.
-    func testScoreSummaryPoolsInputs() {
+    func testScoreSummaryPoolsInputs() throws {
         let lm = model()
         let scorer = TextScorer(model: lm)
         let short = EncodedText(graphemes: ["a", "b"], vocabulary: lm.vocabulary)
@@ -203,10 +203,10 @@ final class PredictorTests: XCTestCase {
         var summary = ScoreSummary()
         XCTAssertNil(summary.bitsPerGrapheme)
         XCTAssertNil(summary.perplexity)
-        summary.score(short, with: scorer)
-        summary.score(long, with: scorer)
-        let (n1, b1) = TextScorer(model: lm).score(short.ids)
-        let (n2, b2) = TextScorer(model: lm).score(long.ids)
+        try summary.score(short, with: scorer)
+        try summary.score(long, with: scorer)
+        let (n1, b1) = try TextScorer(model: lm).score(short.ids)
+        let (n2, b2) = try TextScorer(model: lm).score(long.ids)
         XCTAssertEqual(summary.inputs, 2)
         XCTAssertEqual(summary.scored, 1 + 7)
         XCTAssertEqual(summary.graphemes, 2 + 8)
@@ -217,7 +217,7 @@ final class PredictorTests: XCTestCase {
         XCTAssertEqual(summary.perplexity!, pow(2, summary.bitsPerGrapheme!), accuracy: 1e-12)
         // A one-grapheme input adds nothing scored.
         var single = ScoreSummary()
-        single.score(EncodedText(graphemes: ["a"], vocabulary: lm.vocabulary), with: scorer)
+        try single.score(EncodedText(graphemes: ["a"], vocabulary: lm.vocabulary), with: scorer)
         XCTAssertEqual(single.scored, 0)
         XCTAssertNil(single.bitsPerGrapheme)
     }

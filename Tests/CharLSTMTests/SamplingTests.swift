@@ -172,12 +172,12 @@ final class SamplingTests: XCTestCase {
                                                     parameters: m.parameters.array, training: nil))
     }
 
-    func testScoreEqualsTrainingLossOverTheSameText() {
+    func testScoreEqualsTrainingLossOverTheSameText() throws {
         for cell in CellKind.allCases {
             let lm = randomModel(cell: cell)
             let ids = [3, 1, 4, 1, 5, 2, 6, 5, 3, 5, 8, 7, 2, 0, 1]
             var perGrapheme: [Double?] = []
-            let (n, bits) = TextScorer(model: lm).score(ids) { _, b in perGrapheme.append(b) }
+            let (n, bits) = try TextScorer(model: lm).score(ids) { _, b in perGrapheme.append(b) }
             XCTAssertEqual(n, ids.count - 1)
             XCTAssertNil(perGrapheme[0], "the first grapheme is not scored")
             // Training path: inputs ids[0..<n], targets ids[1...], one stream.
@@ -196,25 +196,25 @@ final class SamplingTests: XCTestCase {
 
     // MARK: - Generator
 
-    func testGeneratorIsDeterministicAndBatchesAgree() {
+    func testGeneratorIsDeterministicAndBatchesAgree() throws {
         let lm = randomModel()
-        func run(_ n: Int, _ options: SamplingOptions, seed: UInt64, prime: [Int] = [2, 3]) -> [String] {
+        func run(_ n: Int, _ options: SamplingOptions, seed: UInt64, prime: [Int] = [2, 3]) throws -> [String] {
             var out = [String](repeating: "", count: n)
-            TextGenerator(model: lm, streams: n, options: options, seed: seed)
+            try TextGenerator(model: lm, streams: n, options: options, seed: seed)
                 .generate(prime: prime, stop: StopConditions(length: 40), emit: { out[$0] += $1 }, finished: { _ in })
             return out
         }
-        XCTAssertEqual(run(1, SamplingOptions(), seed: 9), run(1, SamplingOptions(), seed: 9))
-        XCTAssertNotEqual(run(1, SamplingOptions(), seed: 9), run(1, SamplingOptions(), seed: 10))
-        let batch = run(4, SamplingOptions(), seed: 9)
-        XCTAssertEqual(batch, run(4, SamplingOptions(), seed: 9))
+        XCTAssertEqual(try run(1, SamplingOptions(), seed: 9), try run(1, SamplingOptions(), seed: 9))
+        XCTAssertNotEqual(try run(1, SamplingOptions(), seed: 9), try run(1, SamplingOptions(), seed: 10))
+        let batch = try run(4, SamplingOptions(), seed: 9)
+        XCTAssertEqual(batch, try run(4, SamplingOptions(), seed: 9))
         XCTAssertEqual(Set(batch).count, 4, "independent streams differ")
         XCTAssertTrue(batch.allSatisfy { $0.count == 40 && !$0.contains("<unk>") })
         // Greedy: every stream of a batch equals the single greedy stream.
-        let greedy = run(1, SamplingOptions(greedy: true), seed: 1)[0]
-        XCTAssertEqual(run(3, SamplingOptions(greedy: true), seed: 2), [greedy, greedy, greedy])
+        let greedy = try run(1, SamplingOptions(greedy: true), seed: 1)[0]
+        XCTAssertEqual(try run(3, SamplingOptions(greedy: true), seed: 2), [greedy, greedy, greedy])
         // No prime and no newline in the vocabulary: a uniform first grapheme, then on.
-        XCTAssertEqual(run(2, SamplingOptions(), seed: 4, prime: []).map(\.count), [40, 40])
+        XCTAssertEqual(try run(2, SamplingOptions(), seed: 4, prime: []).map(\.count), [40, 40])
     }
 
     func testStopTracker() {

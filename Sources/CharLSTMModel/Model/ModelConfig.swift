@@ -54,24 +54,24 @@ public enum Direction: String, CaseIterable, Sendable {
 
 /// The shape of a model: embedding (V×E) → L recurrent layers of width H → linear (H×V) → softmax.
 /// A bidirectional model has two such stacks (forward and reverse) and a linear layer (2H×V).
-package struct ModelConfig: Equatable, Sendable {
-    package var cell: CellKind
+public struct ModelConfig: Equatable, Sendable {
+    public var cell: CellKind
     /// Forward language model (the default) or bidirectional fill model.
-    package var direction: Direction
+    public var direction: Direction
     /// L, number of stacked recurrent layers (≥ 1).
-    package var layers: Int
+    public var layers: Int
     /// E, embedding width (≥ 1).
-    package var embed: Int
+    public var embed: Int
     /// H, hidden width of every recurrent layer (≥ 1).
-    package var hidden: Int
+    public var hidden: Int
     /// V, vocabulary size including `<unk>` at id 0 (≥ 2).
-    package var vocab: Int
+    public var vocab: Int
     /// Inverted-dropout probability between layers and before the output layer (0 ≤ p < 1).
-    package var dropout: Float
+    public var dropout: Float
     /// Normalization applied to all text this model meets.
-    package var normalization: NormalizationForm
+    public var normalization: NormalizationForm
 
-    package init(cell: CellKind = .lstm, layers: Int = 2, embed: Int = 64, hidden: Int = 256,
+    public init(cell: CellKind = .lstm, layers: Int = 2, embed: Int = 64, hidden: Int = 256,
                 vocab: Int, dropout: Float = 0, normalization: NormalizationForm = .nfc,
                 direction: Direction = .forward) {
         self.cell = cell
@@ -86,13 +86,13 @@ package struct ModelConfig: Equatable, Sendable {
 
     /// Largest accepted size of any one dimension; guards size arithmetic against
     /// overflow from corrupt files or absurd flags.
-    package static let maxDimension = 1 << 20
+    public static let maxDimension = 1 << 20
     /// Largest accepted layer count.
-    package static let maxLayers = 64
+    public static let maxLayers = 64
 
     /// Checks that every size is in range and that the parameter count does not
     /// overflow. Returns a one-line description of the first problem, or nil.
-    package func problem() -> String? {
+    public func problem() -> String? {
         if layers < 1 || layers > Self.maxLayers { return "layers must be between 1 and \(Self.maxLayers) (got \(layers))" }
         if embed < 1 || embed > Self.maxDimension { return "embedding size must be between 1 and \(Self.maxDimension) (got \(embed))" }
         if hidden < 1 || hidden > Self.maxDimension { return "hidden size must be between 1 and \(Self.maxDimension) (got \(hidden))" }

@@ -33,21 +33,21 @@ import CharLSTMText
 import CharLSTMModel
 import CharLSTMCheckpoint
 
-package struct FillCandidate: Equatable, Sendable {
-    package var id: Int
-    package var probability: Double
+public struct FillCandidate: Equatable, Sendable {
+    public var id: Int
+    public var probability: Double
 }
 
 /// A filled hole: its position (grapheme index in the text) and the ranked
 /// candidates from the last round; `candidates[0]` is the grapheme filled in.
-package struct FilledHole: Equatable, Sendable {
-    package var position: Int
-    package var candidates: [FillCandidate]
+public struct FilledHole: Equatable, Sendable {
+    public var position: Int
+    public var candidates: [FillCandidate]
 }
 
 /// Fills holes in text with a bidirectional model (both sides) or a
 /// left-to-right model (left side only).
-package final class HoleFiller {
+public final class HoleFiller {
     package let config: ModelConfig
     package let vocabulary: Vocabulary
     package let metadata: CheckpointMetadata
@@ -66,7 +66,7 @@ package final class HoleFiller {
     /// `weightsAreHalfExact` as for SamplingModel (the file stored binary16 weights).
     /// - Throws: `.vocabularySize`, `.parameterCount` or `.invalidConfig` when
     ///   the checkpoint's parts do not fit its config.
-    package init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil, core: Int = 256,
+    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil, core: Int = 256,
                 context: Int = 128) throws(SamplingError) {
         try SamplingModel.checkFits(checkpoint)
         config = checkpoint.config
@@ -89,7 +89,7 @@ package final class HoleFiller {
     }
 
     /// Reads and validates the checkpoint at `path` (either direction).
-    package convenience init(path: String) throws(CheckpointError) {
+    public convenience init(path: String) throws(CheckpointError) {
         let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
         do {
             try self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
@@ -107,8 +107,14 @@ package final class HoleFiller {
     /// position, each with the `top` (≥ 1) most likely candidates from its
     /// last prediction. At most `rounds` (≥ 1) passes over the text, the first
     /// included (bidirectional models only; see the file header).
-    package func fill(ids: [Int], holes: [Int], top: Int, rounds: Int = 5) -> [FilledHole] {
+    /// - Throws: `.idOutOfRange` for an id outside the vocabulary, `.invalidHole`
+    ///   for a hole outside `ids` or given twice (nothing is filled).
+    public func fill(ids: [Int], holes: [Int], top: Int, rounds: Int = 5) throws(SamplingError) -> [FilledHole] {
+        try SamplingModel.check(ids, vocab: config.vocab)
         let holes = holes.sorted()
+        for (k, h) in holes.enumerated() where h < 0 || h >= ids.count || (k > 0 && holes[k - 1] == h) {
+            throw .invalidHole(position: h, count: ids.count)
+        }
         guard !holes.isEmpty else { return [] }
         if leftToRight != nil { return fillLeftToRight(ids: ids, holes: holes, top: max(1, top)) }
         var current = ids

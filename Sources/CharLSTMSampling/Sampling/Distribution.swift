@@ -27,17 +27,17 @@ import Musl
 #endif
 
 /// How the next grapheme is chosen from the model's distribution.
-package struct SamplingOptions: Equatable, Sendable {
+public struct SamplingOptions: Equatable, Sendable {
     /// Temperature T > 0: logits are divided by T (below 1 sharper, above 1 flatter). Default 1.
-    package var temperature: Double
+    public var temperature: Double
     /// Keep only the k most likely graphemes (nil: all). k = 1 is greedy.
-    package var topK: Int?
+    public var topK: Int?
     /// Nucleus sampling: keep the smallest most-likely-first set with mass ≥ p (0 < p ≤ 1; nil or 1: all).
-    package var topP: Double?
+    public var topP: Double?
     /// Always take the most likely grapheme (argmax); no randomness.
-    package var greedy: Bool
+    public var greedy: Bool
 
-    package init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil, greedy: Bool = false) {
+    public init(temperature: Double = 1, topK: Int? = nil, topP: Double? = nil, greedy: Bool = false) {
         self.temperature = temperature
         self.topK = topK
         self.topP = topP

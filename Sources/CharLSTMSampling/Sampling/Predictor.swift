@@ -18,16 +18,16 @@
 /// One ranked candidate for the next grapheme.
 import CharLSTMText
 
-package struct RankedGrapheme: Equatable, Sendable {
-    package var id: Int
+public struct RankedGrapheme: Equatable, Sendable {
+    public var id: Int
     /// The grapheme (unescaped).
-    package var grapheme: String
+    public var grapheme: String
     /// q_id over the whole vocabulary.
-    package var probability: Double
+    public var probability: Double
 }
 
 /// Feeds text to a model and reports its predictions for what follows.
-package final class Predictor {
+public final class Predictor {
     package let model: SamplingModel
     private let generator: TextGenerator
     /// Whether anything has been fed since the last `restart`.
@@ -35,39 +35,42 @@ package final class Predictor {
     /// Whether `feedLine` has seen a line since the last `restart`.
     private var lineFed = false
 
-    package init(model: SamplingModel) {
+    public init(model: SamplingModel) {
         self.model = model
         generator = TextGenerator(model: model, streams: 1, options: SamplingOptions(greedy: true), seed: 0)
     }
 
     /// Zeroes the state; nothing is fed.
-    package func restart() {
+    public func restart() {
         generator.reset()
         hasContext = false
         lineFed = false
     }
 
     /// Feeds `ids`, continuing from the current state.
-    package func feed(_ ids: [Int]) {
-        generator.feed(ids)
+    /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is fed).
+    public func feed(_ ids: [Int]) throws(SamplingError) {
+        try generator.feed(ids)
         if !ids.isEmpty { hasContext = true }
     }
 
     /// Feeds one input line (ids, without its line break): from the zero state,
     /// or with `carry` after the lines so far and a line break.
-    package func feedLine(_ ids: [Int], carry: Bool) {
+    /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is fed).
+    public func feedLine(_ ids: [Int], carry: Bool) throws(SamplingError) {
+        try SamplingModel.check(ids, vocab: model.vocab)
         if carry {
-            if lineFed { feed([model.newlineID ?? Vocabulary.unknownID]) }
+            if lineFed { try feed([model.newlineID ?? Vocabulary.unknownID]) }
         } else {
             restart()
         }
-        feed(ids)
+        try feed(ids)
         lineFed = true
     }
 
     /// The `top` most likely next graphemes (never `<unk>`), most likely first.
     /// Call only when `hasContext`.
-    package func ranked(top: Int) -> [RankedGrapheme] {
+    public func ranked(top: Int) -> [RankedGrapheme] {
         ModelDistribution.ranked(generator.logits, count: model.vocab, top: top).map {
             RankedGrapheme(id: $0.id, grapheme: model.vocabulary.token($0.id), probability: $0.probability)
         }
@@ -75,7 +78,7 @@ package final class Predictor {
 
     /// The greedy completion of `length` graphemes; the state moves through
     /// all of them but the last. Call only when `hasContext`.
-    package func complete(length: Int) -> String {
+    public func complete(length: Int) -> String {
         var completion = ""
         generator.continueGenerating(stop: StopConditions(length: length),
                                      emit: { _, g in completion += g }, finished: { _ in })

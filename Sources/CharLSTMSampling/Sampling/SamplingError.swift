@@ -3,7 +3,7 @@
 // is wrong and what to do.
 
 /// Why weights or ids were refused by InferenceModel, SamplingModel or HoleFiller.
-package enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible {
+public enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible {
     /// A config no model can have (ModelConfig.problem()).
     case invalidConfig(String)
     /// `given` weights where the model's config (its layout) needs exactly `needed`.
@@ -18,8 +18,10 @@ package enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible 
     case idOutOfRange(id: Int, vocab: Int)
     /// A bidirectional (fill) model where a left-to-right one is needed.
     case bidirectionalModel
+    /// A hole position outside the text (0..<count), or given twice.
+    case invalidHole(position: Int, count: Int)
 
-    package var description: String {
+    public var description: String {
         switch self {
         case .invalidConfig(let problem):
             return "invalid model config: \(problem)"
@@ -35,6 +37,9 @@ package enum SamplingError: Error, Equatable, Sendable, CustomStringConvertible 
             return "a step got \(given) grapheme ids for \(streams) streams; pass one id per stream"
         case .idOutOfRange(let id, let vocab):
             return "grapheme id \(id) is outside the vocabulary (0..<\(vocab)); encode text with the model's vocabulary"
+        case .invalidHole(let position, let count):
+            return "hole position \(position) is outside the text (0..<\(count)) or given twice; "
+                + "pass each hole's grapheme position once"
         case .bidirectionalModel:
             return "a bidirectional model fills holes in known text and cannot generate left to right; "
                 + "use a model trained without bidirectional reading"

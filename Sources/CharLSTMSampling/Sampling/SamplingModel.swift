@@ -13,7 +13,7 @@ import CharLSTMText
 import CharLSTMModel
 import CharLSTMCheckpoint
 
-package final class SamplingModel {
+public final class SamplingModel {
     /// The model's shape; `config.normalization` is applied to all text fed to it.
     package let config: ModelConfig
     /// The graphemes the model knows (id 0 is `<unk>`).
@@ -34,7 +34,7 @@ package final class SamplingModel {
     /// - Throws: `.bidirectionalModel` unless `checkpoint` holds a forward
     ///   (left-to-right) model; `.vocabularySize`, `.parameterCount` or
     ///   `.invalidConfig` when its parts do not fit its config.
-    package init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) throws(SamplingError) {
+    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) throws(SamplingError) {
         try Self.check(checkpoint)
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
@@ -50,7 +50,7 @@ package final class SamplingModel {
     /// Reads and validates the checkpoint at `path` (as `CheckpointFile.read`
     /// does), using its weights in place in the mapped file. Refuses a
     /// bidirectional (fill) model.
-    package init(path: String) throws(CheckpointError) {
+    public init(path: String) throws(CheckpointError) {
         let file = try MappedCheckpoint(path: path)
         if file.config.direction != .forward { throw .bidirectionalModel(path: path) }
         config = file.config
@@ -97,7 +97,7 @@ package final class SamplingModel {
     }
 
     /// V, the vocabulary size.
-    package var vocab: Int { config.vocab }
+    public var vocab: Int { config.vocab }
 
     /// A fresh stepper for `streams` (≥ 1) parallel streams (state zero).
     package func makeInference(streams: Int = 1) -> InferenceModel {
@@ -109,13 +109,23 @@ package final class SamplingModel {
 
     /// Text cut into graphemes with the model's normalization, and their ids
     /// (graphemes outside the vocabulary become `<unk>` and are counted).
-    package func encode(_ text: String) -> EncodedText {
+    /// Refuses the first id outside the vocabulary (0..<vocab) with `.idOutOfRange`.
+    package static func check(_ ids: [Int], vocab: Int) throws(SamplingError) {
+        for id in ids where id < 0 || id >= vocab { throw .idOutOfRange(id: id, vocab: vocab) }
+    }
+
+    /// The grapheme of `id` ("<unk>" for 0); nil outside the vocabulary.
+    public func grapheme(_ id: Int) -> String? {
+        id >= 0 && id < vocab ? vocabulary.token(id) : nil
+    }
+
+    public func encode(_ text: String) -> EncodedText {
         EncodedText(graphemes: tokenizer.graphemes(in: text), vocabulary: vocabulary)
     }
 
     /// Raw bytes (validated UTF-8, `lossy` replaces bad sequences) cut into
     /// graphemes with the model's normalization, and their ids.
-    package func encode(utf8 bytes: [UInt8], source: String, lossy: Bool) throws(TextError) -> EncodedText {
+    public func encode(utf8 bytes: [UInt8], source: String, lossy: Bool) throws(TextError) -> EncodedText {
         let (graphemes, replaced) = try tokenizer.graphemes(utf8: bytes, source: source, lossy: lossy)
         var result = EncodedText(graphemes: graphemes, vocabulary: vocabulary)
         result.replaced = replaced
@@ -129,21 +139,21 @@ package final class SamplingModel {
 }
 
 /// Text as a model sees it.
-package struct EncodedText: Equatable, Sendable {
+public struct EncodedText: Equatable, Sendable {
     /// The normalized graphemes, in order.
-    package var graphemes: [String]
+    public var graphemes: [String]
     /// Their ids (0 for graphemes outside the vocabulary).
-    package var ids: [Int]
+    public var ids: [Int]
     /// How many graphemes are outside the vocabulary (fed as `<unk>`).
-    package var unknown: Int
+    public var unknown: Int
     /// How many invalid UTF-8 sequences were replaced by U+FFFD (lossy reads).
-    package var replaced: Int = 0
+    public var replaced: Int = 0
 
     package init(graphemes: [String], vocabulary: Vocabulary) {
         self.graphemes = graphemes
         (ids, unknown) = vocabulary.encode(graphemes)
     }
 
-    package var isEmpty: Bool { graphemes.isEmpty }
-    package var count: Int { graphemes.count }
+    public var isEmpty: Bool { graphemes.isEmpty }
+    public var count: Int { graphemes.count }
 }

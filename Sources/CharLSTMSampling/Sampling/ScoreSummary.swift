@@ -38,8 +38,8 @@ package struct ScoreSummary: Equatable, Sendable {
     /// Scores `text` from the zero state with `scorer` and adds it;
     /// `each(t, bits)` as for `TextScorer.score`.
     package mutating func score(_ text: EncodedText, with scorer: TextScorer,
-                               each: ((Int, Double?) -> Void)? = nil) {
-        let (n, bits) = scorer.score(text.ids, each: each)
+                               each: ((Int, Double?) -> Void)? = nil) throws(SamplingError) {
+        let (n, bits) = try scorer.score(text.ids, each: each)
         add(text, scored: n, bits: bits)
     }
 

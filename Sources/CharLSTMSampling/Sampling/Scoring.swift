@@ -11,18 +11,18 @@
 // Graphemes outside the vocabulary are fed and scored as `<unk>`.
 
 /// Runs a model over text and reports what it predicts or how surprised it is.
-package final class TextScorer {
+public final class TextScorer {
     package let model: SamplingModel
     private let inference: InferenceModel
     private var id: [Int32] = [0]
 
-    package init(model: SamplingModel) {
+    public init(model: SamplingModel) {
         self.model = model
         inference = model.makeInference(streams: 1)
     }
 
     /// Zeroes the state.
-    package func reset() { inference.reset() }
+    public func reset() { inference.reset() }
 
     /// Feeds `ids` (continuing from the current state) and returns the logits
     /// (V) for the next grapheme; nil if `ids` is empty and nothing was fed yet
@@ -54,7 +54,9 @@ package final class TextScorer {
     /// Scores `ids` from the zero state. `each(t, bits)` is called for every
     /// grapheme, with nil bits for the first (not scored). Returns the number
     /// of scored graphemes (count − 1, or 0) and their total bits.
-    package func score(_ ids: [Int], each: ((Int, Double?) -> Void)? = nil) -> (scored: Int, bits: Double) {
+    /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is scored).
+    public func score(_ ids: [Int], each: ((Int, Double?) -> Void)? = nil) throws(SamplingError) -> (scored: Int, bits: Double) {
+        try SamplingModel.check(ids, vocab: model.vocab)
         restart()
         guard let first = ids.first else { return (0, 0) }
         each?(0, nil)

@@ -15,15 +15,15 @@
 /// When a stream of generated text ends.
 import CharLSTMSupport
 
-package struct StopConditions: Equatable, Sendable {
+public struct StopConditions: Equatable, Sendable {
     /// Most graphemes to generate per stream (≥ 0).
-    package var length: Int
+    public var length: Int
     /// Stop right after the first occurrence of any of these (already normalized) in the generated text.
-    package var stops: [String]
+    public var stops: [String]
     /// Stop right after the grapheme that ends this many lines (≥ 1; nil: no limit).
-    package var maxLines: Int?
+    public var maxLines: Int?
 
-    package init(length: Int, stops: [String] = [], maxLines: Int? = nil) {
+    public init(length: Int, stops: [String] = [], maxLines: Int? = nil) {
         self.length = length
         self.stops = stops
         self.maxLines = maxLines
@@ -31,7 +31,7 @@ package struct StopConditions: Equatable, Sendable {
 }
 
 /// Draws samples from a model, N streams at a time.
-package final class TextGenerator {
+public final class TextGenerator {
     package let model: SamplingModel
     package let options: SamplingOptions
     /// N.
@@ -41,7 +41,7 @@ package final class TextGenerator {
     /// The one generator every draw comes from.
     package private(set) var rng: RandomGenerator
 
-    package init(model: SamplingModel, streams: Int, options: SamplingOptions, seed: UInt64) {
+    public init(model: SamplingModel, streams: Int, options: SamplingOptions, seed: UInt64) {
         precondition(streams >= 1)
         self.model = model
         self.options = options
@@ -54,8 +54,16 @@ package final class TextGenerator {
     /// Generates from `prime` (ids; may be empty) until every stream stops.
     /// `emit(stream, grapheme)` is called for each generated grapheme as soon as
     /// it is drawn, in draw order; `finished(stream)` once per stream when it ends.
-    package func generate(prime: [Int], stop: StopConditions,
-                         emit: (Int, String) -> Void, finished: (Int) -> Void) {
+    /// - Throws: `.idOutOfRange` for a prime id outside the vocabulary (nothing is generated).
+    public func generate(prime: [Int], stop: StopConditions,
+                         emit: (Int, String) -> Void, finished: (Int) -> Void) throws(SamplingError) {
+        try SamplingModel.check(prime, vocab: model.vocab)
+        generate(checkedPrime: prime, stop: stop, emit: emit, finished: finished)
+    }
+
+    /// `generate` for a prime known to be in the vocabulary.
+    package func generate(checkedPrime prime: [Int], stop: StopConditions,
+                          emit: (Int, String) -> Void, finished: (Int) -> Void) {
         inference.reset()
         if stop.length == 0 {
             for s in 0..<streams { finished(s) }
@@ -64,15 +72,22 @@ package final class TextGenerator {
         // Context: the prime, else an implicit newline (not printed); with
         // neither, the first grapheme is uniform over the vocabulary (without <unk>).
         let uniformFirst = prime.isEmpty && model.newlineID == nil
-        if !uniformFirst { feed(prime.isEmpty ? [model.newlineID!] : prime) }
+        if !uniformFirst { feedChecked(prime.isEmpty ? [model.newlineID!] : prime) }
         draw(stop: stop, uniformFirst: uniformFirst, emit: emit, finished: finished)
     }
 
     /// Zeroes every stream's state (for `feed` and `continueGenerating`).
-    package func reset() { inference.reset() }
+    public func reset() { inference.reset() }
 
     /// Feeds `ids` to every stream, continuing from the current state.
-    package func feed(_ ids: [Int]) {
+    /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is fed).
+    public func feed(_ ids: [Int]) throws(SamplingError) {
+        try SamplingModel.check(ids, vocab: model.vocab)
+        feedChecked(ids)
+    }
+
+    /// `feed` for ids known to be in the vocabulary.
+    private func feedChecked(_ ids: [Int]) {
         var step = [Int32](repeating: 0, count: streams)
         for id in ids {
             for s in 0..<streams { step[s] = Int32(id) }
@@ -86,7 +101,7 @@ package final class TextGenerator {
     /// Generates as `generate` does, but from the current state (what `feed`
     /// left; nothing is reset and no context is added). Afterwards every
     /// generated grapheme but the last has been fed.
-    package func continueGenerating(stop: StopConditions, emit: (Int, String) -> Void, finished: (Int) -> Void) {
+    public func continueGenerating(stop: StopConditions, emit: (Int, String) -> Void, finished: (Int) -> Void) {
         if stop.length == 0 {
             for s in 0..<streams { finished(s) }
             return

@@ -167,7 +167,7 @@ package struct ShowReport {
                 let generator = TextGenerator(model: lm, streams: 1, options: SamplingOptions(temperature: temperature),
                                               seed: options.seed)
                 var s = ""
-                generator.generate(prime: [], stop: StopConditions(length: options.sampleLength),
+                generator.generate(checkedPrime: [], stop: StopConditions(length: options.sampleLength),
                                    emit: { _, g in s += g }, finished: { _ in })
                 samples.append((temperature, s))
             }
