@@ -142,7 +142,7 @@ public struct SampleCommand: ParsableCommand {
         }
 
         let stop = StopConditions(length: length, stops: stops.map(lm.normalize), maxLines: maxLines)
-        let generator = TextGenerator(model: lm, streams: num, options: samplingOptions, seed: seed)
+        let generator = try TextGenerator(model: lm, streams: num, options: samplingOptions, seed: seed)
         let out = OutputStream.standardOutput
         let echo = echoPrime ? primeText.graphemes.joined() : ""
         let printer = SamplePrinter(count: num, prefix: echo, separator: separator, out: out)

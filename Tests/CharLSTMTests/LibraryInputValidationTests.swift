@@ -131,10 +131,12 @@ final class LibraryInputValidationTests: XCTestCase {
     // Mutations caught: dropping `SamplingModel.check` from TextGenerator.feed
     // or generate(prime:), TextScorer.score, Predictor.feed/feedLine or
     // HoleFiller.fill (the id reached the unchecked step: an out-of-bounds
-    // embedding read), or HoleFiller.fill's hole check (`current[h]` out of range).
+    // embedding read), TextGenerator's stream check (it was a precondition),
+    // or HoleFiller.fill's hole check (`current[h]` out of range).
     func testPublicEntryPointsRefuseIdsOutsideTheVocabulary() throws {
         let lm = try SamplingModel(checkpoint: checkpoint(config))
-        let generator = TextGenerator(model: lm, streams: 2, options: SamplingOptions(), seed: 1)
+        assertThrows(.streamCount(0)) { _ = try TextGenerator(model: lm, streams: 0, options: SamplingOptions(), seed: 1) }
+        let generator = try TextGenerator(model: lm, streams: 2, options: SamplingOptions(), seed: 1)
         assertThrows(.idOutOfRange(id: 9, vocab: 9)) { try generator.feed([1, 9]) }
         assertThrows(.idOutOfRange(id: -1, vocab: 9)) {
             try generator.generate(prime: [2, -1], stop: StopConditions(length: 3), emit: { _, _ in

@@ -37,7 +37,7 @@ public final class Predictor {
 
     public init(model: SamplingModel) {
         self.model = model
-        generator = TextGenerator(model: model, streams: 1, options: SamplingOptions(greedy: true), seed: 0)
+        generator = TextGenerator(model: model, checkedStreams: 1, options: SamplingOptions(greedy: true), seed: 0)
     }
 
     /// Zeroes the state; nothing is fed.

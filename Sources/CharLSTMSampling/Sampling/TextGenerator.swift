@@ -41,8 +41,14 @@ public final class TextGenerator {
     /// The one generator every draw comes from.
     package private(set) var rng: RandomGenerator
 
-    public init(model: SamplingModel, streams: Int, options: SamplingOptions, seed: UInt64) {
-        precondition(streams >= 1)
+    /// - Throws: `.streamCount` for fewer than 1 stream.
+    public convenience init(model: SamplingModel, streams: Int, options: SamplingOptions, seed: UInt64) throws(SamplingError) {
+        guard streams >= 1 else { throw .streamCount(streams) }
+        self.init(model: model, checkedStreams: streams, options: options, seed: seed)
+    }
+
+    /// `init(model:streams:options:seed:)` for a stream count known to be at least 1.
+    package init(model: SamplingModel, checkedStreams streams: Int, options: SamplingOptions, seed: UInt64) {
         self.model = model
         self.options = options
         self.streams = streams

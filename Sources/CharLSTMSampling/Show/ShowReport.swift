@@ -164,7 +164,7 @@ package struct ShowReport {
         var samples: [(temperature: Double, text: String)] = []
         if options.samples, let lm = model.sampling {
             for temperature in sampleTemperatures {
-                let generator = TextGenerator(model: lm, streams: 1, options: SamplingOptions(temperature: temperature),
+                let generator = TextGenerator(model: lm, checkedStreams: 1, options: SamplingOptions(temperature: temperature),
                                               seed: options.seed)
                 var s = ""
                 generator.generate(checkedPrime: [], stop: StopConditions(length: options.sampleLength),
