@@ -61,10 +61,25 @@ package struct BenchmarkResult: Sendable {
     }
 }
 
-/// Why a benchmark cannot run.
-package struct BenchmarkError: Error, CustomStringConvertible {
-    package var description: String
-    package init(description: String) { self.description = description }
+/// Why a benchmark cannot run, in the library's words (the CLI names its flags).
+package enum BenchmarkError: Error, Equatable, CustomStringConvertible {
+    /// The corpus has `have` graphemes where `batch` streams of `seq` steps need `needed`.
+    case corpusTooSmall(batch: Int, seq: Int, needed: Int, have: Int)
+    /// The model asked for is invalid (`ModelConfig.problem()`).
+    case invalidModel(String)
+    /// Training failed (`failure`: NaN, Inf or exploding loss) at `step` (1-based).
+    case trainingFailed(step: Int, failure: String)
+
+    package var description: String {
+        switch self {
+        case .corpusTooSmall(let batch, let seq, let needed, let have):
+            "corpus too small for \(batch) streams of \(seq) steps: need at least \(needed) graphemes, have \(have)"
+        case .invalidModel(let problem):
+            problem
+        case .trainingFailed(let step, let failure):
+            "training failed at step \(step): \(failure); try a lower learning rate"
+        }
+    }
 }
 
 /// Runs the benchmark protocol on `ids` (a corpus encoded with a vocabulary of `vocab` entries).
@@ -74,10 +89,10 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
     let trainCount = ids.count - nVal
     let span = trainCount / max(s.batch, 1)
     guard s.batch >= 1, s.seq >= 1, span >= s.seq + 1, nVal > s.seq + 1 else {
-        throw BenchmarkError(description: "corpus too small for --batch \(s.batch) --seq \(s.seq): need at least \(((s.seq + 1) * s.batch) * 10 / 9 + 1) graphemes, have \(ids.count)")
+        throw .corpusTooSmall(batch: s.batch, seq: s.seq, needed: ((s.seq + 1) * s.batch) * 10 / 9 + 1, have: ids.count)
     }
     let config = ModelConfig(cell: .lstm, layers: s.layers, embed: s.embed, hidden: s.hidden, vocab: vocab)
-    if let problem = config.problem() { throw BenchmarkError(description: problem) }
+    if let problem = config.problem() { throw .invalidModel(problem) }
     let model = Model<Float>(config: config)
     var rng = RandomGenerator(seed: s.seed)
     model.initialize(rng: &rng, forgetBias: s.forgetBias)
@@ -104,7 +119,7 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
                             steps: T, state: state, rng: &rng, learningRate: s.learningRate) {
         case .updated(let loss, _): losses.append(loss.mean)
         case .failed(let failure):
-            throw BenchmarkError(description: "training failed at step \(step + 1): \(failure); try a lower --lr")
+            throw .trainingFailed(step: step + 1, failure: "\(failure)")
         }
     }
     let seconds = monotonicSeconds() - start

@@ -10,6 +10,7 @@ func cliMessage(for error: any Error) -> String? {
     case let e as TrainingError: e.cliMessage
     case let e as TextError: e.cliMessage
     case let e as CheckpointError: e.cliMessage
+    case let e as BenchmarkError: e.cliMessage
     default: nil
     }
 }
@@ -26,11 +27,27 @@ extension TextError {
 }
 
 extension CheckpointError {
-    /// `--bidirectional` for a fill model given to sample, predict or score; otherwise the description.
+    /// `--bidirectional` for a fill model given to sample, predict or score; `--half` for
+    /// weights that binary16 cannot hold; otherwise the description.
     var cliMessage: String {
-        if case .bidirectionalModel = self {
-            return description + " (trained without --bidirectional)"
+        switch self {
+        case .bidirectionalModel: description + " (trained without --bidirectional)"
+        case .halfPrecisionOverflow(let path, let index, let value):
+            "cannot write \(oneLine(path)): weight \(index) (\(value)) is outside the Float16 range ±65504; export without --half"
+        default: description
         }
-        return description
+    }
+}
+
+extension BenchmarkError {
+    /// `--batch`/`--seq` for a small corpus, `--lr` for a failed step; otherwise the description.
+    var cliMessage: String {
+        switch self {
+        case .corpusTooSmall(let batch, let seq, let needed, let have):
+            "corpus too small for --batch \(batch) --seq \(seq): need at least \(needed) graphemes, have \(have)"
+        case .trainingFailed(let step, let failure):
+            "training failed at step \(step): \(failure); try a lower --lr"
+        case .invalidModel: description
+        }
     }
 }

@@ -140,7 +140,7 @@ enum CheckpointEncoder {
                 let x = c.parameters[i]
                 let h = Float16(x)
                 if h.isInfinite && !x.isInfinite {
-                    throw fail("weight \(i) (\(x)) is outside the Float16 range ±65504; export without --half")
+                    throw .halfPrecisionOverflow(path: path, index: i, value: x)
                 }
                 halves[i] = h
             }

@@ -42,8 +42,11 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
     /// The vocabulary section is not a valid vocabulary (bad UTF-8, duplicates, no `<unk>`...).
     case invalidVocabulary(path: String, reason: String)
     /// `write` was given a value that cannot be written (sizes disagree with the
-    /// config, a weight outside the Float16 range with `half`, ...). Nothing was written.
+    /// config, ...). Nothing was written.
     case invalidCheckpoint(path: String, what: String)
+    /// `write` with `half` was given weight `index`, `value`, outside the Float16
+    /// range. Nothing was written.
+    case halfPrecisionOverflow(path: String, index: Int, value: Float)
     /// Writing failed (no such directory, permission denied, disk full, ...);
     /// the previous file at `path`, if any, is untouched.
     case writeFailed(path: String, reason: String)
@@ -75,6 +78,9 @@ public enum CheckpointError: Error, Equatable, Sendable, CustomStringConvertible
             return "\(oneLine(p)): invalid vocabulary: \(reason)"
         case .invalidCheckpoint(let p, let what):
             return "cannot write \(oneLine(p)): \(what)"
+        case .halfPrecisionOverflow(let p, let index, let value):
+            return "cannot write \(oneLine(p)): weight \(index) (\(value)) is outside the Float16 range ±65504; "
+                + "write the weights in full precision"
         case .writeFailed(let p, let reason):
             return "cannot write \(oneLine(p)): \(reason); any previous file there is unchanged"
         case .bidirectionalModel(let p):

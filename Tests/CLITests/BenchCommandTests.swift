@@ -110,6 +110,11 @@ final class BenchCommandTests: XCTestCase {
             XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
             XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: "), r.stderr)
         }
+        // The library says "N streams of T steps"; the CLI names the flags that set them.
+        // Mutation caught: the CLI printing BenchmarkError's own description.
+        let r = try runTool("charlstm", ["bench", path, "--batch", "5000", "--seq", "20"])
+        XCTAssertTrue(r.stderr.hasPrefix("charlstm: error: corpus too small for --batch 5000 --seq 20: need at least 116667 graphemes, have "),
+                      r.stderr)
     }
 
     /// bench takes training's step, loss and gradient checks included: a learning

@@ -53,4 +53,24 @@ final class ExportCommandTests: XCTestCase {
         XCTAssertEqual(r.status, 1, "missing OUT argument")
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
     }
+
+    /// A weight binary16 cannot hold: the library says so in its own words
+    /// (CheckpointError.halfPrecisionOverflow), the CLI names --half, and
+    /// nothing is written. Mutations caught: the CLI printing the library's
+    /// description (no flag), or the encoder rounding the weight to infinity.
+    func testHalfRefusesWeightsOutsideTheFloat16Range() throws {
+        let dir = try temporaryDirectory(self)
+        var c = cliCheckpoint()
+        c.parameters[3] = 1e6
+        let path = dir.path + "/big.ckpt"
+        try CheckpointFile.write(c, to: path)
+        let r = try runTool("charlstm", ["export", path, dir.path + "/half.ckpt", "--half"])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr, "charlstm: error: cannot write \(dir.path)/half.ckpt: weight 3 (1000000.0) is outside "
+                       + "the Float16 range ±65504; export without --half\n")
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir.path), ["big.ckpt"])
+        XCTAssertThrowsError(try CheckpointFile.write(c, to: dir.path + "/lib.ckpt", half: true)) {
+            XCTAssertFalse(String(describing: $0).contains("--"), "the library names no flag: \($0)")
+        }
+    }
 }
