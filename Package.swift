@@ -5,7 +5,11 @@ import PackageDescription
 let package = Package(
     name: "charlstm",
     products: [
-        .library(name: "CharLSTM", targets: ["CharLSTM"]),
+        // The facade and the modules it re-exports (a dependent that names them all rebuilds on any change).
+        .library(name: "CharLSTM", targets: [
+            "CharLSTM", "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint",
+            "CharLSTMSampling", "CharLSTMTraining", "CharLSTMBench",
+        ]),
         .executable(name: "charlstm", targets: ["charlstm"]),
         .executable(name: "charlstm-train", targets: ["charlstm-train"]),
         .executable(name: "charlstm-sample", targets: ["charlstm-sample"]),
@@ -60,7 +64,9 @@ let package = Package(
         .target(
             name: "CharLSTMCLI",
             dependencies: [
-                "CharLSTM",
+                // The facade re-exports the modules; naming them makes a change in one rebuild the CLI.
+                "CharLSTM", "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint",
+                "CharLSTMSampling", "CharLSTMTraining", "CharLSTMBench",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -68,8 +74,15 @@ let package = Package(
         .executableTarget(name: "charlstm-train", dependencies: ["CharLSTMCLI"]),
         .executableTarget(name: "charlstm-sample", dependencies: ["CharLSTMCLI"]),
         // libFuzzer target over the checkpoint loader; real only under `make fuzz` (-DFUZZING).
-        .executableTarget(name: "CheckpointFuzzer", dependencies: ["CharLSTM"], exclude: ["checkpoint.dict"]),
-        .testTarget(name: "CharLSTMTests", dependencies: ["CharLSTM"], exclude: ["Fixtures"]),
-        .testTarget(name: "CLITests", dependencies: ["CharLSTM"]),
+        .executableTarget(name: "CheckpointFuzzer", dependencies: ["CharLSTM", "CharLSTMCheckpoint"], exclude: ["checkpoint.dict"]),
+        // The tests name every module they import (@testable), so that a change in one rebuilds them.
+        .testTarget(name: "CharLSTMTests", dependencies: [
+            "CharLSTM", "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint",
+            "CharLSTMSampling", "CharLSTMTraining", "CharLSTMBench", "CKernels", "COpenBLAS",
+        ], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: [
+            "CharLSTM", "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint",
+            "CharLSTMSampling", "CharLSTMTraining", "CharLSTMBench",
+        ]),
     ]
 )
