@@ -44,22 +44,34 @@ let package = Package(
         //   CharLSTMSupport → CharLSTMText → CharLSTMModel → CharLSTMCheckpoint
         //     → CharLSTMSampling, CharLSTMTraining → CharLSTMBench → CharLSTM (the public API)
         // Modules share with `package` access; only the API in docs/library.md is `public`.
+        // Each target names every module it imports, not only the one before it: SwiftPM
+        // rebuilds a module when a direct dependency changes, so a transitive-only edge
+        // leaves stale code (e.g. an @inlinable body or an enum layout from Support).
         // Buffers, BLAS scalars, compute threads, JSON, POSIX and number formatting.
         .target(name: "CharLSTMSupport", dependencies: ["COpenBLAS", "CKernels"]),
         // UTF-8 input, grapheme tokenizer, vocabulary, token ids, corpora.
         .target(name: "CharLSTMText", dependencies: ["CharLSTMSupport", "CICU"]),
         // Layers, models and their parameter layout (Model/); optimizers (Optim/).
-        .target(name: "CharLSTMModel", dependencies: ["CharLSTMText"]),
+        .target(name: "CharLSTMModel", dependencies: ["CharLSTMSupport", "CharLSTMText"]),
         // The checkpoint file: format, encoder, decoder, mapped reads, atomic writes, search.
-        .target(name: "CharLSTMCheckpoint", dependencies: ["CharLSTMModel"]),
+        .target(name: "CharLSTMCheckpoint", dependencies: ["CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CKernels"]),
         // Inference, sampling, predict and score (Sampling/); hole filling (Fill/); show (Show/).
-        .target(name: "CharLSTMSampling", dependencies: ["CharLSTMCheckpoint"]),
+        .target(name: "CharLSTMSampling", dependencies: [
+            "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint", "CKernels",
+        ]),
         // Training: schedule, batches, the training step, the trainer and its outputs.
-        .target(name: "CharLSTMTraining", dependencies: ["CharLSTMCheckpoint"]),
+        .target(name: "CharLSTMTraining", dependencies: [
+            "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint",
+        ]),
         // `bench`: times training's step and sampling.
-        .target(name: "CharLSTMBench", dependencies: ["CharLSTMTraining", "CharLSTMSampling"]),
+        .target(name: "CharLSTMBench", dependencies: [
+            "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint", "CharLSTMSampling", "CharLSTMTraining",
+        ]),
         // The facade: re-exports the modules above; their `public` declarations are the library's API.
-        .target(name: "CharLSTM", dependencies: ["CharLSTMBench"]),
+        .target(name: "CharLSTM", dependencies: [
+            "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint",
+            "CharLSTMSampling", "CharLSTMTraining", "CharLSTMBench",
+        ]),
         // Command-line definitions shared by the three thin executables.
         .target(
             name: "CharLSTMCLI",

@@ -147,8 +147,8 @@ extension Float: BLASScalar {
         ck_softmax_rows(x, Int64(rows), Int64(cols), maxOut, sumOut)
     }
 
-    @inline(__always) package static func log(_ x: Float) -> Float { logf(x) }
-    @inline(__always) package static func sqrt(_ x: Float) -> Float { sqrtf(x) }
+    @inlinable @inline(__always) package static func log(_ x: Float) -> Float { logf(x) }
+    @inlinable @inline(__always) package static func sqrt(_ x: Float) -> Float { sqrtf(x) }
 }
 
 extension Double: BLASScalar {

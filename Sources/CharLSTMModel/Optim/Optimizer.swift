@@ -31,6 +31,9 @@ package final class Optimizer<T: BLASScalar> {
     }
 
     /// One update of `parameters` (P) from `gradients` (P) at `learningRate`.
+    // Specialised here for Float: Training calls it from another module, where
+    // the generic body would step through protocol witnesses (measured 1.4x slower).
+    @_specialize(exported: true, where T == Float)
     package func update(parameters: Buffer<T>, gradients: Buffer<T>, learningRate: Double) {
         step += 1
         let p = parameters.base, g = gradients.base, m = moment1.base
@@ -49,7 +52,7 @@ package final class Optimizer<T: BLASScalar> {
                 let vk = b2 * v[k] + (1 - b2) * gk * gk
                 m[k] = mk
                 v[k] = vk
-                p[k] -= stepSize * mk / (T.sqrt(vk) * rc2 + eps)
+                p[k] -= stepSize * mk / (vk.squareRoot() * rc2 + eps)
             } }
         case .rmsprop:
             let d = T(Self.rmspropDecay), lr = T(learningRate)
@@ -57,7 +60,7 @@ package final class Optimizer<T: BLASScalar> {
                 let gk = g[k]
                 let mk = d * m[k] + (1 - d) * gk * gk
                 m[k] = mk
-                p[k] -= lr * gk / (T.sqrt(mk) + eps)
+                p[k] -= lr * gk / (mk.squareRoot() + eps)
             } }
         case .sgd:
             let mu = T(Self.sgdMomentum), lr = T(learningRate)
@@ -73,6 +76,7 @@ package final class Optimizer<T: BLASScalar> {
 /// Scales `gradients` so their global L2 norm is at most `maxNorm` (0 = no clipping).
 /// Returns the norm before clipping (NaN/inf if any gradient is not finite).
 @discardableResult
+@_specialize(exported: true, where T == Float)
 package func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Double) -> Double {
     let g = gradients.base, n = gradients.count
     // Σ g² in Double, by fixed chunks whose partial sums are added in chunk
