@@ -89,7 +89,7 @@ final class AdaptationCommandTests: XCTestCase {
         let plain = try charlstm(args)
         XCTAssertEqual(plain.status, 0, plain.stderr)
         XCTAssertFalse(plain.stdout.hasPrefix("inter of our discontent"), plain.stdout)
-        let adapted = try charlstm(args + ["--adapt", "--adapt-lr", "0.003"])
+        let adapted = try charlstm(args + ["--adapt", "--adapt-lr", "0.003", "--adapt-segment", "20"])
         XCTAssertEqual(adapted.status, 0, adapted.stderr)
         XCTAssertEqual(adapted.stderr, "")
         XCTAssertTrue(adapted.stdout.hasPrefix("inter of our discontent"), adapted.stdout)

@@ -11,7 +11,7 @@ public struct AdaptationSettings: Equatable, Sendable {
     public var segment: Int
 
     /// The defaults, tuned on tinyshakespeare's validation part with the bundled model (docs/adaptation.md).
-    public static let defaults = AdaptationSettings(learningRate: 3e-4, decay: 1e-3, segment: 20)
+    public static let defaults = AdaptationSettings(learningRate: 4e-4, decay: 1e-3, segment: 50)
 
     public init(learningRate: Double = defaults.learningRate, decay: Double = defaults.decay,
                 segment: Int = defaults.segment) {
