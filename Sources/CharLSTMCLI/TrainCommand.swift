@@ -33,7 +33,11 @@ public struct TrainCommand: ParsableCommand {
         grapheme from the text on both sides of it, for `charlstm fill`; both \
         directions start each window from zero, the validation bpc is that fill loss \
         (far below a left-to-right model's), and the copy of the best checkpoint is \
-        OUT/latest-fill.ckpt.
+        OUT/latest-fill.ckpt. \
+        Across processes: `mpirun -np N charlstm train CORPUS ...` trains one model \
+        data-parallel (Open MPI, loaded only then); --batch stays the global number of \
+        streams, each process takes its share, only rank 0 prints and writes; see \
+        docs/distributed.md.
         """
     )
 
@@ -208,11 +212,19 @@ public struct TrainCommand: ParsableCommand {
     // MARK: - Run
 
     public func run() throws {
+        // Started by mpirun: join the other processes (TrainCommand+Distributed.swift).
+        guard let group = try joinProcessGroup() else { return try train(group: nil) }
+        try train(inGroup: group)
+    }
+
+    /// The run, in one process (`group` nil) or as one process of `group`.
+    func train(group: ProcessGroup?) throws {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes write() fail with EFBIG instead of killing us
         let threadCount = threads ?? availableCores()
         setBLASThreads(threadCount)
         loadBLAS()   // before anything is written
         let progress = TrainingProgress.forStandardError(quiet: quiet)
+        progress.silent = !(group?.isWriter ?? true)   // across processes rank 0 reports
         let runName = RunNaming.name(given: name, resuming: resume, corpus: corpus)
         let out = RunNaming.directory(given: self.out, resuming: resume)
 
@@ -226,9 +238,10 @@ public struct TrainCommand: ParsableCommand {
         request.minCount = minCount
         request.forgetBias = try forgetBias.map(parseForgetBias) ?? 1
         request.forgetBiasGiven = forgetBias != nil
+        request.group = group
         let setup: TrainingSetup
         do {
-            setup = try TrainingSetup(request) { notice in
+            setup = try agreeOnSetup(group) { () throws in try TrainingSetup(request) { notice in
                 switch notice {
                 case .unknownGraphemes(let count, let size):
                     if let initFrom {
@@ -241,7 +254,7 @@ public struct TrainCommand: ParsableCommand {
                 case .largeVocabulary(let count):
                     if let warning = largeVocabularyWarning(count: count) { progress.warning(warning) }
                 }
-            }
+            } }
         } catch let error as TrainingSetupError {
             throw ValidationError(message(for: error))
         }
@@ -265,7 +278,8 @@ public struct TrainCommand: ParsableCommand {
         let outputs = TrainingOutputs(directory: out, name: runName, direction: trainer.model.config.direction)
 
         // Outputs: only now is anything created.
-        let logFile: TrainingLog? = try log.map { path throws(TrainingError) in try TrainingLog(path: path, append: resume != nil) }
+        let logFile: TrainingLog? = !trainer.writesFiles ? nil
+            : try log.map { path throws(TrainingError) in try TrainingLog(path: path, append: resume != nil) }
         try outputs.prepare()
 
         let config = trainer.model.config
@@ -276,7 +290,7 @@ public struct TrainCommand: ParsableCommand {
             + "val \(QuantityText.grouped(trainer.split.validation.count)) / test \(QuantityText.grouped(trainer.split.test.count)) graphemes, "
             + "batch \(trainer.options.batch)×\(trainer.options.seqLength), \(windows) steps/epoch, "
             + (trainer.step > 0 ? "from step \(trainer.step) to \(total)" : "\(total) steps")
-            + ", \(threadCount) thread\(threadCount == 1 ? "" : "s")")
+            + ", " + (group.map { "\($0.size) processes × " } ?? "") + "\(threadCount) thread\(threadCount == 1 ? "" : "s")")
 
         try installDebugNaNInjection(on: trainer)   // debug builds only: the tests' NaN
 
@@ -297,8 +311,9 @@ public struct TrainCommand: ParsableCommand {
             let sig = InterruptSignal.received
             progress.line("interrupted by \(InterruptSignal.name(sig)) at step \(summary.step): saved \(outputs.latestPath); "
                           + "continue with: charlstm train \(corpus) --resume \(outputs.latestPath)")
-            if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
+            if json && trainer.writesFiles { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
             OutputStream.standardOutput.flush()
+            group?.finalize()
             Glibc.exit(128 + (sig == 0 ? SIGINT : sig))
         }
         var done = "done: step \(summary.step) (epoch \(fixed(summary.epoch, 2)))"
@@ -310,7 +325,7 @@ public struct TrainCommand: ParsableCommand {
         done += ", \(QuantityText.duration(summary.seconds)); wrote \(outputs.currentPath) (copy of \(summary.bestCheckpoint ?? outputs.latestPath)), "
             + "\(outputs.latestPath) and \(outputs.plotPath)"
         progress.info(done)
-        if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
+        if json && trainer.writesFiles { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
     }
 
     /// The flags a checkpoint fixes, as given (nil when not given).
