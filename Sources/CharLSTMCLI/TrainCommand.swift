@@ -308,8 +308,9 @@ public struct TrainCommand: ParsableCommand {
         if let e = logFile?.writeError { progress.warning("could not write \(logFile!.path): \(e); the log is incomplete") }
 
         if summary.end == .interrupted {
-            let sig = InterruptSignal.received
-            progress.line("interrupted by \(InterruptSignal.name(sig)) at step \(summary.step): saved \(outputs.latestPath); "
+            // Across processes the signal may have reached another process only (then: SIGTERM, as mpirun sends).
+            let sig = InterruptSignal.received != 0 ? InterruptSignal.received : (group != nil ? SIGTERM : 0)
+            progress.line("interrupted by \(InterruptSignal.name(sig))\(InterruptSignal.received == 0 && group != nil ? " to another process" : "") at step \(summary.step): saved \(outputs.latestPath); "
                           + "continue with: charlstm train \(corpus) --resume \(outputs.latestPath)")
             if json && trainer.writesFiles { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
             OutputStream.standardOutput.flush()

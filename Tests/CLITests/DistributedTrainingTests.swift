@@ -179,13 +179,34 @@ final class DistributedTrainingTests: XCTestCase {
         XCTAssertFalse(files.contains { $0.contains("tmp") }, "\(files)")
     }
 
+    /// The ranks of the job started by `process` (mpirun's children on this host).
+    func ranks(of process: Process) -> [Int32] {
+        let pid = process.processIdentifier
+        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return children.split(separator: " ").compactMap { Int32($0) }
+    }
+
+    /// A signal to rank 1 alone still stops both processes after the same step: the stop flag
+    /// travels in the step's reduction, so rank 0 saves a checkpoint and no process waits.
+    func testSIGTERMToOneRankStopsEveryProcess() throws {
+        let box = TextBox()
+        let process = try startLongRun(box, extra: ["--checkpoint-every", "0"])
+        let ranks = ranks(of: process)
+        XCTAssertEqual(ranks.count, 2)
+        if let rank1 = ranks.last { kill(rank1, SIGTERM) }
+        XCTAssertTrue(waitEnds(process), "the job hangs after SIGTERM to one rank: \(box.value)")
+        XCTAssertNotEqual(process.terminationStatus, 0)
+        let stops = box.value.split(separator: "\n").filter { $0.hasPrefix("interrupted by SIGTERM to another process at step ") }
+        XCTAssertEqual(stops.count, 1, box.value)
+        let c = try checkpoint("out/corpus-latest.ckpt")
+        XCTAssertTrue(stops.first?.hasPrefix("interrupted by SIGTERM to another process at step \(c.metadata.step):") ?? false, box.value)
+    }
+
     func testAKilledProcessEndsTheJobAndTheLastCheckpointResumes() throws {
         let box = TextBox()
         let process = try startLongRun(box, extra: ["--checkpoint-every", "2"])
-        let pid = process.processIdentifier
-        let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
-        let ranks = children.split(separator: " ").compactMap { Int32($0) }
-        XCTAssertEqual(ranks.count, 2, "ranks of mpirun: \(children)")
+        let ranks = ranks(of: process)
+        XCTAssertEqual(ranks.count, 2, "ranks of mpirun")
         if let victim = ranks.last { kill(victim, SIGKILL) }
         XCTAssertTrue(waitEnds(process), "the job hangs after a rank was killed: \(box.value)")
         XCTAssertNotEqual(process.terminationStatus, 0)
