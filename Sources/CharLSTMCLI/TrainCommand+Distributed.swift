@@ -59,6 +59,17 @@ extension TrainCommand {
     }
 }
 
+extension TrainCommand {
+    /// Across processes, rank 0's line on the cost of the step's reduction.
+    func reportReduction(_ trainer: Trainer, _ summary: RunSummary, _ progress: TrainingProgress) {
+        guard let p = trainer.dataParallel, p.reductions > 0, summary.charsPerSecond > 0 else { return }
+        let perStep = p.reductionSeconds / Double(p.reductions)
+        let stepTime = Double(trainer.graphemesPerStep) / summary.charsPerSecond
+        progress.info("all-reduce of \(QuantityText.grouped(trainer.model.parameterCount)) gradients: "
+                      + "\(fixed(perStep * 1000, 2)) ms per step on average (\(fixed(100 * perStep / stepTime, 1))% of the step time)")
+    }
+}
+
 /// A setup failure some process met: `reason` on the first process that failed, nil elsewhere.
 struct AgreedFailure: Error {
     var reason: (any Error)?

@@ -326,6 +326,7 @@ public struct TrainCommand: ParsableCommand {
         done += ", \(QuantityText.duration(summary.seconds)); wrote \(outputs.currentPath) (copy of \(summary.bestCheckpoint ?? outputs.latestPath)), "
             + "\(outputs.latestPath) and \(outputs.plotPath)"
         progress.info(done)
+        reportReduction(trainer, summary, progress)
         if json && trainer.writesFiles { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
     }
 
