@@ -133,6 +133,25 @@ final class DistributedTrainingTests: XCTestCase {
 
     // MARK: - Stops and faults
 
+    /// A NaN in rank 1's gradients alone (debug builds' injection, set for rank 1 only) makes the
+    /// reduced gradient NaN on both: they roll back together, as one process does.
+    func testNaNOnOneRankRollsBackEveryRank() throws {
+        let args = ["train", "corpus.txt", "--steps", "12", "--eval-every", "4", "--out", "two"] + parallelModel
+        let r = try runPath(try mpirun(), mpiFlags + ["-np", "1", charlstm] + args
+                            + [":", "-np", "1", "/usr/bin/env", "CHARLSTM_DEBUG_INJECT_NAN_AT=6", charlstm] + args,
+                            directory: dir)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let warnings = r.stderr.split(separator: "\n").filter { $0.hasPrefix("warning:") }
+        XCTAssertEqual(warnings.count, 1, r.stderr)
+        XCTAssertTrue(warnings.first?.hasPrefix("warning: step 6: the gradient norm is NaN; rolled back to step 4 and halved the learning rate to 0.001") ?? false, r.stderr)
+        let one = try runTool("charlstm", ["train", "corpus.txt", "--steps", "12", "--eval-every", "4", "--out", "one"] + parallelModel,
+                              directory: dir, environment: ProcessInfo.processInfo.environment.merging(["CHARLSTM_DEBUG_INJECT_NAN_AT": "6"]) { $1 })
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let a = try checkpoint("one/corpus-latest.ckpt"), b = try checkpoint("two/corpus-latest.ckpt")
+        XCTAssertEqual(b.metadata.step, 12)
+        XCTAssertLessThanOrEqual(relativeDifference(a.parameters, b.parameters), 1e-5)
+    }
+
     /// Starts mpirun in the background; returns it once rank 0 has printed an evaluation line.
     func startLongRun(_ box: TextBox, extra: [String]) throws -> Process {
         let process = Process()
