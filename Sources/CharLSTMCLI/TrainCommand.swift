@@ -95,6 +95,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Learning rate (default: \(shortNumber(TrainCommand.defaults.learningRate))).", valueName: "x"))
     public var lr: Double?
 
+    @Option(name: .long, help: ArgumentHelp("Ramp the learning rate up linearly over the first N steps, for large batches (e.g. across processes); not kept by a checkpoint (default: 0, none).", valueName: "n"))
+    public var warmup: Int = 0
+
     @Option(name: .long, help: ArgumentHelp("Optimizer (default: \(TrainCommand.defaults.optimizer.rawValue)).", valueName: "kind"))
     public var optimizer: OptimizerKind?
 
@@ -179,6 +182,7 @@ public struct TrainCommand: ParsableCommand {
         try require(steps == nil || epochs == nil, "--steps and --epochs conflict; give one of them")
         if let v = evalEvery { try require((1...Self.maxSteps).contains(v), "--eval-every must be between 1 and \(Self.maxSteps) (got \(v))") }
         try require((0...Self.maxSteps).contains(checkpointEvery), "--checkpoint-every must be between 0 (only at the end) and \(Self.maxSteps) (got \(checkpointEvery))")
+        try require((0...Self.maxSteps).contains(warmup), "--warmup must be between 0 (none) and \(Self.maxSteps) (got \(warmup))")
         try require((0...1_000_000).contains(patience), "--patience must be between 0 (off) and 1000000 (got \(patience))")
         if let v = threads { try require((1...1024).contains(v), "--threads must be between 1 and 1024 (got \(v))") }
         if let v = maxVocab { try require((2...ModelConfig.maxDimension).contains(v), "--max-vocab must be between 2 and \(ModelConfig.maxDimension) (got \(v)); it counts <unk>") }
@@ -296,7 +300,8 @@ public struct TrainCommand: ParsableCommand {
 
         let observer = TrainObserver(progress: progress, log: logFile)
         InterruptSignal.install()
-        let settings = schedule.runSettings(checkpointEvery: checkpointEvery, patience: patience, outputs: outputs)
+        var settings = schedule.runSettings(checkpointEvery: checkpointEvery, patience: patience, outputs: outputs)
+        settings.warmupSteps = warmup
         let summary: RunSummary
         do {
             summary = try trainer.run(settings, observer: observer)

@@ -35,6 +35,9 @@ public struct RunSettings: Equatable, Sendable {
     public var patience: Int = 0
     /// Record a training-loss history point every this many steps (for the plot).
     public var historyEvery: Int = 10
+    /// Linear learning-rate warm-up over the first this many steps of the run (0: none); not
+    /// recorded in checkpoints, like `patience`: give it again when resuming inside the warm-up.
+    public var warmupSteps: Int = 0
     /// Consecutive failures (NaN/Inf/exploding loss) before giving up.
     public var maxConsecutiveFailures: Int = 3
     /// Where checkpoints and the plot go; nil writes nothing (tests).
@@ -191,6 +194,7 @@ extension Trainer {
         // Every process starts from rank 0's parameters (a collective: none runs before `run`).
         try dataParallel?.shareInitialParameters(model.parameters)
         options.totalSteps = settings.totalSteps
+        warmupSteps = settings.warmupSteps
         let evalEvery = max(1, settings.evalEvery), historyEvery = max(1, settings.historyEvery)
         let started = monotonicSeconds()
         var stepSeconds = 0.0

@@ -51,8 +51,10 @@ public final class Trainer {
     public internal(set) var epoch = 0
     /// Next window of the current epoch.
     public internal(set) var dataPosition = 0
-    /// Learning rate in force (after decay and failure halvings).
+    /// Learning rate in force (after decay and failure halvings), before any warm-up (Trainer+Warmup.swift).
     public internal(set) var learningRate: Double
+    /// Steps over which the learning rate ramps up linearly from learningRate / warmupSteps (0: none).
+    public var warmupSteps = 0
     /// The one generator (initialisation, then dropout).
     public internal(set) var rng: RandomGenerator
     /// Loss history: train-only points (valBPC NaN) and evaluation points.
@@ -232,7 +234,7 @@ public final class Trainer {
         let outcome = TrainingStep(gradClip: options.gradClip, explodingLoss: explodingLoss,
                                    reduce: dataParallel.map { p in { g, loss in p.reduce(g, &loss) } })
             .run(model: model, optimizer: optimizer, inputs: inputs, targets: targets, steps: trainStreams.steps,
-                 state: state, rng: &rng, learningRate: learningRate, afterBackward: inject)
+                 state: state, rng: &rng, learningRate: stepLearningRate, afterBackward: inject)
         let loss: StepLoss
         switch outcome {
         case .failed(let failure): return .failed(reason: failure.description)
