@@ -35,6 +35,12 @@ let package = Package(
             name: "COpenBLAS",
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // Open MPI for data-parallel training, loaded with dlopen on first use (not
+        // linked, no headers): only `charlstm train` started by mpirun loads it.
+        .target(
+            name: "CMPI",
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
         // Vectorised element-wise kernels (gate nonlinearities), compiled with -O3.
         .target(
             name: "CKernels",
@@ -60,8 +66,9 @@ let package = Package(
             "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint", "CKernels",
         ]),
         // Training: schedule, batches, the training step, the trainer and its outputs.
+        // Distributed/: data-parallel training over MPI (CMPI, libmpi loaded with dlopen).
         .target(name: "CharLSTMTraining", dependencies: [
-            "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint",
+            "CharLSTMSupport", "CharLSTMText", "CharLSTMModel", "CharLSTMCheckpoint", "CMPI",
         ]),
         // `bench`: times training's step and sampling.
         .target(name: "CharLSTMBench", dependencies: [

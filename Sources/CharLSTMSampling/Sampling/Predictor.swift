@@ -14,6 +14,12 @@
 // lines (`<unk>` if the model has no line break). A completion advances the
 // state through its graphemes but the last, so with `carry` the next line
 // continues after them.
+//
+// Adapting (`init(model:adapting:)`, `predict --adapt`): everything fed is
+// first read by a DynamicEvaluator, which takes an update after every K
+// graphemes and at the end of each `feed` (so after every line with --lines),
+// then fed to the generator, which steps the adapted weights. Completions are
+// the model's own text: it does not learn from them.
 
 /// One ranked candidate for the next grapheme.
 import CharLSTMText
@@ -35,21 +41,40 @@ public final class Predictor {
     /// Whether `feedLine` has seen a line since the last `restart`.
     private var lineFed = false
 
+    /// Learns from what is fed (nil: never).
+    package let evaluator: DynamicEvaluator?
+
     public init(model: SamplingModel) {
         self.model = model
+        evaluator = nil
         generator = TextGenerator(model: model, checkedStreams: 1, options: SamplingOptions(greedy: true), seed: 0)
     }
 
-    /// Zeroes the state; nothing is fed.
+    /// A predictor whose model learns from the text fed (see the file header).
+    /// - Throws: the first setting out of range.
+    package init(model: SamplingModel, adapting settings: AdaptationSettings) throws(AdaptationProblem) {
+        let evaluator = try DynamicEvaluator(model: model, settings: settings)
+        self.evaluator = evaluator
+        self.model = evaluator.adaptedModel
+        generator = TextGenerator(model: self.model, checkedStreams: 1, options: SamplingOptions(greedy: true), seed: 0)
+    }
+
+    /// Zeroes the state; nothing is fed. Adapted weights are kept.
     public func restart() {
         generator.reset()
+        evaluator?.restart()
         hasContext = false
         lineFed = false
     }
 
-    /// Feeds `ids`, continuing from the current state.
+    /// Feeds `ids`, continuing from the current state (adapting: the model learns from them first).
     /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is fed).
     public func feed(_ ids: [Int]) throws(SamplingError) {
+        try SamplingModel.check(ids, vocab: model.vocab)
+        if let evaluator {
+            evaluator.feed(ids)
+            evaluator.flush()
+        }
         try generator.feed(ids)
         if !ids.isEmpty { hasContext = true }
     }
@@ -59,8 +84,9 @@ public final class Predictor {
     /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is fed).
     public func feedLine(_ ids: [Int], carry: Bool) throws(SamplingError) {
         try SamplingModel.check(ids, vocab: model.vocab)
+        var ids = ids
         if carry {
-            if lineFed { try feed([model.newlineID ?? Vocabulary.unknownID]) }
+            if lineFed { ids.insert(model.newlineID ?? Vocabulary.unknownID, at: 0) }
         } else {
             restart()
         }
