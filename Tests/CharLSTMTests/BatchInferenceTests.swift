@@ -1,6 +1,8 @@
 // N streams stepped together (`sample --num N`) give, stream by stream, the
 // bits of a batch-1 model fed the same graphemes: every cell, binary32 and
-// binary16 weights, one core and two.
+// binary16 weights, one core, two and four (N > 1: products split by columns
+// or, from 2 streams a thread, blocks of streams stepped whole, and the bottom
+// layer's input sums from the per-id table).
 import XCTest
 import Foundation
 @testable import CharLSTM
@@ -20,10 +22,10 @@ final class BatchInferenceTests: XCTestCase {
             let buffer = Buffer<Float>(count: exact.count)
             exact.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
             for half in [false, true] {
-                for threads in [1, 2] {
+                for threads in [1, 2, 4] {
                     ComputeThreads.count = threads
                     let weights = InferenceWeights(sharing: buffer, half: half)
-                    for N in [2, 8] {
+                    for N in [2, 5, 8] {
                         let batch = try InferenceModel(config: cfg, weights: weights, streams: N)
                         XCTAssertEqual(batch.halfPrecision, half)
                         let singles = try (0..<N).map { _ in try InferenceModel(config: cfg, weights: weights) }
