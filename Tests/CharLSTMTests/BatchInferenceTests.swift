@@ -9,8 +9,11 @@ import Foundation
 
 final class BatchInferenceTests: XCTestCase {
     func testEveryStreamOfABatchHasTheBatchOneBits() throws {
-        let saved = ComputeThreads.count
-        defer { ComputeThreads.count = saved }
+        let saved = ComputeThreads.count, savedTable = InferenceModel.inputTableBytes
+        defer {
+            ComputeThreads.count = saved
+            InferenceModel.inputTableBytes = savedTable
+        }
         for cell in CellKind.allCases {
             // 4H = 280 (17 panels and a tail); V = 130 (8 panels and a tail); the
             // layer products are large enough to be split for the worker.
@@ -25,7 +28,9 @@ final class BatchInferenceTests: XCTestCase {
                 for threads in [1, 2, 4] {
                     ComputeThreads.count = threads
                     let weights = InferenceWeights(sharing: buffer, half: half)
-                    for N in [2, 5, 8] {
+                    // With the bottom layer's input sums from the per-id table, and without (a large vocabulary).
+                    for (N, table) in [(2, true), (5, true), (8, true), (8, false)] {
+                        InferenceModel.inputTableBytes = table ? savedTable : 0
                         let batch = try InferenceModel(config: cfg, weights: weights, streams: N)
                         XCTAssertEqual(batch.halfPrecision, half)
                         let singles = try (0..<N).map { _ in try InferenceModel(config: cfg, weights: weights) }
@@ -39,7 +44,7 @@ final class BatchInferenceTests: XCTestCase {
                                 for v in 0..<130 where logits[s * 130 + v].bitPattern != one[v].bitPattern { differing += 1 }
                             }
                         }
-                        XCTAssertEqual(differing, 0, "\(cell) half \(half) threads \(threads) N \(N)")
+                        XCTAssertEqual(differing, 0, "\(cell) half \(half) threads \(threads) N \(N) table \(table)")
                     }
                 }
             }

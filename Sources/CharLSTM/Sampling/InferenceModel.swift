@@ -15,6 +15,10 @@
 // once per step for all N streams, from a copy of each matrix cut into
 // 16-column panels, and sums every output exactly as the batch-1 GEMV does:
 // stream s of a batch gets the bits a batch-1 model fed the same graphemes gets.
+// For N > 1 the bottom layer's sums over its input part (bias + Emb[id]·Wx)
+// are made once per id (`inputTable`), and with several cores a small model's
+// streams go through a whole step in blocks, one block per thread
+// (`streamBlocks`), so a step forks and joins once.
 // The cells' element-wise maths is training's own, not a copy: the LSTM's is
 // lstm_cell.c's kernel (Float.lstmForwardStep), the GRU's GRULayer.cellForward
 // and the RNN's ck_tanh, so a step computes what a training window computes
@@ -69,7 +73,8 @@ public final class InferenceModel {
     private let cellScratch: Buffer<Float>
     /// N > 1: per id v, the bottom layer's gate sums over its input part,
     /// bias + Emb[v]·Wx (V, G·H), summed as the batch-1 product sums them
-    /// (bias first, then k in order); a step continues each sum over h. Empty for N = 1.
+    /// (bias first, then k in order); a step continues each sum over h.
+    /// Empty for N = 1 and for vocabularies too large (`inputTableBytes`).
     private let inputTable: Buffer<Float>
     /// Logits of the last step (N, V).
     private let logitBuffer: Buffer<Float>
@@ -166,14 +171,15 @@ public final class InferenceModel {
         }
         self.strips = strips
         var panels: [Int: SmallNPanels] = [:]
+        let tables = streams > 1 && config.vocab * G * H * MemoryLayout<Float>.size <= Self.inputTableBytes
         if streams > 1 {
             // The products `step` runs, as above, and the logits' h · Wy.
             var products: [(offset: Int, k: Int, n: Int)] = []
-            // Layer 0's input part comes from `inputTable`: its product is over h alone.
+            // With `inputTable`, layer 0's input part is not multiplied: its product is over h alone.
             for l in 0..<config.layers {
-                let In = l == 0 ? E : H, p = layout.layers[l]
-                products += config.cell == .gru ? (l == 0 ? [] : [(p.wx.offset, In, G * H)]) + [(p.wh.offset, H, G * H)]
-                                                : [l == 0 ? (p.wh.offset, H, G * H) : (p.wx.offset, In + H, G * H)]
+                let In = l == 0 ? E : H, p = layout.layers[l], tabled = l == 0 && tables
+                products += config.cell == .gru ? (tabled ? [] : [(p.wx.offset, In, G * H)]) + [(p.wh.offset, H, G * H)]
+                                                : [tabled ? (p.wh.offset, H, G * H) : (p.wx.offset, In + H, G * H)]
             }
             products.append((layout.outputWeight.offset, H, config.vocab))
             for (offset, k, n) in products {
@@ -185,8 +191,8 @@ public final class InferenceModel {
         // The bottom layer's input is an embedding row, one of V: the first In
         // terms of each gate's sum (from the bias) depend on the id alone, so
         // they are summed once per id here, by the batch-1 GEMV in its order.
-        inputTable = Buffer(count: streams > 1 ? config.vocab * G * H : 0)
-        if streams > 1 {
+        inputTable = Buffer(count: tables ? config.vocab * G * H : 0)
+        if tables {
             let V = config.vocab, GH = G * H, p = layout.layers[0]
             let table = inputTable.base
             let embedded = Buffer<Float>(count: V * E)
@@ -208,20 +214,27 @@ public final class InferenceModel {
             }
         }
         let blocks = streams > 1 ? Self.streamBlocks(streams: streams, threads: ComputeThreads.count,
-                                                     panelBytes: Self.panelBytes(config: config, half: halfPrecision))
+                                                     panelBytes: Self.panelBytes(config: config, half: halfPrecision,
+                                                                                 tabled: tables))
                                  : 1
         streamBlocks = blocks
         batchPool = streams > 1 && ComputeThreads.count >= 2 ? ck_work_pool_create(Int32(max(blocks - 1, 1))) : nil
     }
 
-    /// Bytes of the panels of every matrix a step multiplies (N > 1).
-    static func panelBytes(config: ModelConfig, half: Bool) -> Int {
-        let (H, GH) = (config.hidden, config.cell.gateCount * config.hidden)
+    /// Bytes of the panels of every matrix a step multiplies (N > 1; tabled:
+    /// layer 0's input part is in `inputTable`, not multiplied).
+    static func panelBytes(config: ModelConfig, half: Bool, tabled: Bool) -> Int {
+        let (E, H, GH) = (config.embed, config.hidden, config.cell.gateCount * config.hidden)
         var elements = (config.vocab + 15) / 16 * 16 * H
-        // Layer 0's input part is in `inputTable`, not multiplied.
-        for l in 0..<config.layers { elements += (l == 0 ? H : 2 * H) * ((GH + 15) / 16 * 16) }
+        for l in 0..<config.layers { elements += (l == 0 ? (tabled ? H : E + H) : 2 * H) * ((GH + 15) / 16 * 16) }
         return elements * (half ? 2 : 4)
     }
+
+    /// The largest `inputTable` (V·G·H binary32 values) made for N > 1: it
+    /// costs V·E·G·H multiply-adds when the model is prepared and pays back
+    /// N·E·G·H per step, so a large vocabulary (CJK text, thousands of
+    /// graphemes) keeps the plain product.
+    nonisolated(unsafe) static var inputTableBytes = 4 << 20
 
     /// Weights (panel bytes) up to which N > 1 streams are split into blocks
     /// stepped whole by one thread each, rather than each product's columns
@@ -309,9 +322,10 @@ public final class InferenceModel {
     private func advance(streams range: Range<Int>, ids: UnsafePointer<Int32>, pool: OpaquePointer?) {
         let (E, H, V, G) = (config.embed, config.hidden, config.vocab, config.cell.gateCount)
         let GH = G * H, s0 = range.lowerBound, rows = range.count
-        if streams == 1 {
-            // The embedding row into layer 0's x part (N > 1: `inputTable` holds its product).
-            load(inputs[0].base, at: layout.embedding.offset + Int(ids[0]) * E, count: E)
+        if inputTable.count == 0 {
+            // Embedding rows into layer 0's x part (else `inputTable` holds their products).
+            let in0 = inputs[0].base, width0 = E + H
+            for s in range { load(in0 + s * width0, at: layout.embedding.offset + Int(ids[s]) * E, count: E) }
         }
 
         for l in 0..<config.layers {
@@ -320,7 +334,7 @@ public final class InferenceModel {
             let p = layout.layers[l]
             let g = gates.base + s0 * GH
             // From the table (N > 1, layer 0): bias + x·Wx is there; only h·Wh is left.
-            let tabled = l == 0 && streams > 1
+            let tabled = l == 0 && inputTable.count > 0
             if tabled {
                 for s in range { (gates.base + s * GH).update(from: inputTable.base + Int(ids[s]) * GH, count: GH) }
             } else {
