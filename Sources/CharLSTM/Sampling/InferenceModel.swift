@@ -239,9 +239,12 @@ public final class InferenceModel {
     /// Weights (panel bytes) up to which N > 1 streams are split into blocks
     /// stepped whole by one thread each, rather than each product's columns
     /// split: every thread then reads all the weights, which pays while they
-    /// stay in its core's caches, and a step forks and joins once instead of
-    /// once per product, with the cells' maths in parallel too.
-    nonisolated(unsafe) static var streamSplitBytes = 4 << 20
+    /// stay in its core's L2 (hidden 128: 0.8 MB), and a step forks and joins
+    /// once instead of once per product, with the cells' maths in parallel
+    /// too. Larger weights come from L3 or memory, where the column split
+    /// reads each byte on one core only (the bundled 2×384 model, 3.6 MB, is
+    /// as fast either way on 2 cores; docs/performance.md).
+    nonisolated(unsafe) static var streamSplitBytes = 1 << 20
 
     /// The blocks of streams for N streams on `threads` threads: 1 (the
     /// column split) for one thread or large weights; else at most one per
