@@ -24,8 +24,9 @@
 // bits as batch 1 on that CPU.
 //
 // With a work_pool the columns are cut into chunks of whole 16-column tiles
-// taken by the caller and the pool's workers; columns are split, not k, so
-// the results do not depend on the split.
+// (32 columns with AVX-512) taken by the caller and the pool's workers;
+// columns are split, not k, so the results do not depend on the split.
+// InferenceModel may instead hand each thread a block of streams (pool NULL).
 #ifndef CK_GEMM_SMALL_N_H
 #define CK_GEMM_SMALL_N_H
 
