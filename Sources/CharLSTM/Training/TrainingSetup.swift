@@ -42,6 +42,8 @@ public struct TrainingRequest: Sendable {
     public var forgetBias: Double? = 1
     /// Whether `forgetBias` was asked for: a resumed run keeps its weights and says so.
     public var forgetBiasGiven = false
+    /// The processes training together (nil: this one alone); see DataParallel.swift.
+    package var group: ProcessGroup?
 
     public init(corpus: String, start: TrainingStart = .fresh, runName: String) {
         self.corpus = corpus
@@ -128,7 +130,8 @@ public struct TrainingSetup {
             try Self.refuse(settings.geometryConflicts(with: saved.options, tokenCount: corpus.ids.count), resuming: true)
             if request.forgetBiasGiven { notify(.forgetBiasIgnored) }
             requested = (saved.options.batch, saved.options.seqLength)
-            trainer = try Trainer(resuming: checkpoint, path: path, tokens: corpus.ids, corpusName: request.runName)
+            trainer = try Trainer(resuming: checkpoint, path: path, tokens: corpus.ids, corpusName: request.runName,
+                                  group: request.group)
             resumed = (trainer.step, trainer.options.totalSteps)
         case .initFrom(let path):
             let checkpoint = try CheckpointFile.read(path)
@@ -144,7 +147,7 @@ public struct TrainingSetup {
             requested = (options.batch, options.seqLength)
             trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: corpus.ids,
                                   options: options, corpusName: request.runName,
-                                  initialParameters: checkpoint.parameters)
+                                  initialParameters: checkpoint.parameters, group: request.group)
             resumed = nil
         case .fresh:
             let form = settings.normalization ?? .nfc
@@ -161,7 +164,8 @@ public struct TrainingSetup {
                 throw shortfall
             }
             trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: corpus.ids,
-                                  options: options, corpusName: request.runName, forgetBias: request.forgetBias)
+                                  options: options, corpusName: request.runName, forgetBias: request.forgetBias,
+                                  group: request.group)
             resumed = nil
         }
     }
