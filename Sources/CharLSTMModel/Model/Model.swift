@@ -47,6 +47,9 @@ package final class Model<T: BLASScalar> {
     /// With `training`, dropout masks are drawn from `rng`. Caches what
     /// `backward` needs. `rowLoss` (T·B), when given, receives each target's loss.
     /// `inputs` and `targets` must stay valid until `backward`.
+    // Specialised for Float for callers in other modules (DynamicEvaluator, tests), which
+    // would otherwise run the generic body.
+    @_specialize(exported: true, where T == Float)
     package func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
                         state: RecurrentState<T>, training: Bool, rng: inout RandomGenerator,
                         rowLoss: UnsafeMutablePointer<Double>? = nil) -> Double {
@@ -71,6 +74,9 @@ package final class Model<T: BLASScalar> {
     /// Backward through the last forward for the loss `lossScale · Σ nats`
     /// (use 1/(T·B) for the mean). Adds into `gradients`; writes the gradient
     /// w.r.t. the initial state into `initialStateGradient` when given.
+    // Specialised for Float for callers in other modules (DynamicEvaluator, tests), which
+    // would otherwise run the generic body.
+    @_specialize(exported: true, where T == Float)
     package func backward(lossScale: T, initialStateGradient: RecurrentState<T>? = nil) {
         guard let top, lastInputs != nil, let targets = lastTargets else { return }
         let N = lastRows, (H, V) = (config.hidden, config.vocab)
