@@ -99,11 +99,28 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotEqual(drawn, zero)
     }
 
+    /// `--recurrent-init uniform` is the default; `orthogonal` changes the run. Mutation caught:
+    /// BenchCommand not passing the flag to the benchmark.
+    func testRecurrentInitChangesTheRun() throws {
+        let path = try corpus().path
+        func loss(_ extra: [String]) throws -> Double {
+            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return try XCTUnwrap(object?["train_loss_last"] as? Double)
+        }
+        let byDefault = try loss([]), uniform = try loss(["--recurrent-init", "uniform"])
+        let orthogonal = try loss(["--recurrent-init", "orthogonal"])
+        XCTAssertEqual(byDefault, uniform)
+        XCTAssertNotEqual(uniform, orthogonal)
+    }
+
     func testBadInputIsOneLine() throws {
         let path = try corpus().path
         for args in [["bench", path, "--hidden", "0"], ["bench", path, "--lr", "-1"],
                      ["bench", path, "--batch", "5000"], ["bench", "/no/such/file"],
-                     ["bench", path, "--forget-bias", "pytorch"], ["bench", path, "--forget-bias", "nan"]] {
+                     ["bench", path, "--forget-bias", "pytorch"], ["bench", path, "--forget-bias", "nan"],
+                     ["bench", path, "--recurrent-init", "identity"]] {
             let r = try runTool("charlstm", args)
             XCTAssertEqual(r.status, 1, "\(args)")
             XCTAssertEqual(r.stdout, "", "\(args)")

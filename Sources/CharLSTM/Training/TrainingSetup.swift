@@ -39,9 +39,13 @@ public struct TrainingRequest: Sendable {
     public var maxVocab: Int?
     public var minCount: Int?
     /// The LSTM forget-gate bias of a new model (nil: drawn like the other biases).
-    public var forgetBias: Double? = 1
+    public var forgetBias: Double? = InitialisationDefaults.forgetBias
     /// Whether `forgetBias` was asked for: a resumed run keeps its weights and says so.
     public var forgetBiasGiven = false
+    /// How a new model's recurrent weights start.
+    public var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
+    /// Whether `recurrentInit` was asked for: a resumed run keeps its weights and says so.
+    public var recurrentInitGiven = false
 
     public init(corpus: String, start: TrainingStart = .fresh, runName: String) {
         self.corpus = corpus
@@ -56,6 +60,8 @@ public enum TrainingSetupNotice: Equatable, Sendable {
     case unknownGraphemes(count: Int, vocabularySize: Int)
     /// A forget bias was given for a resumed run, which continues from the checkpoint's weights.
     case forgetBiasIgnored
+    /// A recurrent initialisation was given for a resumed run, which continues from the checkpoint's weights.
+    case recurrentInitIgnored
     /// The new vocabulary is large enough to slow training (`Vocabulary.isLarge`).
     case largeVocabulary(count: Int)
 }
@@ -127,6 +133,7 @@ public struct TrainingSetup {
             }
             try Self.refuse(settings.geometryConflicts(with: saved.options, tokenCount: corpus.ids.count), resuming: true)
             if request.forgetBiasGiven { notify(.forgetBiasIgnored) }
+            if request.recurrentInitGiven { notify(.recurrentInitIgnored) }
             requested = (saved.options.batch, saved.options.seqLength)
             trainer = try Trainer(resuming: checkpoint, path: path, tokens: corpus.ids, corpusName: request.runName)
             resumed = (trainer.step, trainer.options.totalSteps)
@@ -161,7 +168,8 @@ public struct TrainingSetup {
                 throw shortfall
             }
             trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: corpus.ids,
-                                  options: options, corpusName: request.runName, forgetBias: request.forgetBias)
+                                  options: options, corpusName: request.runName, forgetBias: request.forgetBias,
+                                  recurrentInit: request.recurrentInit)
             resumed = nil
         }
     }
