@@ -536,8 +536,9 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["corpus.txt", "--debug-inject-nan-at", "6"], "Unknown option '--debug-inject-nan-at'")
     }
 
-    /// The forget-gate biases start at 1 by default, at the given value, or drawn
-    /// like the other biases (|b| ≤ 1/√H); one Adam step moves each by at most about lr.
+    /// The forget-gate biases start drawn like the other biases (|b| ≤ 1/√H) by default
+    /// (docs/training.md, "Choosing the initialisation"), or at the given value; one Adam
+    /// step moves each by at most about lr.
     func testForgetBiasSetsTheInitialForgetGateBiases() throws {
         func forgetBiases(_ extra: [String], out: String) throws -> [Float] {
             let r = try train(["corpus.txt", "--steps", "1", "--quiet", "--out", out] + tinyModel + extra)
@@ -547,11 +548,12 @@ final class TrainCommandTests: XCTestCase {
             let H = c.config.hidden
             return (H..<(2 * H)).map { c.parameters[bias.offset + $0] }
         }
-        for b in try forgetBiases([], out: "one") { XCTAssertEqual(b, 1, accuracy: 0.01) }
+        for b in try forgetBiases(["--forget-bias", "1"], out: "one") { XCTAssertEqual(b, 1, accuracy: 0.01) }
         for b in try forgetBiases(["--forget-bias=-0.5"], out: "half") { XCTAssertEqual(b, -0.5, accuracy: 0.01) }
         let drawn = try forgetBiases(["--forget-bias", "drawn"], out: "drawn")
         for b in drawn { XCTAssertLessThanOrEqual(abs(b), 0.25 + 0.01) }   // 1/√16
         XCTAssertGreaterThan(Set(drawn).count, drawn.count / 2, "drawn biases should differ")
+        XCTAssertEqual(try forgetBiases([], out: "default"), drawn, "the default is drawn")
     }
 
     /// `--recurrent-init orthogonal` starts every gate block of W_h orthogonal; after one Adam

@@ -26,7 +26,7 @@ public enum RecurrentInitialisation: String, CaseIterable, Sendable {
 public enum InitialisationDefaults {
     /// The LSTM forget-gate bias; nil draws it like the other biases, U(-1/√H, 1/√H),
     /// as PyTorch does.
-    public static let forgetBias: Double? = 1
+    public static let forgetBias: Double? = nil
     public static let recurrent: RecurrentInitialisation = .uniform
     /// `forgetBias` as the CLI writes it: a number, or "drawn".
     public static var forgetBiasText: String {
