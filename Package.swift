@@ -31,6 +31,12 @@ let package = Package(
             name: "COpenBLAS",
             cSettings: [.unsafeFlags(["-O2"])]
         ),
+        // Open MPI for data-parallel training, loaded with dlopen on first use (not
+        // linked, no headers): only `charlstm train` started by mpirun loads it.
+        .target(
+            name: "CMPI",
+            cSettings: [.unsafeFlags(["-O2"])]
+        ),
         // Vectorised element-wise kernels (gate nonlinearities), compiled with -O3.
         .target(
             name: "CKernels",
@@ -39,7 +45,7 @@ let package = Package(
         // All the logic: text, model, optimizers, checkpoints, training, sampling.
         .target(
             name: "CharLSTM",
-            dependencies: ["CICU", "COpenBLAS", "CKernels"]
+            dependencies: ["CICU", "COpenBLAS", "CKernels", "CMPI"]
         ),
         // Command-line definitions shared by the three thin executables.
         .target(

@@ -8,7 +8,8 @@ set -euo pipefail
 # build cannot be called from two threads at once; see openblas_loader.h).
 # chromium: the tests open `charlstm show`'s pages in headless Chromium.
 # strace: a test watches the atomic write fsync the directory after its rename.
-PACKAGES="libicu-dev libopenblas0-pthread unicode-data librsvg2-bin chromium strace"
+# openmpi-bin: mpirun for data-parallel training (libmpi is loaded with dlopen, no headers).
+PACKAGES="libicu-dev libopenblas0-pthread unicode-data librsvg2-bin chromium strace openmpi-bin"
 missing=""
 for p in $PACKAGES; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

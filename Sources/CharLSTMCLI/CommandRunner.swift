@@ -14,8 +14,10 @@ import Glibc
 /// Parses the command line for `Root` (or its subcommands) and runs it.
 public func runCommand<Root: ParsableCommand>(_ root: Root.Type, name: String) -> Never {
     ignoreBrokenPipeSignal()
+    var parsed = false
     do {
         var command = try Root.parseAsRoot()
+        parsed = true
         try command.run()
         OutputStream.standardOutput.flush()
         exit(0)
@@ -29,6 +31,8 @@ public func runCommand<Root: ParsableCommand>(_ root: Root.Type, name: String) -
         if let exitCode = error as? ExitCode {
             exit(exitCode.rawValue)
         }
+        // Started by mpirun: every process parses the same command line, so rank 0 alone reports a bad one.
+        if !parsed && MPILaunch.isSecondary { exit(1) }
         let message: String
         if let worded = cliMessage(for: error) {
             message = worded

@@ -33,7 +33,11 @@ public struct TrainCommand: ParsableCommand {
         grapheme from the text on both sides of it, for `charlstm fill`; both \
         directions start each window from zero, the validation bpc is that fill loss \
         (far below a left-to-right model's), and the copy of the best checkpoint is \
-        OUT/latest-fill.ckpt.
+        OUT/latest-fill.ckpt. \
+        Across processes: `mpirun -np N charlstm train CORPUS ...` trains one model \
+        data-parallel (Open MPI, loaded only then); --batch stays the global number of \
+        streams, each process takes its share, only rank 0 prints and writes; see \
+        docs/distributed.md.
         """
     )
 
@@ -90,6 +94,9 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Learning rate (default: \(shortNumber(TrainCommand.defaults.learningRate))).", valueName: "x"))
     public var lr: Double?
+
+    @Option(name: .long, help: ArgumentHelp("Ramp the learning rate up linearly over the first N steps, for large batches (e.g. across processes); not kept by a checkpoint (default: 0, none).", valueName: "n"))
+    public var warmup: Int = 0
 
     @Option(name: .long, help: ArgumentHelp("Optimizer (default: \(TrainCommand.defaults.optimizer.rawValue)).", valueName: "kind"))
     public var optimizer: OptimizerKind?
@@ -178,6 +185,7 @@ public struct TrainCommand: ParsableCommand {
         try require(steps == nil || epochs == nil, "--steps and --epochs conflict; give one of them")
         if let v = evalEvery { try require((1...Self.maxSteps).contains(v), "--eval-every must be between 1 and \(Self.maxSteps) (got \(v))") }
         try require((0...Self.maxSteps).contains(checkpointEvery), "--checkpoint-every must be between 0 (only at the end) and \(Self.maxSteps) (got \(checkpointEvery))")
+        try require((0...Self.maxSteps).contains(warmup), "--warmup must be between 0 (none) and \(Self.maxSteps) (got \(warmup))")
         try require((0...1_000_000).contains(patience), "--patience must be between 0 (off) and 1000000 (got \(patience))")
         if let v = threads { try require((1...1024).contains(v), "--threads must be between 1 and 1024 (got \(v))") }
         if let v = maxVocab { try require((2...ModelConfig.maxDimension).contains(v), "--max-vocab must be between 2 and \(ModelConfig.maxDimension) (got \(v)); it counts <unk>") }
@@ -214,11 +222,19 @@ public struct TrainCommand: ParsableCommand {
     // MARK: - Run
 
     public func run() throws {
+        // Started by mpirun: join the other processes (TrainCommand+Distributed.swift).
+        guard let group = try joinProcessGroup() else { return try train(group: nil) }
+        try train(inGroup: group)
+    }
+
+    /// The run, in one process (`group` nil) or as one process of `group`.
+    func train(group: ProcessGroup?) throws {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes write() fail with EFBIG instead of killing us
         let threadCount = threads ?? availableCores()
         setBLASThreads(threadCount)
         loadBLAS()   // before anything is written
         let progress = TrainingProgress.forStandardError(quiet: quiet)
+        progress.silent = !(group?.isWriter ?? true)   // across processes rank 0 reports
         let runName = RunNaming.name(given: name, resuming: resume, corpus: corpus)
         let out = RunNaming.directory(given: self.out, resuming: resume)
 
@@ -234,9 +250,10 @@ public struct TrainCommand: ParsableCommand {
         request.forgetBiasGiven = forgetBias != nil
         request.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
         request.recurrentInitGiven = recurrentInit != nil
+        request.group = group
         let setup: TrainingSetup
         do {
-            setup = try TrainingSetup(request) { notice in
+            setup = try agreeOnSetup(group) { () throws in try TrainingSetup(request) { notice in
                 switch notice {
                 case .unknownGraphemes(let count, let size):
                     if let initFrom {
@@ -251,7 +268,7 @@ public struct TrainCommand: ParsableCommand {
                 case .largeVocabulary(let count):
                     if let warning = largeVocabularyWarning(count: count) { progress.warning(warning) }
                 }
-            }
+            } }
         } catch let error as TrainingSetupError {
             throw ValidationError(message(for: error))
         }
@@ -275,7 +292,8 @@ public struct TrainCommand: ParsableCommand {
         let outputs = TrainingOutputs(directory: out, name: runName, direction: trainer.model.config.direction)
 
         // Outputs: only now is anything created.
-        let logFile: TrainingLog? = try log.map { path throws(TrainingError) in try TrainingLog(path: path, append: resume != nil) }
+        let logFile: TrainingLog? = !trainer.writesFiles ? nil
+            : try log.map { path throws(TrainingError) in try TrainingLog(path: path, append: resume != nil) }
         try outputs.prepare()
 
         let config = trainer.model.config
@@ -286,13 +304,14 @@ public struct TrainCommand: ParsableCommand {
             + "val \(QuantityText.grouped(trainer.split.validation.count)) / test \(QuantityText.grouped(trainer.split.test.count)) graphemes, "
             + "batch \(trainer.options.batch)×\(trainer.options.seqLength), \(windows) steps/epoch, "
             + (trainer.step > 0 ? "from step \(trainer.step) to \(total)" : "\(total) steps")
-            + ", \(threadCount) thread\(threadCount == 1 ? "" : "s")")
+            + ", " + (group.map { "\($0.size) processes × " } ?? "") + "\(threadCount) thread\(threadCount == 1 ? "" : "s")")
 
         try installDebugNaNInjection(on: trainer)   // debug builds only: the tests' NaN
 
         let observer = TrainObserver(progress: progress, log: logFile)
         InterruptSignal.install()
-        let settings = schedule.runSettings(checkpointEvery: checkpointEvery, patience: patience, outputs: outputs)
+        var settings = schedule.runSettings(checkpointEvery: checkpointEvery, patience: patience, outputs: outputs)
+        settings.warmupSteps = warmup
         let summary: RunSummary
         do {
             summary = try trainer.run(settings, observer: observer)
@@ -304,11 +323,13 @@ public struct TrainCommand: ParsableCommand {
         if let e = logFile?.writeError { progress.warning("could not write \(logFile!.path): \(e); the log is incomplete") }
 
         if summary.end == .interrupted {
-            let sig = InterruptSignal.received
-            progress.line("interrupted by \(InterruptSignal.name(sig)) at step \(summary.step): saved \(outputs.latestPath); "
+            // Across processes the signal may have reached another process only (then: SIGTERM, as mpirun sends).
+            let sig = InterruptSignal.received != 0 ? InterruptSignal.received : (group != nil ? SIGTERM : 0)
+            progress.line("interrupted by \(InterruptSignal.name(sig))\(InterruptSignal.received == 0 && group != nil ? " to another process" : "") at step \(summary.step): saved \(outputs.latestPath); "
                           + "continue with: charlstm train \(corpus) --resume \(outputs.latestPath)")
-            if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
+            if json && trainer.writesFiles { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
             OutputStream.standardOutput.flush()
+            group?.finalize()
             Glibc.exit(128 + (sig == 0 ? SIGINT : sig))
         }
         var done = "done: step \(summary.step) (epoch \(fixed(summary.epoch, 2)))"
@@ -320,7 +341,8 @@ public struct TrainCommand: ParsableCommand {
         done += ", \(QuantityText.duration(summary.seconds)); wrote \(outputs.currentPath) (copy of \(summary.bestCheckpoint ?? outputs.latestPath)), "
             + "\(outputs.latestPath) and \(outputs.plotPath)"
         progress.info(done)
-        if json { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
+        reportReduction(trainer, summary, progress)
+        if json && trainer.writesFiles { OutputStream.standardOutput.line(Self.json(summary, outputs: outputs)) }
     }
 
     /// The flags a checkpoint fixes, as given (nil when not given).

@@ -20,6 +20,8 @@ final class TrainingProgress {
     let color: Bool
     /// Print nothing but warnings.
     let quiet: Bool
+    /// Print nothing at all (the processes other than rank 0 of a run across processes).
+    var silent = false
     private var lineShown = false
     private var lastDraw = -1.0
 
@@ -42,6 +44,7 @@ final class TrainingProgress {
 
     /// Writes a permanent line, clearing the live line first.
     func line(_ text: String) {
+        if silent { return }
         clearLive()
         stream.line(text)
     }

@@ -314,3 +314,24 @@ final class TrainerTests: XCTestCase {
 
     private func bits(_ b: Buffer<Float>) -> [UInt32] { b.array.map(\.bitPattern) }
 }
+
+final class WarmupTests: XCTestCase {
+    /// SGD's first update is lr·g: warm-up over 4 steps at lr 0.4 takes the step plain lr 0.1 takes.
+    func testWarmupRampsTheLearningRateLinearly() throws {
+        let ids = generatedIDs(count: 3000, vocab: 7)
+        func sgd(lr: Double) throws -> Trainer {
+            let t = try tinyTrainer(ids: ids, optimizer: .sgd, dropout: 0)
+            t.learningRate = lr
+            return t
+        }
+        let warm = try sgd(lr: 0.4), plain = try sgd(lr: 0.1)
+        warm.warmupSteps = 4
+        XCTAssertEqual(warm.stepLearningRate, 0.1)
+        XCTAssertEqual(warm.trainStep(), plain.trainStep())
+        XCTAssertEqual(warm.model.parameters.array, plain.model.parameters.array)
+        XCTAssertEqual(warm.stepLearningRate, 0.2)
+        for _ in 0..<3 { _ = warm.trainStep() }
+        XCTAssertEqual(warm.stepLearningRate, 0.4, "after the warm-up: the rate in force")
+        XCTAssertEqual(warm.learningRate, 0.4)
+    }
+}

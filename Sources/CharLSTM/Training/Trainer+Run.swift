@@ -12,6 +12,12 @@
 //                                           improvement; new snapshot; patience
 //     every checkpointEvery steps          → NAME-latest
 //   at the end: NAME-latest, test bpc, latest.ckpt (copy of best), loss plot
+//
+// Across processes every decision above is taken on reduced values (the step's
+// loss and gradient norm, the validation loss, the stop flag carried in the
+// step's reduction), so all processes take the same path; each save is a
+// collective (the carried state is gathered) and only rank 0 writes files and
+// reports to the observer (Trainer+DataParallel.swift).
 
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +35,9 @@ public struct RunSettings: Equatable, Sendable {
     public var patience: Int = 0
     /// Record a training-loss history point every this many steps (for the plot).
     public var historyEvery: Int = 10
+    /// Linear learning-rate warm-up over the first this many steps of the run (0: none); not
+    /// recorded in checkpoints, like `patience`: give it again when resuming inside the warm-up.
+    public var warmupSteps: Int = 0
     /// Consecutive failures (NaN/Inf/exploding loss) before giving up.
     public var maxConsecutiveFailures: Int = 3
     /// Where checkpoints and the plot go; nil writes nothing (tests).
@@ -150,12 +159,16 @@ extension Trainer {
     }
 
     /// Writes the current state to `path` (atomic). Refuses non-finite weights.
+    /// Across processes a collective: every process gathers, rank 0 writes.
     public func save(to path: String) throws(TrainingError) {
         guard parametersAreFinite else {
             throw .checkpointWrite("refusing to write \(path): the weights are not finite")
         }
+        let checkpoint = makeCheckpoint()
+        if let failure = dataParallel?.failure { throw .distributed(failure) }
+        guard writesFiles else { return }
         do {
-            try CheckpointFile.write(makeCheckpoint(), to: path)
+            try CheckpointFile.write(checkpoint, to: path)
         } catch {
             throw .checkpointWrite(error.description)
         }
@@ -163,6 +176,7 @@ extension Trainer {
 
     /// Writes the loss plot, titled `title`, to `path` with the checkpoints' atomic write.
     func writePlot(to path: String, title: String) throws(TrainingError) {
+        guard writesFiles else { return }
         do {
             try AtomicFile.write(Array(LossPlot(history: history, title: title).svg().utf8), to: path)
         } catch .writeFailed(let p, let reason) {
@@ -175,8 +189,12 @@ extension Trainer {
     }
 
     /// Trains to `settings.totalSteps` (see the file header).
-    public func run(_ settings: RunSettings, observer: TrainingObserver = SilentObserver()) throws(TrainingError) -> RunSummary {
+    public func run(_ settings: RunSettings, observer given: TrainingObserver = SilentObserver()) throws(TrainingError) -> RunSummary {
+        let observer = dataParallel?.observer(wrapping: given) ?? given
+        // Every process starts from rank 0's parameters (a collective: none runs before `run`).
+        try dataParallel?.shareInitialParameters(model.parameters)
         options.totalSteps = settings.totalSteps
+        warmupSteps = settings.warmupSteps
         let evalEvery = max(1, settings.evalEvery), historyEvery = max(1, settings.historyEvery)
         let started = monotonicSeconds()
         var stepSeconds = 0.0
@@ -210,6 +228,7 @@ extension Trainer {
             let t0 = monotonicSeconds()
             let result = trainStep()
             stepSeconds += monotonicSeconds() - t0
+            if let failure = dataParallel?.failure { throw .distributed(failure) }
             switch result {
             case .failed(let reason):
                 try fail(reason, failedStep: step + 1)
@@ -281,7 +300,7 @@ extension Trainer {
             // if no evaluation finished yet), so `charlstm sample` uses it by default.
             let source = (wroteBest || bestValBPC != nil) && fileExists(outputs.bestPath) ? outputs.bestPath : outputs.latestPath
             do {
-                try CheckpointFile.copy(source, to: outputs.currentPath)
+                if writesFiles { try CheckpointFile.copy(source, to: outputs.currentPath) }
             } catch {
                 throw .checkpointWrite(error.description)
             }

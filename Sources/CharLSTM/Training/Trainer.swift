@@ -14,6 +14,11 @@
 // step loop allocates nothing. A failure (NaN/Inf or exploding loss) rolls back
 // to the last good in-memory snapshot (taken at start and after every good
 // evaluation) and halves the learning rate: see `rollBack`.
+//
+// Across processes (a `ProcessGroup`, Trainer+DataParallel.swift) each one runs
+// its contiguous share of the B streams (and of the evaluation streams); the
+// step's reduction sums the gradients and losses, so every process takes the
+// same update; only rank 0 writes files.
 
 #if canImport(Glibc)
 import Glibc
@@ -46,8 +51,10 @@ public final class Trainer {
     public internal(set) var epoch = 0
     /// Next window of the current epoch.
     public internal(set) var dataPosition = 0
-    /// Learning rate in force (after decay and failure halvings).
+    /// Learning rate in force (after decay and failure halvings), before any warm-up (Trainer+Warmup.swift).
     public internal(set) var learningRate: Double
+    /// Steps over which the learning rate ramps up linearly from learningRate / warmupSteps (0: none).
+    public var warmupSteps = 0
     /// The one generator (initialisation, then dropout).
     public internal(set) var rng: RandomGenerator
     /// Loss history: train-only points (valBPC NaN) and evaluation points.
@@ -61,12 +68,15 @@ public final class Trainer {
     /// Not public: no program outside this package can reach it.
     package var faultInjection: ((Int, Buffer<Float>) -> Void)?
 
-    /// Carried training state, (L, [h, c], B, H).
+    /// The processes training together, nil in one process (Trainer+DataParallel.swift).
+    package let dataParallel: DataParallel?
+
+    /// Carried training state, (L, [h, c], B_r, H): this process's share B_r of the B streams.
     let state: RecurrentState<Float>
     /// Evaluation states (reset at each evaluation).
     let validationState: RecurrentState<Float>
     let testState: RecurrentState<Float>?
-    /// (T, B) time-major ids, shared by training and evaluation windows.
+    /// (T, B_r) time-major ids, shared by training and evaluation windows (B_r: the largest share).
     let inputs: UnsafeMutablePointer<Int32>
     let targets: UnsafeMutablePointer<Int32>
     /// Summed nats and targets since the last history point.
@@ -89,7 +99,8 @@ public final class Trainer {
     public init(config: ModelConfig, vocabulary: Vocabulary, tokens: any TokenSource, options: TrainingOptions,
                 corpusName: String = "", initialParameters: [Float]? = nil,
                 forgetBias: Double? = InitialisationDefaults.forgetBias,
-                recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent) throws(TrainingError) {
+                recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent,
+                group: ProcessGroup? = nil) throws(TrainingError) {
         let split = CorpusSplit(count: tokens.count, validationFraction: options.valFraction,
                                 testFraction: options.testFraction)
         let geometry = try BatchGeometry.fit(split: split, batch: options.batch, steps: options.seqLength,
@@ -97,6 +108,8 @@ public final class Trainer {
         var options = options
         options.batch = geometry.batch
         options.seqLength = geometry.steps
+        if let group { try DataParallel.refuseUnsupported(config: config, batch: geometry.batch, group: group) }
+        let share = { (count: Int) in group?.share(of: count) ?? 0..<count }
         self.model = TrainingModel(config: config)
         self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount)
         self.vocabulary = vocabulary
@@ -107,20 +120,26 @@ public final class Trainer {
         self.corpusName = corpusName
         learningRate = options.learningRate
         rng = RandomGenerator(seed: options.seed)
-        trainStreams = BatchStreams(range: split.train, batch: geometry.batch, steps: geometry.steps)
-        validationStreams = BatchStreams(range: split.validation, batch: geometry.validationBatch, steps: geometry.steps)
+        trainStreams = BatchStreams(range: split.train, batch: geometry.batch, steps: geometry.steps,
+                                    streams: share(geometry.batch))
+        validationStreams = BatchStreams(range: split.validation, batch: geometry.validationBatch, steps: geometry.steps,
+                                         streams: share(geometry.validationBatch))
         testStreams = geometry.testBatch > 0
-            ? BatchStreams(range: split.test, batch: geometry.testBatch, steps: geometry.steps) : nil
-        state = model.makeState(batch: geometry.batch)
-        validationState = model.makeState(batch: geometry.validationBatch)
-        testState = geometry.testBatch > 0 ? model.makeState(batch: geometry.testBatch) : nil
-        let n = geometry.batch * geometry.steps
+            ? BatchStreams(range: split.test, batch: geometry.testBatch, steps: geometry.steps,
+                           streams: share(geometry.testBatch)) : nil
+        state = model.makeState(batch: trainStreams.streams.count)
+        validationState = model.makeState(batch: validationStreams.streams.count)
+        let model = self.model
+        testState = testStreams.map { model.makeState(batch: $0.streams.count) }
+        dataParallel = group.map { DataParallel(group: $0, globalTargets: geometry.batch * geometry.steps) }
+        let n = max(trainStreams.streams.count, validationStreams.streams.count,
+                    testStreams?.streams.count ?? 0) * geometry.steps
         inputs = .allocate(capacity: n)
         inputs.initialize(repeating: 0, count: n)
         targets = .allocate(capacity: n)
         targets.initialize(repeating: 0, count: n)
         snapshot = Snapshot(parameterCount: model.parameterCount, moment2Count: optimizer.moment2.count,
-                            state: model.makeState(batch: geometry.batch))
+                            state: model.makeState(batch: trainStreams.streams.count))
         if let initialParameters {
             guard initialParameters.count == model.parameterCount else {
                 throw .initialParameters(given: initialParameters.count, needed: model.parameterCount)
@@ -136,13 +155,14 @@ public final class Trainer {
     /// corpus) stopped: weights, moments, step, epoch, data position, RNG,
     /// learning rate, carried state and history.
     public convenience init(resuming checkpoint: Checkpoint, path: String, tokens: any TokenSource,
-                            corpusName: String) throws(TrainingError) {
+                            corpusName: String, group: ProcessGroup? = nil) throws(TrainingError) {
         let saved = try checkpoint.resumableState(path: path)
         let opts = TrainingOptions(saved.options)
         let requested = (opts.batch, opts.seqLength)
         do {
             try self.init(config: checkpoint.config, vocabulary: checkpoint.vocabulary, tokens: tokens,
-                          options: opts, corpusName: corpusName, initialParameters: checkpoint.parameters)
+                          options: opts, corpusName: corpusName, initialParameters: checkpoint.parameters,
+                          group: group)
         } catch {
             if case .corpusTooSmall = error {
                 throw .incompatibleResume(path: path, reason: "this corpus is too small for the run it continues; resume with the same corpus")
@@ -169,8 +189,10 @@ public final class Trainer {
             throw refuse("its learning rate \(saved.learningRate) is not a positive number")
         }
         // An empty carried state (allowed by the format) means streams start from zero.
-        guard saved.carriedState.isEmpty || state.restore(from: saved.carriedState) else {
-            throw refuse("its carried hidden state has \(saved.carriedState.count) values; this model needs \(state.flattened().count)")
+        // It holds all B streams, whatever the number of processes that wrote it; this process takes its share.
+        guard saved.carriedState.isEmpty
+                || state.restore(from: saved.carriedState, streams: trainStreams.streams, of: trainStreams.batch) else {
+            throw refuse("its carried hidden state has \(saved.carriedState.count) values; this model needs \(carriedStateCount)")
         }
         _ = optimizer.moment1.pointer.update(fromContentsOf: saved.moment1)
         _ = optimizer.moment2.pointer.update(fromContentsOf: saved.moment2)
@@ -212,9 +234,10 @@ public final class Trainer {
     public func trainStep() -> StepResult {
         trainStreams.fill(window: dataPosition, from: tokens, inputs: inputs, targets: targets)
         let inject = faultInjection.map { f in { [step] (g: Buffer<Float>) in f(step + 1, g) } }
-        let outcome = TrainingStep(gradClip: options.gradClip, explodingLoss: explodingLoss)
+        let outcome = TrainingStep(gradClip: options.gradClip, explodingLoss: explodingLoss,
+                                   reduce: dataParallel.map { p in { g, loss in p.reduce(g, &loss) } })
             .run(model: model, optimizer: optimizer, inputs: inputs, targets: targets, steps: trainStreams.steps,
-                 state: state, rng: &rng, learningRate: learningRate, afterBackward: inject)
+                 state: state, rng: &rng, learningRate: stepLearningRate, afterBackward: inject)
         let loss: StepLoss
         switch outcome {
         case .failed(let failure): return .failed(reason: failure.description)
@@ -254,12 +277,16 @@ public final class Trainer {
         state.reset()
         var unused = rng  // dropout is off: the generator is not advanced
         var nats = 0.0
-        for w in 0..<streams.windowCount {
+        if shouldStop() { return nil }   // also on a process without a share of these streams
+        for w in 0..<streams.windowCount where !streams.streams.isEmpty {
             if shouldStop() { return nil }
             streams.fill(window: w, from: tokens, inputs: inputs, targets: targets)
             nats += model.forward(inputs: inputs, targets: targets, steps: streams.steps, state: state,
                                   training: false, rng: &unused)
         }
+        // Across processes: the sum of every share (a process without one adds 0); shouldStop
+        // is then the agreed flag, the same on every process.
+        if let dataParallel { nats = dataParallel.sum(nats) }
         return nats / Double(streams.windowCount * streams.windowSize) / ln2
     }
 
@@ -365,10 +392,11 @@ public final class Trainer {
     // MARK: - Saving
 
     /// Everything an exact resume needs besides weights, config and vocabulary, as a checkpoint records it.
+    /// Across processes a collective (it gathers the carried state of all B streams): call it on every process.
     public func trainingState() -> CheckpointTrainingState {
         CheckpointTrainingState(options: options.checkpointRecord, moment1: optimizer.moment1.array,
                                 moment2: optimizer.moment2.array, step: step, epoch: epoch, dataPosition: dataPosition,
-                                rngState: rng.stateWords, learningRate: learningRate, carriedState: state.flattened(),
+                                rngState: rng.stateWords, learningRate: learningRate, carriedState: carriedStateOfAllStreams(),
                                 history: history.map(\.checkpointRecord))
     }
 }

@@ -28,6 +28,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case outputIsDirectory(path: String)
     /// Any other output file (the plot) could not be written.
     case output(path: String, reason: String)
+    /// A data-parallel run cannot start or continue (DistributedError).
+    case distributed(DistributedError)
 
     public var description: String {
         switch self {
@@ -57,6 +59,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "cannot write \(path): it is a directory; remove it or choose another output directory"
         case .output(let path, let reason):
             return "cannot write \(path): \(reason)"
+        case .distributed(let error):
+            return error.description
         }
     }
 }

@@ -46,6 +46,8 @@ public struct TrainingRequest: Sendable {
     public var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
     /// Whether `recurrentInit` was asked for: a resumed run keeps its weights and says so.
     public var recurrentInitGiven = false
+    /// The processes training together (nil: this one alone); see DataParallel.swift.
+    package var group: ProcessGroup?
 
     public init(corpus: String, start: TrainingStart = .fresh, runName: String) {
         self.corpus = corpus
@@ -135,7 +137,8 @@ public struct TrainingSetup {
             if request.forgetBiasGiven { notify(.forgetBiasIgnored) }
             if request.recurrentInitGiven { notify(.recurrentInitIgnored) }
             requested = (saved.options.batch, saved.options.seqLength)
-            trainer = try Trainer(resuming: checkpoint, path: path, tokens: corpus.ids, corpusName: request.runName)
+            trainer = try Trainer(resuming: checkpoint, path: path, tokens: corpus.ids, corpusName: request.runName,
+                                  group: request.group)
             resumed = (trainer.step, trainer.options.totalSteps)
         case .initFrom(let path):
             let checkpoint = try CheckpointFile.read(path)
@@ -151,7 +154,7 @@ public struct TrainingSetup {
             requested = (options.batch, options.seqLength)
             trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: corpus.ids,
                                   options: options, corpusName: request.runName,
-                                  initialParameters: checkpoint.parameters)
+                                  initialParameters: checkpoint.parameters, group: request.group)
             resumed = nil
         case .fresh:
             let form = settings.normalization ?? .nfc
@@ -169,7 +172,7 @@ public struct TrainingSetup {
             }
             trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: corpus.ids,
                                   options: options, corpusName: request.runName, forgetBias: request.forgetBias,
-                                  recurrentInit: request.recurrentInit)
+                                  recurrentInit: request.recurrentInit, group: request.group)
             resumed = nil
         }
     }

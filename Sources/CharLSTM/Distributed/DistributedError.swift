@@ -1,0 +1,30 @@
+// DistributedError: why a data-parallel run cannot start or continue.
+
+/// A failure of the process group or of the agreement between its processes.
+public enum DistributedError: Error, Equatable, CustomStringConvertible {
+    /// libmpi could not be loaded or initialised (`reason`: the loader's words).
+    case unavailable(reason: String)
+    /// A collective operation failed.
+    case communication(String)
+    /// `count` of the `size` processes see another corpus file than rank 0 (size or content).
+    case corpusDiffers(path: String, count: Int, size: Int)
+    /// `count` of the `size` processes were started with other arguments than rank 0.
+    case settingsDiffer(count: Int, size: Int)
+    /// Something this version does not do across processes (`what`, and what to do instead).
+    case unsupported(String)
+
+    public var description: String {
+        switch self {
+        case .unavailable(let reason):
+            return "\(reason); install Open MPI (apt-get install openmpi-bin) or set CHARLSTM_MPI to its libmpi.so"
+        case .communication(let what):
+            return "communication between the processes failed (\(what))"
+        case .corpusDiffers(let path, let count, let size):
+            return "\(count) of the \(size) processes see a different \(path) than rank 0 (size or content); every process must read the same file (a shared file system)"
+        case .settingsDiffer(let count, let size):
+            return "\(count) of the \(size) processes were started with other arguments than rank 0; start every process with the same command"
+        case .unsupported(let what):
+            return what
+        }
+    }
+}
