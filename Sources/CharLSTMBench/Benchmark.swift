@@ -29,7 +29,9 @@ package struct BenchmarkSettings: Sendable {
     package var sampleSteps = 0
     /// The LSTM forget-gate bias at initialisation; nil draws it like the other
     /// biases, as PyTorch (the peer) does.
-    package var forgetBias: Double? = 1
+    package var forgetBias: Double? = InitialisationDefaults.forgetBias
+    /// How the recurrent weights start.
+    package var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
     package init() {}
 }
 
@@ -95,7 +97,7 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
     if let problem = config.problem() { throw .invalidModel(problem) }
     let model = Model<Float>(config: config)
     var rng = RandomGenerator(seed: s.seed)
-    model.initialize(rng: &rng, forgetBias: s.forgetBias)
+    model.initialize(rng: &rng, forgetBias: s.forgetBias, recurrent: s.recurrentInit)
     var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount)
     let (B, T) = (s.batch, s.seq)
     let state = model.makeState(batch: B)

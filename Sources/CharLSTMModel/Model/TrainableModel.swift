@@ -34,9 +34,11 @@ extension TrainableModel {
     package var parameterCount: Int { layout.count }
 
     /// Standard initialisation from `rng` (see `initializeParameters`).
-    /// `forgetBias`: the LSTM forget-gate biases (nil: drawn like the other biases).
-    package func initialize(rng: inout RandomGenerator, forgetBias: Double? = 1) {
-        initializeParameters(parameters.base, layout: layout, rng: &rng, forgetBias: forgetBias)
+    /// `forgetBias`: the LSTM forget-gate biases (nil: drawn like the other biases);
+    /// `recurrent`: how W_h starts.
+    package func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
+                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
+        initializeParameters(parameters.base, layout: layout, rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
     }
 
     /// A zero state for `batch` streams: the carried state of a forward model.
@@ -92,10 +94,11 @@ package enum TrainingModel {
     /// P.
     package var parameterCount: Int { layout.count }
 
-    package func initialize(rng: inout RandomGenerator, forgetBias: Double? = 1) {
+    package func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
+                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
         switch self {
-        case .forward(let m): m.initialize(rng: &rng, forgetBias: forgetBias)
-        case .bidirectional(let m): m.initialize(rng: &rng, forgetBias: forgetBias)
+        case .forward(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
+        case .bidirectional(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
         }
     }
 
