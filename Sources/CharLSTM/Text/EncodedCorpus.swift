@@ -182,37 +182,10 @@ struct GraphemeCounter {
     /// The corpus: final vocabulary, ids remapped to it.
     mutating func finish(stream: GraphemeStream, order: VocabularyOrder) throws(TextError) -> EncodedCorpus {
         let distinct = table.count
-        var map = [UInt32](repeating: 0, count: distinct)
-        var unknown = 0
-        let vocabulary: Vocabulary
-        switch order {
-        case .fixed(let v):
-            vocabulary = v
-            for i in 0 ..< distinct {
-                if let id = v.id(of: String(decoding: table.bytes(i), as: UTF8.self)) {
-                    map[i] = UInt32(id)
-                } else {
-                    unknown += counts[i]
-                }
-            }
-        case .frequency(let maxVocab, let minCount):
-            let keys = (0 ..< distinct).map { Array(table.bytes($0)) }
-            let sorted = (0 ..< distinct).sorted { a, b in
-                counts[a] != counts[b] ? counts[a] > counts[b] : keys[a].lexicographicallyPrecedes(keys[b])
-            }
-            var kept: [String] = []
-            for i in sorted {
-                if counts[i] >= minCount && kept.count + 1 < (maxVocab ?? Int.max) {
-                    kept.append(String(decoding: keys[i], as: UTF8.self))
-                    map[i] = UInt32(kept.count)
-                } else {
-                    unknown += counts[i]
-                }
-            }
-            do { vocabulary = try Vocabulary(graphemes: kept) } catch {
-                throw .invalidArgument("internal error building the vocabulary: \(error)")
-            }
-        }
+        let ranked = try RankedVocabulary(keys: (0 ..< distinct).map { Array(table.bytes($0)) }, counts: counts, order: order)
+        let vocabulary = ranked.vocabulary
+        let map = ranked.map
+        let unknown = ranked.unknown
         let count = ids.count
         // Move the ids out so the remap can work in place (no copy-on-write).
         let provisional = ids

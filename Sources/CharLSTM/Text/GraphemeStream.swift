@@ -77,6 +77,13 @@ final class GraphemeStream {
 
     deinit { cicu_segmenter_close(segmenter) }
 
+    /// Makes this stream read a part of an input that starts at byte `offset` (> 0: no BOM is
+    /// dropped, and error offsets count from the input's start). Call before the first `feed`.
+    func startsAt(offset: Int) {
+        uncheckedOffset = offset
+        if offset > 0 { bomPending = false }
+    }
+
     /// How many bytes the next read should ask for: the chunk size, or more
     /// when a long unbroken run is being carried (keeps the work linear).
     var preferredReadSize: Int { max(chunkSize, raw.count + carry) }
