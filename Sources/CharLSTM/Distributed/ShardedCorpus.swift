@@ -42,25 +42,7 @@ enum ShardedCorpus {
         for row in all { partStarts.append(partStarts.last! + Int(row[1])) }
 
         // Merge the counts of every part.
-        var mine: [UInt8] = []
-        for (key, n) in zip(c.keys, c.counts) {
-            withUnsafeBytes(of: UInt32(key.count).littleEndian) { mine += $0 }
-            withUnsafeBytes(of: UInt64(n).littleEndian) { mine += $0 }
-            mine += key
-        }
-        var merged: [[UInt8]: Int] = [:]
-        for bytes in try group.gather(bytes: mine) {
-            var at = 0
-            func word(_ width: Int) -> Int {
-                defer { at += width }
-                return (0 ..< width).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) }
-            }
-            while at < bytes.count {
-                let length = word(4), n = word(8)
-                merged[Array(bytes[at ..< at + length]), default: 0] += n
-                at += length
-            }
-        }
+        let merged = mergeCounts(try group.gather(bytes: encodeCounts(keys: c.keys, counts: c.counts)))
         let keys = Array(merged.keys)
         let ranked = try RankedVocabulary(keys: keys, counts: keys.map { merged[$0]! }, order: order)
         let tokens = ShardedTokens(path: path, normalization: normalization, lossy: lossy, vocabulary: ranked.vocabulary,
@@ -69,6 +51,38 @@ enum ShardedCorpus {
                                    unknownCount: ranked.unknown, replacedSequences: sum(4), byteCount: sum(5),
                                    distinctGraphemes: keys.count, codePointCount: sum(2), normalizedByteCount: sum(3))
         return (corpus, tokens)
+    }
+}
+
+extension ShardedCorpus {
+    /// One part's (grapheme, count) list as bytes: per entry a UInt32 length, a UInt64 count
+    /// (little-endian) and the grapheme's UTF-8 bytes.
+    static func encodeCounts(keys: [[UInt8]], counts: [Int]) -> [UInt8] {
+        var bytes: [UInt8] = []
+        for (key, n) in zip(keys, counts) {
+            withUnsafeBytes(of: UInt32(key.count).littleEndian) { bytes += $0 }
+            withUnsafeBytes(of: UInt64(n).littleEndian) { bytes += $0 }
+            bytes += key
+        }
+        return bytes
+    }
+
+    /// The summed counts of every part's `encodeCounts` list.
+    static func mergeCounts(_ lists: [[UInt8]]) -> [[UInt8]: Int] {
+        var merged: [[UInt8]: Int] = [:]
+        for bytes in lists {
+            var at = 0
+            func word(_ width: Int) -> Int {
+                defer { at += width }
+                return (0 ..< width).reduce(0) { $0 | Int(bytes[at + $1]) << (8 * $1) }
+            }
+            while at + 12 <= bytes.count {
+                let length = word(4), n = word(8)
+                merged[Array(bytes[at ..< min(bytes.count, at + length)]), default: 0] += n
+                at += length
+            }
+        }
+        return merged
     }
 }
 
