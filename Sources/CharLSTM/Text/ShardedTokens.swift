@@ -74,6 +74,10 @@ package final class ShardedTokens: TokenSource {
                             map.append(UInt32(vocabulary.id(of: text) ?? Vocabulary.unknownID))
                         }
                         scratch.append(map[i])
+                        if scratch.count == 1 << 16 {   // keep the scratch small (pieces run to megabytes)
+                            scratch.withUnsafeBufferPointer { storage.append($0) }
+                            scratch.removeAll(keepingCapacity: true)
+                        }
                     }
                     g += 1
                     start = end
