@@ -93,6 +93,83 @@ ATTR static void columns_##SUFFIX(int64_t M, int64_t K, int64_t N, int64_t lo, i
 DEFINE_SMALL_N(f32, float, LOAD_F32, __attribute__((target("avx2,fma"))))
 DEFINE_SMALL_N(f16, uint16_t, LOAD_F16, __attribute__((target("avx2,fma,f16c"))))
 
+// AVX-512: a tile of up to 12 streams by one or two 16-column panels (one
+// 512-bit vector per panel row, up to 24 accumulators), so 8 streams are one
+// tile and each row of W is loaded once per call for all of them; X is
+// broadcast from memory into the fused multiply-adds. Per lane the same chain
+// as above (beta·Y, then k = 0, 1, … in order), so the same bits. The last
+// panel's lanes past `cols` are masked on load and store.
+#define MAX_TILE_ROWS_512 12
+#define AVX512_TARGET __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
+#define LOAD512_F32(p) _mm512_loadu_ps(p)
+#define LOAD512_F16(p) _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(p)))
+
+// The tile for end - row streams, R and NP constants (the accumulators stay in registers).
+#define TILE512_CASES(SUFFIX, NP)                                                                   \
+    switch (end - row) {                                                                            \
+    case 12: tile512_##SUFFIX(12, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 11: tile512_##SUFFIX(11, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 10: tile512_##SUFFIX(10, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 9: tile512_##SUFFIX(9, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 8: tile512_##SUFFIX(8, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 7: tile512_##SUFFIX(7, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 6: tile512_##SUFFIX(6, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 5: tile512_##SUFFIX(5, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 4: tile512_##SUFFIX(4, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 3: tile512_##SUFFIX(3, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    case 2: tile512_##SUFFIX(2, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
+    default: tile512_##SUFFIX(1, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;                \
+    }
+
+#define DEFINE_SMALL_N_512(SUFFIX, TYPE, LOAD)                                                      \
+AVX512_TARGET static inline __attribute__((always_inline))                                          \
+void tile512_##SUFFIX(const int R, const int NP, int64_t K, const float *x, int64_t ldx,            \
+                      const TYPE *panel, float beta, float *y, int64_t ldy, int64_t cols) {         \
+    __m512 a[MAX_TILE_ROWS_512][2];                                                                 \
+    __mmask16 mask[2];                                                                              \
+    for (int q = 0; q < NP; q++) {                                                                  \
+        const int64_t left = cols - 16 * q;                                                         \
+        mask[q] = left >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);                   \
+    }                                                                                               \
+    for (int r = 0; r < R; r++)                                                                     \
+        for (int q = 0; q < NP; q++)                                                                \
+            a[r][q] = beta == 0 ? _mm512_setzero_ps() : _mm512_maskz_loadu_ps(mask[q], y + r * ldy + 16 * q); \
+    const TYPE *w0 = panel, *w1 = panel + 16 * K;                                                   \
+    for (int64_t k = 0; k < K; k++) {                                                               \
+        const __m512 v0 = LOAD(w0 + 16 * k);                                                        \
+        const __m512 v1 = NP > 1 ? LOAD(w1 + 16 * k) : v0;                                          \
+        for (int r = 0; r < R; r++) {                                                               \
+            const __m512 xr = _mm512_set1_ps(x[r * ldx + k]);                                       \
+            a[r][0] = _mm512_fmadd_ps(xr, v0, a[r][0]);                                             \
+            if (NP > 1) a[r][1] = _mm512_fmadd_ps(xr, v1, a[r][1]);                                 \
+        }                                                                                           \
+    }                                                                                               \
+    for (int r = 0; r < R; r++)                                                                     \
+        for (int q = 0; q < NP; q++) _mm512_mask_storeu_ps(y + r * ldy + 16 * q, mask[q], a[r][q]); \
+}                                                                                                   \
+                                                                                                    \
+AVX512_TARGET static void columns512_##SUFFIX(int64_t M, int64_t K, int64_t N, int64_t lo, int64_t hi, \
+                                              const float *x, int64_t ldx, const TYPE *panels,      \
+                                              float beta, float *y, int64_t ldy) {                  \
+    const int64_t tiles = (M + MAX_TILE_ROWS_512 - 1) / MAX_TILE_ROWS_512;                          \
+    for (int64_t n = lo; n < hi; n += 32) {                                                         \
+        const TYPE *panel = panels + n * K;                                                         \
+        const int np = hi - n > 16 ? 2 : 1;                                                         \
+        const int64_t cols = N - n < 16 * np ? N - n : 16 * np;                                     \
+        int64_t row = 0;                                                                            \
+        for (int64_t t = 0; t < tiles; t++) {                                                       \
+            const int64_t end = M * (t + 1) / tiles;                                                \
+            const float *xt = x + row * ldx;                                                        \
+            float *yt = y + row * ldy + n;                                                          \
+            if (np == 2) { TILE512_CASES(SUFFIX, 2) } else { TILE512_CASES(SUFFIX, 1) }             \
+            row = end;                                                                              \
+        }                                                                                           \
+    }                                                                                               \
+}
+
+DEFINE_SMALL_N_512(f32, float, LOAD512_F32)
+DEFINE_SMALL_N_512(f16, uint16_t, LOAD512_F16)
+
 #endif
 
 int64_t ck_small_n_panels_size(int64_t K, int64_t N) { return K * ((N + 15) / 16) * 16; }
@@ -120,7 +197,7 @@ void ck_gemm_small_n_rows(int half, int64_t M, int64_t K, int64_t N, const float
 
 /// One product, its columns cut into chunks of `width` (a multiple of 16).
 struct job {
-    int half;
+    int level, half;
     int64_t M, K, N, width;
     const float *X;
     int64_t ldx;
@@ -131,30 +208,31 @@ struct job {
     int64_t ldy;
 };
 
-static int cpu_level(void) {   // 0: neither, 1: AVX2+FMA, 2: AVX2+FMA+F16C
-    static int level = -1;
-    if (level < 0) {
+static int has_f16c(void) {
+    static int f16c = -1;
+    if (f16c < 0) {
 #if defined(__x86_64__)
         __builtin_cpu_init();
-        int avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-        level = avx2 ? (__builtin_cpu_supports("f16c") ? 2 : 1) : 0;
+        f16c = __builtin_cpu_supports("f16c");
 #else
-        level = 0;
+        f16c = 0;
 #endif
     }
-    return level;
+    return f16c;
 }
 
 static void run_chunk(void *context, int64_t chunk) {
     const struct job *j = context;
     int64_t lo = chunk * j->width, hi = lo + j->width < j->N ? lo + j->width : j->N;
 #if defined(__x86_64__)
-    if (j->half && cpu_level() >= 2) {
-        columns_f16(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
+    if (j->level >= CK_SIMD_AVX512) {
+        if (j->half) columns512_f16(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
+        else columns512_f32(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
         return;
     }
-    if (!j->half && cpu_level() >= 1) {
-        columns_f32(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
+    if (j->level >= CK_SIMD_AVX2 && (!j->half || has_f16c())) {
+        if (j->half) columns_f16(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
+        else columns_f32(j->M, j->K, j->N, lo, hi, j->X, j->ldx, j->panels, j->beta, j->Y, j->ldy);
         return;
     }
 #endif
@@ -166,26 +244,35 @@ static void run_chunk(void *context, int64_t chunk) {
 /// (handing half of it to the worker costs a few microseconds).
 #define SPLIT_THRESHOLD (1 << 16)
 
-static void run(ck_work_pool *pool, int half, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
-                const void *panels, const void *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
+static void run(int level, ck_work_pool *pool, int half, int64_t M, int64_t K, int64_t N, const float *X,
+                int64_t ldx, const void *panels, const void *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
     if (M <= 0 || N <= 0) return;
-    // About 8 chunks of whole 16-column tiles: enough for the caller to take
-    // the worker's share when the worker is not running.
-    int64_t width = (N / 8 + 15) / 16 * 16;
-    if (width < 16) width = 16;
+    // About 8 chunks of whole 16-column tiles (32 with AVX-512): enough for
+    // the caller to take the worker's share when the worker is not running.
+    const int64_t unit = level >= CK_SIMD_AVX512 ? 32 : 16;
+    int64_t width = (N / 8 + unit - 1) / unit * unit;
+    if (width < unit) width = unit;
     if (!pool || M * K * N < SPLIT_THRESHOLD) width = N;
-    struct job j = { half, M, K, N, width, X, ldx, panels, W, ldw, beta, Y, ldy };
+    struct job j = { level, half, M, K, N, width, X, ldx, panels, W, ldw, beta, Y, ldy };
     int64_t chunks = (N + width - 1) / width;
     if (chunks == 1) run_chunk(&j, 0);
     else ck_work_pool_run(pool, chunks, run_chunk, &j);
 }
 
+int ck_gemm_small_n_variant(int level, ck_work_pool *pool, int half, int64_t M, int64_t K, int64_t N,
+                            const float *X, int64_t ldx, const void *panels, const void *W, int64_t ldw,
+                            float beta, float *Y, int64_t ldy) {
+    if (level > ck_simd_level()) return 0;
+    run(level, pool, half, M, K, N, X, ldx, panels, W, ldw, beta, Y, ldy);
+    return 1;
+}
+
 void ck_gemm_small_n_f32(ck_work_pool *pool, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
                          const float *panels, const float *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
-    run(pool, 0, M, K, N, X, ldx, panels, W, ldw, beta, Y, ldy);
+    run(ck_simd_level(), pool, 0, M, K, N, X, ldx, panels, W, ldw, beta, Y, ldy);
 }
 
 void ck_gemm_small_n_f16(ck_work_pool *pool, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
                          const uint16_t *panels, const uint16_t *W, int64_t ldw, float beta, float *Y, int64_t ldy) {
-    run(pool, 1, M, K, N, X, ldx, panels, W, ldw, beta, Y, ldy);
+    run(ck_simd_level(), pool, 1, M, K, N, X, ldx, panels, W, ldw, beta, Y, ldy);
 }

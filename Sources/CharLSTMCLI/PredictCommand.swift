@@ -3,6 +3,7 @@
 //   echo "To be or not to b" | charlstm predict            →  e
 //   echo "To be or not to b" | charlstm predict --top 3    →  e<TAB>0.93…  (three lines)
 //   tail -f log | charlstm predict --lines                 →  one prediction per input line
+//   tail -f log | charlstm predict --lines --adapt         →  the same, the model learning from each line
 //
 // Probabilities are the model's own (temperature 1, over the whole
 // vocabulary), the same that `score` turns into bits; `<unk>` is never
@@ -51,12 +52,14 @@ public struct PredictCommand: ParsableCommand {
     @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of refusing it.")
     var lossy = false
 
+    @OptionGroup var adaptation: AdaptationOptions
+
     public init() {}
 
     /// The settings as a plain value (shared with the fast path).
     var job: PredictJob {
         PredictJob(checkpoint: model.checkpoint, verbose: model.verbose, text: text, top: top, json: json,
-                   length: length, lines: lines, carry: carry, lossy: lossy)
+                   length: length, lines: lines, carry: carry, lossy: lossy, adaptation: adaptation.settings)
     }
 
     public func validate() throws {
@@ -80,6 +83,8 @@ struct PredictJob {
     var lines = false
     var carry = false
     var lossy = false
+    /// --adapt: learn from the input (nil: never). The fast path leaves it to ArgumentParser.
+    var adaptation: AdaptationSettings? = nil
 
     /// A one-line description of the first invalid setting, or nil.
     func problem() -> String? {
@@ -92,14 +97,15 @@ struct PredictJob {
     }
 
     func run() throws {
-        // One stream, matrix-vector products: a second BLAS thread only adds hand-over latency.
-        setBLASThreads(1)
-        let predictor = Predictor(model: try SamplingModel(path: resolveCheckpoint(checkpoint, verbose: verbose)))
+        // One stream, matrix-vector products: a second BLAS thread only adds hand-over latency
+        // (adapting, the backward's products split across the cores).
+        setBLASThreads(adaptation == nil ? 1 : availableCores())
+        let lm = try SamplingModel(path: resolveCheckpoint(checkpoint, verbose: verbose))
+        let predictor = try adaptation.map { settings throws in try Predictor(model: lm, adapting: settings) } ?? Predictor(model: lm)
         if lines {
             try runLines(predictor)
             return
         }
-        let lm = predictor.model
         let input: EncodedText
         if let text {
             input = lm.encode(text)

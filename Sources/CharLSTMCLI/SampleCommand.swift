@@ -19,7 +19,9 @@ public struct SampleCommand: ParsableCommand {
         discussion: """
         The prime comes from --prime, --prime-file, or stdin when stdin is not a \
         terminal (`cat start.txt | charlstm sample`). Text is streamed to stdout \
-        as it is generated; `charlstm sample | head -c 100` ends quietly.
+        as it is generated; `charlstm sample | head -c 100` ends quietly. With \
+        --adapt the model first learns from the prime (docs/adaptation.md), then \
+        continues it.
         """
     )
 
@@ -86,6 +88,8 @@ public struct SampleCommand: ParsableCommand {
             help: "Number of candidates --interactive shows (1 to 9).")
     var choices: Int = 9
 
+    @OptionGroup var adaptation: AdaptationOptions
+
     public init() {}
 
     var samplingOptions: SamplingOptions {
@@ -111,7 +115,7 @@ public struct SampleCommand: ParsableCommand {
         // All cores: one stream splits its large products across two (bit-identical
         // to one core), N streams split their GEMMs.
         setBLASThreads(availableCores())
-        let lm = try model.load()
+        var lm = try model.load()
         let seed = self.seed ?? clockSeed()
         if model.verbose { note("seed \(seed)") }
 
@@ -133,6 +137,13 @@ public struct SampleCommand: ParsableCommand {
             let what = "\(primeText.unknown) grapheme(s) of the prime are not in the model's vocabulary (first: \(escapeGrapheme(first)))"
             if strict { throw CommandFailure(what + "; remove them, or drop --strict to feed them as <unk>") }
             warn(what + "; fed as <unk>")
+        }
+
+        if let settings = adaptation.settings {
+            guard primeText.count >= 2 else {
+                throw CommandFailure("--adapt learns from the prime: give one of at least 2 graphemes (--prime, --prime-file or stdin)")
+            }
+            lm = try DynamicEvaluator(model: lm, settings: settings).adapt(to: primeText.ids)
         }
 
         if interactive {

@@ -3,6 +3,7 @@
 //   charlstm score essay.txt             →  2.0134 bits/grapheme  perplexity 4.04  (…)
 //   charlstm score --per-char < x.txt    →  grapheme<TAB>bits per line (surprising text stands out)
 //   charlstm score --json a.txt b.txt    →  {"graphemes":…,"bits_per_grapheme":…,"perplexity":…,"unknown":…}
+//   charlstm score --adapt essay.txt     →  the same, the model learning as it reads (docs/adaptation.md)
 //
 // Each input is scored from the zero state; its first grapheme has no
 // context and is not scored (as in training). See docs/sampling.md.
@@ -23,7 +24,10 @@ public struct ScoreCommand: ParsableCommand {
         discussion: """
         Reads the files given (`-` is stdin), or stdin. Each input is scored \
         from the start; its first grapheme has no context and is not scored. \
-        Graphemes outside the vocabulary are scored as <unk> and counted.
+        Graphemes outside the vocabulary are scored as <unk> and counted. With \
+        --adapt the model takes an update after every segment it has scored \
+        (each grapheme's bits come from the weights before any update on it), \
+        starting again from the trained weights for each input.
         """
     )
 
@@ -41,12 +45,15 @@ public struct ScoreCommand: ParsableCommand {
     @Flag(help: "Replace invalid UTF-8 with U+FFFD instead of refusing it.")
     var lossy = false
 
+    @OptionGroup var adaptation: AdaptationOptions
+
     public init() {}
 
     public func run() throws {
         setBLASThreads(availableCores())  // one stream: large matrix-vector products split across two cores
         let lm = try model.load()
         let scorer = TextScorer(model: lm)
+        let evaluator = try adaptation.settings.map { settings throws in try DynamicEvaluator(model: lm, settings: settings) }
         let out = OutputStream.standardOutput
         var summary = ScoreSummary()
         var perGrapheme: [String] = []
@@ -56,7 +63,7 @@ public struct ScoreCommand: ParsableCommand {
             try TextInput.checkNotEmpty(bytes, source: name)
             let text = try lm.encode(utf8: bytes, source: name, lossy: lossy)
             if text.replaced > 0 { warn("\(oneLine(name)): replaced \(text.replaced) invalid UTF-8 sequence(s) with U+FFFD") }
-            summary.score(text, with: scorer) { t, b in
+            func each(_ t: Int, _ b: Double?) {
                 guard perChar else { return }
                 let g = text.graphemes[t]
                 if json {
@@ -65,6 +72,11 @@ public struct ScoreCommand: ParsableCommand {
                 } else {
                     out.write(escapeGrapheme(g) + "\t" + (b.map { formatSignificant($0, digits: 6) } ?? "-") + "\n")
                 }
+            }
+            if let evaluator {
+                summary.score(text, adapting: evaluator, each: each)
+            } else {
+                summary.score(text, with: scorer, each: each)
             }
         }
         if summary.unknown > 0 { warn("\(summary.unknown) grapheme(s) are not in the model's vocabulary; scored as <unk>") }

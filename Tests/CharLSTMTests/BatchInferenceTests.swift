@@ -1,14 +1,19 @@
 // N streams stepped together (`sample --num N`) give, stream by stream, the
 // bits of a batch-1 model fed the same graphemes: every cell, binary32 and
-// binary16 weights, one core and two.
+// binary16 weights, one core, two and four (N > 1: products split by columns
+// or, from 2 streams a thread, blocks of streams stepped whole, and the bottom
+// layer's input sums from the per-id table).
 import XCTest
 import Foundation
 @testable import CharLSTM
 
 final class BatchInferenceTests: XCTestCase {
     func testEveryStreamOfABatchHasTheBatchOneBits() throws {
-        let saved = ComputeThreads.count
-        defer { ComputeThreads.count = saved }
+        let saved = ComputeThreads.count, savedTable = InferenceModel.inputTableBytes
+        defer {
+            ComputeThreads.count = saved
+            InferenceModel.inputTableBytes = savedTable
+        }
         for cell in CellKind.allCases {
             // 4H = 280 (17 panels and a tail); V = 130 (8 panels and a tail); the
             // layer products are large enough to be split for the worker.
@@ -20,10 +25,12 @@ final class BatchInferenceTests: XCTestCase {
             let buffer = Buffer<Float>(count: exact.count)
             exact.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
             for half in [false, true] {
-                for threads in [1, 2] {
+                for threads in [1, 2, 4] {
                     ComputeThreads.count = threads
                     let weights = InferenceWeights(sharing: buffer, half: half)
-                    for N in [2, 8] {
+                    // With the bottom layer's input sums from the per-id table, and without (a large vocabulary).
+                    for (N, table) in [(2, true), (5, true), (8, true), (8, false)] {
+                        InferenceModel.inputTableBytes = table ? savedTable : 0
                         let batch = try InferenceModel(config: cfg, weights: weights, streams: N)
                         XCTAssertEqual(batch.halfPrecision, half)
                         let singles = try (0..<N).map { _ in try InferenceModel(config: cfg, weights: weights) }
@@ -37,7 +44,7 @@ final class BatchInferenceTests: XCTestCase {
                                 for v in 0..<130 where logits[s * 130 + v].bitPattern != one[v].bitPattern { differing += 1 }
                             }
                         }
-                        XCTAssertEqual(differing, 0, "\(cell) half \(half) threads \(threads) N \(N)")
+                        XCTAssertEqual(differing, 0, "\(cell) half \(half) threads \(threads) N \(N) table \(table)")
                     }
                 }
             }

@@ -2,7 +2,7 @@
 // `sample --num N`) against a Double reference and, bit for bit, against the
 // batch-1 GEMV run row by row: odd shapes, tails past the last 16-column
 // panel, padded strides, beta 0 and 1, binary32 and binary16 weights, one
-// thread and two.
+// thread and two, and each SIMD level's kernel (AVX2, AVX-512) on its own.
 import XCTest
 import Foundation
 import CKernels
@@ -29,6 +29,9 @@ final class SmallNGEMMTests: XCTestCase {
                 }
             }
         }
+        // Twelve and more streams (AVX-512 tiles of 12, then 7 + 6).
+        cases.append(Case(M: 12, K: 33, N: 47, ldx: 35, ldw: 49, ldy: 48, beta: 1))
+        cases.append(Case(M: 13, K: 20, N: 80, ldx: 20, ldw: 80, ldy: 81, beta: 0))
         // Large enough to be cut into chunks for the worker (M·K·N ≥ 2^16).
         cases.append(Case(M: 8, K: 448, N: 1536, ldx: 449, ldw: 1536, ldy: 1536, beta: 1))
         cases.append(Case(M: 3, K: 130, N: 231, ldx: 131, ldw: 233, ldy: 231, beta: 0))
@@ -39,7 +42,8 @@ final class SmallNGEMMTests: XCTestCase {
     /// binary16 either way), with a one-worker pool or none; checks the Double
     /// reference (error within (K + 1)·ε·Σ|terms|), the bits of the batch-1
     /// GEMV per row, and that nothing outside Y's M × N elements is written.
-    private func check(half: Bool, pooled: Bool, seed: UInt64) {
+    /// level: the kernel of that SIMD level (ck_gemm_small_n_variant), else the one the CPU gets.
+    private func check(half: Bool, pooled: Bool, seed: UInt64, level: Int32? = nil) {
         let pool = pooled ? ck_work_pool_create(1) : nil
         defer { ck_work_pool_destroy(pool) }
         var rng = RandomGenerator(seed: seed)
@@ -54,15 +58,27 @@ final class SmallNGEMMTests: XCTestCase {
             if half {
                 var panels = [UInt16](repeating: 0xFFFF, count: size)   // NaN filler: every element must be written
                 ck_small_n_pack(1, Int64(c.K), Int64(c.N), h, Int64(c.ldw), &panels)
-                ck_gemm_small_n_f16(pool, Int64(c.M), Int64(c.K), Int64(c.N), x, Int64(c.ldx), panels, h,
-                                    Int64(c.ldw), c.beta, &y, Int64(c.ldy))
+                if let level {
+                    XCTAssertEqual(ck_gemm_small_n_variant(level, pool, 1, Int64(c.M), Int64(c.K), Int64(c.N), x,
+                                                           Int64(c.ldx), panels, h, Int64(c.ldw), c.beta, &y,
+                                                           Int64(c.ldy)), 1)
+                } else {
+                    ck_gemm_small_n_f16(pool, Int64(c.M), Int64(c.K), Int64(c.N), x, Int64(c.ldx), panels, h,
+                                        Int64(c.ldw), c.beta, &y, Int64(c.ldy))
+                }
                 ck_gemm_small_n_rows(1, Int64(c.M), Int64(c.K), Int64(c.N), x, Int64(c.ldx), h, Int64(c.ldw),
                                      c.beta, &reference, Int64(c.ldy))
             } else {
                 var panels = [Float](repeating: .nan, count: size)
                 ck_small_n_pack(0, Int64(c.K), Int64(c.N), w, Int64(c.ldw), &panels)
-                ck_gemm_small_n_f32(pool, Int64(c.M), Int64(c.K), Int64(c.N), x, Int64(c.ldx), panels, w,
-                                    Int64(c.ldw), c.beta, &y, Int64(c.ldy))
+                if let level {
+                    XCTAssertEqual(ck_gemm_small_n_variant(level, pool, 0, Int64(c.M), Int64(c.K), Int64(c.N), x,
+                                                           Int64(c.ldx), panels, w, Int64(c.ldw), c.beta, &y,
+                                                           Int64(c.ldy)), 1)
+                } else {
+                    ck_gemm_small_n_f32(pool, Int64(c.M), Int64(c.K), Int64(c.N), x, Int64(c.ldx), panels, w,
+                                        Int64(c.ldw), c.beta, &y, Int64(c.ldy))
+                }
                 ck_gemm_small_n_rows(0, Int64(c.M), Int64(c.K), Int64(c.N), x, Int64(c.ldx), w, Int64(c.ldw),
                                      c.beta, &reference, Int64(c.ldy))
             }
@@ -95,6 +111,22 @@ final class SmallNGEMMTests: XCTestCase {
     func testTwoThreadsGiveTheSameBits() {
         check(half: false, pooled: true, seed: 63)
         check(half: true, pooled: true, seed: 64)
+    }
+
+    /// Each SIMD level's kernel (AVX2+FMA: tiles of up to 6 streams by 16
+    /// columns; AVX-512: up to 12 streams by 32, masked tails) against the
+    /// Double reference and the batch-1 GEMV's bits, whatever level the CPU
+    /// would pick; levels the CPU lacks are skipped.
+    func testEverySIMDLevelGivesTheBatchOneBits() throws {
+        var ran = 0
+        for level in [Int32(CK_SIMD_AVX2), Int32(CK_SIMD_AVX512)] where level <= ck_simd_level() {
+            for half in [false, true] {
+                check(half: half, pooled: false, seed: 65 + UInt64(level), level: level)
+                check(half: half, pooled: true, seed: 67 + UInt64(level), level: level)
+            }
+            ran += 1
+        }
+        if ran == 0 { throw XCTSkip("this CPU has neither AVX2+FMA nor AVX-512") }
     }
 
     /// The panel layout as documented: panel p holds rows 0..<K of columns

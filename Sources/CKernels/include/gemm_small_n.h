@@ -13,6 +13,9 @@
 // accumulators of all M streams (up to six at a time, the rest from L1/L2
 // right after), binary32 or binary16 as the model stores it.
 //
+// On CPUs with AVX-512 (ck_simd_level) a tile is up to 12 streams by two
+// panels, so 8 streams are one tile and W is loaded once per call for all.
+//
 // Summation order: every Y[m, n] is summed exactly as the batch-1 GEMV sums
 // it: beta·Y[m, n] + X[m, 0]·W[0, n] + X[m, 1]·W[1, n] + … in increasing k,
 // one fused multiply-add per term (AVX2+FMA), so stream m of a batch gets
@@ -21,8 +24,9 @@
 // bits as batch 1 on that CPU.
 //
 // With a work_pool the columns are cut into chunks of whole 16-column tiles
-// taken by the caller and the pool's workers; columns are split, not k, so
-// the results do not depend on the split.
+// (32 columns with AVX-512) taken by the caller and the pool's workers;
+// columns are split, not k, so the results do not depend on the split.
+// InferenceModel may instead hand each thread a block of streams (pool NULL).
 #ifndef CK_GEMM_SMALL_N_H
 #define CK_GEMM_SMALL_N_H
 
@@ -48,6 +52,14 @@ void ck_gemm_small_n_f32(ck_work_pool *pool, int64_t M, int64_t K, int64_t N, co
 /// The same with W (and its panels) stored as IEEE binary16, widened exactly as read.
 void ck_gemm_small_n_f16(ck_work_pool *pool, int64_t M, int64_t K, int64_t N, const float *X, int64_t ldx,
                          const uint16_t *panels, const uint16_t *W, int64_t ldw, float beta, float *Y, int64_t ldy);
+
+/// The same with the kernel of one SIMD level (CK_SIMD_*: AVX-512, AVX2+FMA
+/// (and F16C for binary16), else the row-by-row GEMVs), for tests and
+/// measurements: returns 0 without computing when the CPU lacks that level,
+/// else 1. half: W and panels are binary16. Every level gives the same bits.
+int ck_gemm_small_n_variant(int level, ck_work_pool *pool, int half, int64_t M, int64_t K, int64_t N,
+                            const float *X, int64_t ldx, const void *panels, const void *W, int64_t ldw,
+                            float beta, float *Y, int64_t ldy);
 
 /// The row-by-row GEMVs the two above fall back to without AVX2+FMA (and
 /// F16C): exposed so tests run them everywhere. half: W is binary16.

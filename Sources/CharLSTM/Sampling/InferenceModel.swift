@@ -15,12 +15,19 @@
 // once per step for all N streams, from a copy of each matrix cut into
 // 16-column panels, and sums every output exactly as the batch-1 GEMV does:
 // stream s of a batch gets the bits a batch-1 model fed the same graphemes gets.
+// For N > 1 the bottom layer's sums over its input part (bias + Emb[id]·Wx)
+// are made once per id (`inputTable`), and with several cores a small model's
+// streams go through a whole step in blocks, one block per thread
+// (`streamBlocks`), so a step forks and joins once.
 // The cells' element-wise maths is training's own, not a copy: the LSTM's is
 // lstm_cell.c's kernel (Float.lstmForwardStep), the GRU's GRULayer.cellForward
 // and the RNN's ck_tanh, so a step computes what a training window computes
 // up to the order of the sums in the products.
 
 import CKernels
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A model prepared for stepping N streams one grapheme at a time (no dropout, no gradients).
 public final class InferenceModel {
@@ -44,9 +51,14 @@ public final class InferenceModel {
     /// N > 1: every matrix `step` multiplies, cut into 16-column panels
     /// (ck_small_n_pack; binary16 when `halfPrecision`), keyed by its weight offset.
     private let panels: [Int: SmallNPanels]
-    /// N > 1 with a second core: the worker that takes chunks of columns of
-    /// the large products (gemm_small_n.h); nil otherwise.
+    /// N > 1 with a second core: the workers that take chunks of columns of
+    /// the large products (gemm_small_n.h; `streamBlocks` == 1), or whole
+    /// blocks of streams through every layer (`streamBlocks` > 1); nil otherwise.
     private let batchPool: OpaquePointer?
+    /// N > 1: the blocks of streams a step is cut into, each stepped through
+    /// all layers and the logits by one thread (one fork-join per step); 1:
+    /// the streams go through each product together, its columns split.
+    let streamBlocks: Int
     /// The binary32 weights; nil when stepping reads binary16 alone (a store
     /// made from binary16 weights, batch 1: embedding rows and biases are widened as read).
     private let floats: UnsafePointer<Float>?
@@ -57,8 +69,13 @@ public final class InferenceModel {
     /// Gate pre-activations (N, G·H), and the GRU's recurrent part (N, G·H).
     private let gates: Buffer<Float>
     private let recurrent: Buffer<Float>
-    /// The LSTM cell's c' and tanh(c') of one stream, (2, H).
+    /// The LSTM cell's c' and tanh(c') per stream, (N, 2, H).
     private let cellScratch: Buffer<Float>
+    /// N > 1: per id v, the bottom layer's gate sums over its input part,
+    /// bias + Emb[v]·Wx (V, G·H), summed as the batch-1 product sums them
+    /// (bias first, then k in order); a step continues each sum over h.
+    /// Empty for N = 1 and for vocabularies too large (`inputTableBytes`).
+    private let inputTable: Buffer<Float>
     /// Logits of the last step (N, V).
     private let logitBuffer: Buffer<Float>
 
@@ -135,7 +152,7 @@ public final class InferenceModel {
         cells = (0..<config.layers).map { _ in Buffer(count: config.cell.hasCellState ? streams * H : 0) }
         gates = Buffer(count: streams * G * H)
         recurrent = Buffer(count: config.cell == .gru ? streams * G * H : 0)
-        cellScratch = Buffer(count: config.cell.hasCellState ? 2 * H : 0)
+        cellScratch = Buffer(count: config.cell.hasCellState ? streams * 2 * H : 0)
         logitBuffer = Buffer(count: streams * config.vocab)
         // A second core for the batch-1 products, when there is one to use and
         // the layers are large enough to pay for the hand-over.
@@ -154,13 +171,15 @@ public final class InferenceModel {
         }
         self.strips = strips
         var panels: [Int: SmallNPanels] = [:]
+        let tables = streams > 1 && config.vocab * G * H * MemoryLayout<Float>.size <= Self.inputTableBytes
         if streams > 1 {
             // The products `step` runs, as above, and the logits' h · Wy.
             var products: [(offset: Int, k: Int, n: Int)] = []
+            // With `inputTable`, layer 0's input part is not multiplied: its product is over h alone.
             for l in 0..<config.layers {
-                let In = l == 0 ? E : H, p = layout.layers[l]
-                products += config.cell == .gru ? [(p.wx.offset, In, G * H), (p.wh.offset, H, G * H)]
-                                                : [(p.wx.offset, In + H, G * H)]
+                let In = l == 0 ? E : H, p = layout.layers[l], tabled = l == 0 && tables
+                products += config.cell == .gru ? (tabled ? [] : [(p.wx.offset, In, G * H)]) + [(p.wh.offset, H, G * H)]
+                                                : [tabled ? (p.wh.offset, H, G * H) : (p.wx.offset, In + H, G * H)]
             }
             products.append((layout.outputWeight.offset, H, config.vocab))
             for (offset, k, n) in products {
@@ -169,7 +188,73 @@ public final class InferenceModel {
             }
         }
         self.panels = panels
-        batchPool = streams > 1 && ComputeThreads.count >= 2 ? ck_work_pool_create(1) : nil
+        // The bottom layer's input is an embedding row, one of V: the first In
+        // terms of each gate's sum (from the bias) depend on the id alone, so
+        // they are summed once per id here, by the batch-1 GEMV in its order.
+        inputTable = Buffer(count: tables ? config.vocab * G * H : 0)
+        if tables {
+            let V = config.vocab, GH = G * H, p = layout.layers[0]
+            let table = inputTable.base
+            let embedded = Buffer<Float>(count: V * E)
+            let floats = self.floats, half = weights.half
+            func widen(_ dst: UnsafeMutablePointer<Float>, at offset: Int, count: Int) {
+                if let floats { dst.update(from: floats + offset, count: count) }
+                else { ck_f16_to_f32(dst, half! + offset, Int64(count)) }
+            }
+            for v in 0..<V {
+                widen(table + v * GH, at: p.bias.offset, count: GH)
+                widen(embedded.base + v * E, at: layout.embedding.offset + v * E, count: E)
+            }
+            if halfPrecision {
+                ck_gemm_small_n_rows(1, Int64(V), Int64(E), Int64(GH), embedded.base, Int64(E), weights.half! + p.wx.offset,
+                                     Int64(GH), 1, table, Int64(GH))
+            } else {
+                ck_gemm_small_n_rows(0, Int64(V), Int64(E), Int64(GH), embedded.base, Int64(E), floats! + p.wx.offset,
+                                     Int64(GH), 1, table, Int64(GH))
+            }
+        }
+        let blocks = streams > 1 ? Self.streamBlocks(streams: streams, threads: ComputeThreads.count,
+                                                     panelBytes: Self.panelBytes(config: config, half: halfPrecision,
+                                                                                 tabled: tables))
+                                 : 1
+        streamBlocks = blocks
+        batchPool = streams > 1 && ComputeThreads.count >= 2 ? ck_work_pool_create(Int32(max(blocks - 1, 1))) : nil
+    }
+
+    /// Bytes of the panels of every matrix a step multiplies (N > 1; tabled:
+    /// layer 0's input part is in `inputTable`, not multiplied).
+    static func panelBytes(config: ModelConfig, half: Bool, tabled: Bool) -> Int {
+        let (E, H, GH) = (config.embed, config.hidden, config.cell.gateCount * config.hidden)
+        var elements = (config.vocab + 15) / 16 * 16 * H
+        for l in 0..<config.layers { elements += (l == 0 ? (tabled ? H : E + H) : 2 * H) * ((GH + 15) / 16 * 16) }
+        return elements * (half ? 2 : 4)
+    }
+
+    /// The largest `inputTable` (V·G·H binary32 values) made for N > 1: it
+    /// costs V·E·G·H multiply-adds when the model is prepared and pays back
+    /// N·E·G·H per step, so a large vocabulary (CJK text, thousands of
+    /// graphemes) keeps the plain product.
+    nonisolated(unsafe) static var inputTableBytes = 4 << 20
+
+    /// Weights (panel bytes) up to which N > 1 streams are split into blocks
+    /// stepped whole by one thread each, rather than each product's columns
+    /// split: every thread then reads all the weights, which pays while they
+    /// stay in its core's L2 (hidden 128: 0.8 MB), and a step forks and joins
+    /// once instead of once per product, with the cells' maths in parallel
+    /// too. Larger weights come from L3 or memory, where the column split
+    /// reads each byte on one core only (the bundled 2×384 model, 3.6 MB, is
+    /// as fast either way on 2 cores; docs/performance.md).
+    nonisolated(unsafe) static var streamSplitBytes = 1 << 20
+
+    /// The blocks of streams for N streams on `threads` threads: 1 (the
+    /// column split) for one thread or large weights; else at most one per
+    /// thread, each of at least 2 streams (CHARLSTM_STREAM_BLOCKS overrides, for measurements).
+    static func streamBlocks(streams: Int, threads: Int, panelBytes: Int) -> Int {
+        if let forced = getenv("CHARLSTM_STREAM_BLOCKS").flatMap({ Int(String(cString: $0)) }), forced >= 1 {
+            return min(forced, streams)
+        }
+        guard threads >= 2, streams >= 2, panelBytes <= streamSplitBytes else { return 1 }
+        return min(threads, streams / 2)
     }
 
     /// Whether a batch-1 product (k, n) is split across two cores (the logits' product is narrow).
@@ -215,33 +300,70 @@ public final class InferenceModel {
     /// TextScorer.feed/score, HoleFiller.fill), which are not checked yet.
     @discardableResult
     func step(unchecked ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
-        let (N, E, H, V, G) = (streams, config.embed, config.hidden, config.vocab, config.cell.gateCount)
-        let GH = G * H
-        // Embedding rows into layer 0's x part.
-        let in0 = inputs[0].base, width0 = E + H
-        for s in 0..<N { load(in0 + s * width0, at: layout.embedding.offset + Int(ids[s]) * E, count: E) }
+        let N = streams
+        if streamBlocks > 1, let batchPool, layerObserver == nil {
+            // One fork-join per step: block b's streams through every layer and the logits.
+            let blocks = streamBlocks
+            let body: (Int) -> Void = { b in
+                self.advance(streams: N * b / blocks ..< N * (b + 1) / blocks, ids: ids, pool: nil)
+            }
+            withUnsafePointer(to: body) { context in
+                ck_work_pool_run(batchPool, Int64(blocks), { context, b in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(b))
+                }, UnsafeMutableRawPointer(mutating: context))
+            }
+        } else {
+            advance(streams: 0..<N, ids: ids, pool: batchPool)
+        }
+        return UnsafePointer(logitBuffer.base)
+    }
+
+    /// Steps streams `range` (ids[s] for stream s) through every layer and the
+    /// logits. Streams are independent: blocks of them may run on different
+    /// threads at once, and each stream's bits do not depend on the blocks.
+    /// pool: splits the products' columns (nil: this thread alone).
+    private func advance(streams range: Range<Int>, ids: UnsafePointer<Int32>, pool: OpaquePointer?) {
+        let (E, H, V, G) = (config.embed, config.hidden, config.vocab, config.cell.gateCount)
+        let GH = G * H, s0 = range.lowerBound, rows = range.count
+        if inputTable.count == 0 {
+            // Embedding rows into layer 0's x part (else `inputTable` holds their products).
+            let in0 = inputs[0].base, width0 = E + H
+            for s in range { load(in0 + s * width0, at: layout.embedding.offset + Int(ids[s]) * E, count: E) }
+        }
 
         for l in 0..<config.layers {
             let In = l == 0 ? E : H, width = In + H
-            let row = inputs[l].base
+            let row = inputs[l].base + s0 * width
             let p = layout.layers[l]
-            let g = gates.base
-            for s in 0..<N { load(g + s * GH, at: p.bias.offset, count: GH) }
+            let g = gates.base + s0 * GH
+            // From the table (N > 1, layer 0): bias + x·Wx is there; only h·Wh is left.
+            let tabled = l == 0 && inputTable.count > 0
+            if tabled {
+                for s in range { (gates.base + s * GH).update(from: inputTable.base + Int(ids[s]) * GH, count: GH) }
+            } else {
+                for s in range { load(gates.base + s * GH, at: p.bias.offset, count: GH) }
+            }
             if config.cell == .gru {
                 // r and z need x·Wx + h·Wh, n needs x·Wxn + r⊙(h·Whn): two products.
-                product(out: g, a: row, lda: width, k: In, w: p.wx.offset, n: GH, rows: N, beta: 1)
-                product(out: recurrent.base, a: row + In, lda: width, k: H, w: p.wh.offset, n: GH, rows: N, beta: 0)
+                if !tabled {
+                    product(out: g, a: row, lda: width, k: In, w: p.wx.offset, n: GH, rows: rows, beta: 1, pool: pool)
+                }
+                product(out: recurrent.base + s0 * GH, a: row + In, lda: width, k: H, w: p.wh.offset, n: GH,
+                        rows: rows, beta: 0, pool: pool)
+            } else if tabled {
+                // The sums continue over h: rows In..<In + H of [Wx; Wh] are Wh.
+                product(out: g, a: row + In, lda: width, k: H, w: p.wh.offset, n: GH, rows: rows, beta: 1, pool: pool)
             } else {
                 // [x, h] · [Wx; Wh] as one (In + H, G·H) matrix.
-                product(out: g, a: row, lda: width, k: width, w: p.wx.offset, n: GH, rows: N, beta: 1)
+                product(out: g, a: row, lda: width, k: width, w: p.wx.offset, n: GH, rows: rows, beta: 1, pool: pool)
             }
             // Where this layer's new h goes: its own state, and the next layer's x part.
-            for s in 0..<N {
-                let gs = g + s * GH, h = row + s * width + In
+            for s in range {
+                let gs = gates.base + s * GH, h = inputs[l].base + s * width + In
                 switch config.cell {
                 case .lstm:
                     // lstm_cell.c, as training steps it (c' into the scratch, then back into c).
-                    let c = cells[l].base + s * H, cNext = cellScratch.base
+                    let c = cells[l].base + s * H, cNext = cellScratch.base + s * 2 * H
                     Float.lstmForwardStep(rows: 1, hidden: H, units: 0..<H, gates: gs, cPrev: c, cNext: cNext,
                                           tanhC: cNext + H, hNext: h)
                     c.update(from: cNext, count: H)
@@ -259,11 +381,12 @@ public final class InferenceModel {
             }
         }
         // logits (N, V) = h_top · Wy + by
-        let top = inputs[config.layers - 1].base, topIn = config.layers == 1 ? E : H
+        let topIn = config.layers == 1 ? E : H
+        let top = inputs[config.layers - 1].base + s0 * (topIn + H)
         let out = logitBuffer.base
-        for s in 0..<N { load(out + s * V, at: layout.outputBias.offset, count: V) }
-        product(out: out, a: top + topIn, lda: topIn + H, k: H, w: layout.outputWeight.offset, n: V, rows: N, beta: 1)
-        return UnsafePointer(out)
+        for s in range { load(out + s * V, at: layout.outputBias.offset, count: V) }
+        product(out: out + s0 * V, a: top + topIn, lda: topIn + H, k: H, w: layout.outputWeight.offset, n: V,
+                rows: rows, beta: 1, pool: pool)
     }
 
     /// dst (count) = the weights at `offset` (binary32, or binary16 widened exactly when that is all there is).
@@ -279,8 +402,8 @@ public final class InferenceModel {
     /// out (rows, n) = a (rows, k; row stride lda) · W (k, n) + beta · out, W the weights at offset `w`.
     @inline(__always)
     private func product(out: UnsafeMutablePointer<Float>, a: UnsafePointer<Float>, lda: Int, k: Int,
-                         w: Int, n: Int, rows: Int, beta: Float) {
-        if rows == 1 {
+                         w: Int, n: Int, rows: Int, beta: Float, pool: OpaquePointer?) {
+        if streams == 1 {
             // Split across two cores (bit-identical) when worth it.
             let paired = Self.isPaired(k: k, n: n) ? pair : nil
             if halfPrecision, let half = weights.half {
@@ -295,10 +418,10 @@ public final class InferenceModel {
                 ck_gemv_f32(Int64(k), Int64(n), floats! + w, Int64(n), a, beta, out)
             }
         } else if halfPrecision, let half = weights.half {
-            ck_gemm_small_n_f16(batchPool, Int64(rows), Int64(k), Int64(n), a, Int64(lda),
+            ck_gemm_small_n_f16(pool, Int64(rows), Int64(k), Int64(n), a, Int64(lda),
                                 panels[w]!.halves, half + w, Int64(n), beta, out, Int64(n))
         } else {
-            ck_gemm_small_n_f32(batchPool, Int64(rows), Int64(k), Int64(n), a, Int64(lda),
+            ck_gemm_small_n_f32(pool, Int64(rows), Int64(k), Int64(n), a, Int64(lda),
                                 panels[w]!.floats, floats! + w, Int64(n), beta, out, Int64(n))
         }
     }

@@ -14,6 +14,12 @@
 // lines (`<unk>` if the model has no line break). A completion advances the
 // state through its graphemes but the last, so with `carry` the next line
 // continues after them.
+//
+// Adapting (`init(model:adapting:)`, `predict --adapt`): everything fed is
+// first read by a DynamicEvaluator, which takes an update after every K
+// graphemes and at the end of each `feed` (so after every line with --lines),
+// then fed to the generator, which steps the adapted weights. Completions are
+// the model's own text: it does not learn from them.
 
 /// One ranked candidate for the next grapheme.
 public struct RankedGrapheme: Equatable, Sendable {
@@ -33,20 +39,38 @@ public final class Predictor {
     /// Whether `feedLine` has seen a line since the last `restart`.
     private var lineFed = false
 
+    /// Learns from what is fed (nil: never).
+    public let evaluator: DynamicEvaluator?
+
     public init(model: SamplingModel) {
         self.model = model
+        evaluator = nil
         generator = TextGenerator(model: model, streams: 1, options: SamplingOptions(greedy: true), seed: 0)
     }
 
-    /// Zeroes the state; nothing is fed.
+    /// A predictor whose model learns from the text fed (see the file header).
+    /// - Throws: the first setting out of range.
+    public init(model: SamplingModel, adapting settings: AdaptationSettings) throws(AdaptationProblem) {
+        let evaluator = try DynamicEvaluator(model: model, settings: settings)
+        self.evaluator = evaluator
+        self.model = evaluator.adaptedModel
+        generator = TextGenerator(model: self.model, streams: 1, options: SamplingOptions(greedy: true), seed: 0)
+    }
+
+    /// Zeroes the state; nothing is fed. Adapted weights are kept.
     public func restart() {
         generator.reset()
+        evaluator?.restart()
         hasContext = false
         lineFed = false
     }
 
-    /// Feeds `ids`, continuing from the current state.
+    /// Feeds `ids`, continuing from the current state (adapting: the model learns from them first).
     public func feed(_ ids: [Int]) {
+        if let evaluator {
+            evaluator.feed(ids)
+            evaluator.flush()
+        }
         generator.feed(ids)
         if !ids.isEmpty { hasContext = true }
     }
@@ -54,8 +78,9 @@ public final class Predictor {
     /// Feeds one input line (ids, without its line break): from the zero state,
     /// or with `carry` after the lines so far and a line break.
     public func feedLine(_ ids: [Int], carry: Bool) {
+        var ids = ids
         if carry {
-            if lineFed { feed([model.newlineID ?? Vocabulary.unknownID]) }
+            if lineFed { ids.insert(model.newlineID ?? Vocabulary.unknownID, at: 0) }
         } else {
             restart()
         }

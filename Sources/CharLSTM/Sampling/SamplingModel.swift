@@ -56,6 +56,20 @@ public final class SamplingModel {
         weights = SamplingModel.inPlaceWeights(of: file)
     }
 
+    /// The model of `base` stepping `parameters` (P, binary32) in place, not
+    /// copied: it sees every later change (DynamicEvaluator's adapted weights).
+    init(_ base: SamplingModel, sharing parameters: Buffer<Float>) {
+        config = base.config
+        vocabulary = base.vocabulary
+        metadata = base.metadata
+        tokenizer = base.tokenizer
+        weightsAreHalfExact = false
+        weights = InferenceWeights(sharing: parameters, half: false)
+    }
+
+    /// The weights as binary32 (P), layout order (binary16 ones widened once, exactly).
+    var floatWeights: UnsafePointer<Float> { weights.base }
+
     /// Refuses a checkpoint value that cannot be sampled from: a bidirectional
     /// model, or a vocabulary or weights that do not fit the config.
     static func check(_ checkpoint: Checkpoint) throws(SamplingError) {

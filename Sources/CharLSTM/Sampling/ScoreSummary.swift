@@ -3,7 +3,8 @@
 // Each input is scored from the zero state (TextScorer.score), so an input of
 // n graphemes adds n − 1 scored graphemes; the summary's bits per grapheme is
 // the total bits over all scored graphemes (not a mean of per-input means),
-// and the perplexity is 2^(bits per grapheme).
+// and the perplexity is 2^(bits per grapheme). With adaptation every input
+// also starts from the trained weights.
 
 #if canImport(Glibc)
 import Glibc
@@ -40,6 +41,14 @@ public struct ScoreSummary: Equatable, Sendable {
     public mutating func score(_ text: EncodedText, with scorer: TextScorer,
                                each: ((Int, Double?) -> Void)? = nil) {
         let (n, bits) = scorer.score(text.ids, each: each)
+        add(text, scored: n, bits: bits)
+    }
+
+    /// Scores `text` with `evaluator` (from the zero state and the trained
+    /// weights, adapting as it reads: DynamicEvaluator.score) and adds it.
+    public mutating func score(_ text: EncodedText, adapting evaluator: DynamicEvaluator,
+                               each: ((Int, Double?) -> Void)? = nil) {
+        let (n, bits) = evaluator.score(text.ids, each: each)
         add(text, scored: n, bits: bits)
     }
 
