@@ -119,8 +119,11 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of the one generator: initialisation and dropout (default: \(TrainCommand.defaults.seed)).", valueName: "n"))
     public var seed: UInt64?
 
-    @Option(name: .long, help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases, as PyTorch does (default: 1).", valueName: "x|drawn"))
+    @Option(name: .long, help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases, as PyTorch does (default: \(InitialisationDefaults.forgetBiasText)).", valueName: "x|drawn"))
     public var forgetBias: String?
+
+    @Option(name: .long, help: ArgumentHelp("How the recurrent weights start: uniform like the others, or each gate block a random orthogonal matrix (default: \(InitialisationDefaults.recurrent.rawValue)).", valueName: "uniform|orthogonal"))
+    public var recurrentInit: RecurrentInitialisation?
 
     // MARK: Schedule and outputs
 
@@ -202,6 +205,9 @@ public struct TrainCommand: ParsableCommand {
             try require(initFrom == nil, "--forget-bias sets the initialisation of a new run; it cannot be combined with --init-from")
             try require((cell ?? .lstm) == .lstm, "--forget-bias applies to LSTM cells only (got --cell \(cell?.rawValue ?? ""))")
         }
+        if recurrentInit != nil {
+            try require(initFrom == nil, "--recurrent-init sets the initialisation of a new run; it cannot be combined with --init-from")
+        }
         if initFrom != nil {
             // The model's shape flags are compared with the checkpoint in run(); the vocabulary
             // comes from the checkpoint, not from this corpus.
@@ -240,8 +246,10 @@ public struct TrainCommand: ParsableCommand {
         request.lossy = lossy
         request.maxVocab = maxVocab
         request.minCount = minCount
-        request.forgetBias = try forgetBias.map(parseForgetBias) ?? 1
+        request.forgetBias = try forgetBias.map(parseForgetBias) ?? InitialisationDefaults.forgetBias
         request.forgetBiasGiven = forgetBias != nil
+        request.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
+        request.recurrentInitGiven = recurrentInit != nil
         request.group = group
         let setup: TrainingSetup
         do {
@@ -255,6 +263,8 @@ public struct TrainCommand: ParsableCommand {
                     }
                 case .forgetBiasIgnored:
                     progress.note("--forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
+                case .recurrentInitIgnored:
+                    progress.note("--recurrent-init only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
                 case .largeVocabulary(let count):
                     if let warning = largeVocabularyWarning(count: count) { progress.warning(warning) }
                 }

@@ -82,7 +82,7 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertEqual(best["val_bpc"] as? Double, avx2["val_bpc"] as? Double)
     }
 
-    /// `--forget-bias 1` is the default; `drawn` (the peer's initialisation) and 0 change the run.
+    /// `--forget-bias drawn` (the peer's initialisation) is the default; 1 and 0 change the run.
     func testForgetBiasChangesOnlyTheInitialisation() throws {
         let path = try corpus().path
         func loss(_ extra: [String]) throws -> Double {
@@ -93,17 +93,34 @@ final class BenchCommandTests: XCTestCase {
         }
         let byDefault = try loss([]), one = try loss(["--forget-bias", "1"])
         let drawn = try loss(["--forget-bias", "drawn"]), zero = try loss(["--forget-bias", "0"])
-        XCTAssertEqual(byDefault, one)
-        XCTAssertNotEqual(byDefault, drawn)
+        XCTAssertEqual(byDefault, drawn)
+        XCTAssertNotEqual(byDefault, one)
         XCTAssertNotEqual(byDefault, zero)
         XCTAssertNotEqual(drawn, zero)
+    }
+
+    /// `--recurrent-init uniform` is the default; `orthogonal` changes the run. Mutation caught:
+    /// BenchCommand not passing the flag to the benchmark.
+    func testRecurrentInitChangesTheRun() throws {
+        let path = try corpus().path
+        func loss(_ extra: [String]) throws -> Double {
+            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return try XCTUnwrap(object?["train_loss_last"] as? Double)
+        }
+        let byDefault = try loss([]), uniform = try loss(["--recurrent-init", "uniform"])
+        let orthogonal = try loss(["--recurrent-init", "orthogonal"])
+        XCTAssertEqual(byDefault, uniform)
+        XCTAssertNotEqual(uniform, orthogonal)
     }
 
     func testBadInputIsOneLine() throws {
         let path = try corpus().path
         for args in [["bench", path, "--hidden", "0"], ["bench", path, "--lr", "-1"],
                      ["bench", path, "--batch", "5000"], ["bench", "/no/such/file"],
-                     ["bench", path, "--forget-bias", "pytorch"], ["bench", path, "--forget-bias", "nan"]] {
+                     ["bench", path, "--forget-bias", "pytorch"], ["bench", path, "--forget-bias", "nan"],
+                     ["bench", path, "--recurrent-init", "identity"]] {
             let r = try runTool("charlstm", args)
             XCTAssertEqual(r.status, 1, "\(args)")
             XCTAssertEqual(r.stdout, "", "\(args)")

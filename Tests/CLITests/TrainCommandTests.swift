@@ -236,12 +236,13 @@ final class TrainCommandTests: XCTestCase {
         let command = ["corpus.txt", "--seed", "7", "--dropout", "0.1", "--lr", "0.003", "--optimizer", "rmsprop",
                        "--lr-decay", "0.5", "--lr-decay-every", "4", "--grad-clip", "2", "--val-frac", "0.1", "--test-frac", "0.05",
                        "--normalize", "nfc", "--cell", "lstm", "--max-vocab", "40", "--min-count", "1", "--forget-bias", "drawn",
-                       "--eval-every", "3", "--quiet"] + tinyModel
+                       "--recurrent-init", "orthogonal", "--eval-every", "3", "--quiet"] + tinyModel
         XCTAssertEqual(try train(command + ["--steps", "12", "--out", "straight"]).status, 0)
         XCTAssertEqual(try train(command + ["--steps", "6", "--out", "b", "--name", "b"]).status, 0)
         let r = try train(command + ["--steps", "12", "--out", "b", "--name", "b", "--resume", "b/b-latest.ckpt"])
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertEqual(r.stderr, "note: --forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights\n")
+        XCTAssertEqual(r.stderr, "note: --forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights\n"
+                       + "note: --recurrent-init only sets a new run's initialisation; the resumed run continues from the checkpoint's weights\n")
         let a = try CheckpointFile.read(dir.appendingPathComponent("straight/corpus-latest.ckpt").path)
         let b = try CheckpointFile.read(dir.appendingPathComponent("b/b-latest.ckpt").path)
         XCTAssertEqual(b.metadata.step, 12)
@@ -529,12 +530,15 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["corpus.txt", "--forget-bias", "one"], "--forget-bias must be a number or 'drawn' (got 'one')")
         try assertRefused(["corpus.txt", "--forget-bias", "0", "--init-from", "x.ckpt"], "--forget-bias sets the initialisation of a new run; it cannot be combined with --init-from")
         try assertRefused(["corpus.txt", "--forget-bias", "0", "--cell", "gru"], "--forget-bias applies to LSTM cells only (got --cell gru)")
+        try assertRefused(["corpus.txt", "--recurrent-init", "identity"], "--recurrent-init")
+        try assertRefused(["corpus.txt", "--recurrent-init", "orthogonal", "--init-from", "x.ckpt"], "--recurrent-init sets the initialisation of a new run; it cannot be combined with --init-from")
         // The tests' NaN injection is no flag (a debug build's environment variable instead).
         try assertRefused(["corpus.txt", "--debug-inject-nan-at", "6"], "Unknown option '--debug-inject-nan-at'")
     }
 
-    /// The forget-gate biases start at 1 by default, at the given value, or drawn
-    /// like the other biases (|b| ≤ 1/√H); one Adam step moves each by at most about lr.
+    /// The forget-gate biases start drawn like the other biases (|b| ≤ 1/√H) by default
+    /// (docs/training.md, "Choosing the initialisation"), or at the given value; one Adam
+    /// step moves each by at most about lr.
     func testForgetBiasSetsTheInitialForgetGateBiases() throws {
         func forgetBiases(_ extra: [String], out: String) throws -> [Float] {
             let r = try train(["corpus.txt", "--steps", "1", "--quiet", "--out", out] + tinyModel + extra)
@@ -544,11 +548,42 @@ final class TrainCommandTests: XCTestCase {
             let H = c.config.hidden
             return (H..<(2 * H)).map { c.parameters[bias.offset + $0] }
         }
-        for b in try forgetBiases([], out: "one") { XCTAssertEqual(b, 1, accuracy: 0.01) }
+        for b in try forgetBiases(["--forget-bias", "1"], out: "one") { XCTAssertEqual(b, 1, accuracy: 0.01) }
         for b in try forgetBiases(["--forget-bias=-0.5"], out: "half") { XCTAssertEqual(b, -0.5, accuracy: 0.01) }
         let drawn = try forgetBiases(["--forget-bias", "drawn"], out: "drawn")
         for b in drawn { XCTAssertLessThanOrEqual(abs(b), 0.25 + 0.01) }   // 1/√16
         XCTAssertGreaterThan(Set(drawn).count, drawn.count / 2, "drawn biases should differ")
+        XCTAssertEqual(try forgetBiases([], out: "default"), drawn, "the default is drawn")
+    }
+
+    /// `--recurrent-init orthogonal` starts every gate block of W_h orthogonal; after one Adam
+    /// step (each weight moves by about lr = 0.002) WᵀW is still I within 0.03, which the
+    /// default's uniform weights (|w| ≤ 1/√H, columns of norm² about 1/3) are far from.
+    /// Mutations caught: the flag not reaching the Trainer (TrainCommand or TrainingSetup
+    /// dropping it), the orthogonal blocks not orthogonal.
+    func testRecurrentInitOrthogonalStartsOrthogonal() throws {
+        func worstError(_ extra: [String], out: String) throws -> Double {
+            let r = try train(["corpus.txt", "--steps", "1", "--quiet", "--out", out] + tinyModel + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let c = try CheckpointFile.read(dir.appendingPathComponent("\(out)/corpus-latest.ckpt").path)
+            let wh = ParameterLayout(c.config).layers[0].wh
+            let (H, G) = (c.config.hidden, c.config.cell.gateCount)
+            var worst = 0.0
+            for g in 0..<G {
+                for i in 0..<H {
+                    for j in 0..<H {
+                        var dot = 0.0
+                        for k in 0..<H {
+                            dot += Double(c.parameters[wh.offset + k * G * H + g * H + i] * c.parameters[wh.offset + k * G * H + g * H + j])
+                        }
+                        worst = max(worst, abs(dot - (i == j ? 1 : 0)))
+                    }
+                }
+            }
+            return worst
+        }
+        XCTAssertLessThan(try worstError(["--recurrent-init", "orthogonal"], out: "orthogonal"), 0.03)
+        XCTAssertGreaterThan(try worstError(["--recurrent-init", "uniform"], out: "uniform"), 0.3)
     }
 
     func testBadCheckpoints() throws {

@@ -25,7 +25,9 @@ public struct BenchmarkSettings: Sendable {
     public var sampleSteps = 0
     /// The LSTM forget-gate bias at initialisation; nil draws it like the other
     /// biases, as PyTorch (the peer) does.
-    public var forgetBias: Double? = 1
+    public var forgetBias: Double? = InitialisationDefaults.forgetBias
+    /// How the recurrent weights start.
+    public var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
     public init() {}
 }
 
@@ -76,7 +78,7 @@ public func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmark
     if let problem = config.problem() { throw BenchmarkError(description: problem) }
     let model = Model<Float>(config: config)
     var rng = RandomGenerator(seed: s.seed)
-    model.initialize(rng: &rng, forgetBias: s.forgetBias)
+    model.initialize(rng: &rng, forgetBias: s.forgetBias, recurrent: s.recurrentInit)
     var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount)
     let (B, T) = (s.batch, s.seq)
     let state = model.makeState(batch: B)

@@ -87,12 +87,16 @@ public final class Model<T: BLASScalar> {
 
 /// Standard initialisation of a flat parameter buffer laid out by `layout`, from `rng`:
 /// embedding U(-√3, √3) (unit variance, like N(0, 1));
-/// recurrent weights and biases U(-1/√H, 1/√H), as PyTorch and torch-rnn do;
-/// LSTM forget-gate biases `forgetBias` (1 unless asked otherwise; nil draws them
-/// like the other biases, as PyTorch does); output weights U(-1/√H, 1/√H),
-/// output bias 0. Layers are drawn bottom first, the forward stack before the reverse one.
+/// recurrent weights and biases U(-1/√H, 1/√H), as PyTorch and torch-rnn do, or W_h
+/// orthogonal gate block by gate block (`recurrent`, see `RecurrentInitialisation`);
+/// LSTM forget-gate biases `forgetBias` (nil draws them like the other biases, as
+/// PyTorch does); output weights U(-1/√H, 1/√H), output bias 0. Layers are drawn
+/// bottom first, the forward stack before the reverse one. The defaults are
+/// `InitialisationDefaults`'.
 func initializeParameters<T: BLASScalar>(_ p: UnsafeMutablePointer<T>, layout: ParameterLayout,
-                                         rng: inout RandomGenerator, forgetBias: Double? = 1) {
+                                         rng: inout RandomGenerator,
+                                         forgetBias: Double? = InitialisationDefaults.forgetBias,
+                                         recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
     let config = layout.config
     func fill(_ v: ParameterView, _ a: Double) {
         for k in v.range { p[k] = T((rng.nextDouble() * 2 - 1) * a) }
@@ -100,7 +104,12 @@ func initializeParameters<T: BLASScalar>(_ p: UnsafeMutablePointer<T>, layout: P
     fill(layout.embedding, 3.0.squareRoot())
     let k = 1 / Double(config.hidden).squareRoot()
     for l in layout.layers + layout.reverseLayers {
-        fill(l.wx, k); fill(l.wh, k); fill(l.bias, k)
+        fill(l.wx, k)
+        switch recurrent {
+        case .uniform: fill(l.wh, k)
+        case .orthogonal: fillOrthogonalBlocks(p + l.wh.offset, hidden: config.hidden, blocks: config.cell.gateCount, rng: &rng)
+        }
+        fill(l.bias, k)
         if config.cell == .lstm, let forgetBias {
             let H = config.hidden
             for j in H..<(2 * H) { p[l.bias.offset + j] = T(forgetBias) }

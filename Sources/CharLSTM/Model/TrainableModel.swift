@@ -32,9 +32,11 @@ extension TrainableModel {
     public var parameterCount: Int { layout.count }
 
     /// Standard initialisation from `rng` (see `initializeParameters`).
-    /// `forgetBias`: the LSTM forget-gate biases (nil: drawn like the other biases).
-    public func initialize(rng: inout RandomGenerator, forgetBias: Double? = 1) {
-        initializeParameters(parameters.base, layout: layout, rng: &rng, forgetBias: forgetBias)
+    /// `forgetBias`: the LSTM forget-gate biases (nil: drawn like the other biases);
+    /// `recurrent`: how W_h starts.
+    public func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
+                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
+        initializeParameters(parameters.base, layout: layout, rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
     }
 
     /// A zero state for `batch` streams: the carried state of a forward model.
@@ -90,10 +92,11 @@ public enum TrainingModel {
     /// P.
     public var parameterCount: Int { layout.count }
 
-    public func initialize(rng: inout RandomGenerator, forgetBias: Double? = 1) {
+    public func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
+                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
         switch self {
-        case .forward(let m): m.initialize(rng: &rng, forgetBias: forgetBias)
-        case .bidirectional(let m): m.initialize(rng: &rng, forgetBias: forgetBias)
+        case .forward(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
+        case .bidirectional(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
         }
     }
 

@@ -94,10 +94,13 @@ public final class Trainer {
     /// `options.valFraction`/`testFraction`. B and T shrink to fit a small corpus;
     /// compare `options.batch`/`seqLength` with what you asked for to tell the user.
     /// `forgetBias` is the LSTM forget-gate bias at initialisation (nil: drawn like
-    /// the other biases); it is not stored, as nothing after initialisation uses it.
+    /// the other biases) and `recurrentInit` how W_h starts; they are not stored, as
+    /// nothing after initialisation uses them.
     public init(config: ModelConfig, vocabulary: Vocabulary, tokens: any TokenSource, options: TrainingOptions,
                 corpusName: String = "", initialParameters: [Float]? = nil,
-                forgetBias: Double? = 1, group: ProcessGroup? = nil) throws(TrainingError) {
+                forgetBias: Double? = InitialisationDefaults.forgetBias,
+                recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent,
+                group: ProcessGroup? = nil) throws(TrainingError) {
         let split = CorpusSplit(count: tokens.count, validationFraction: options.valFraction,
                                 testFraction: options.testFraction)
         let geometry = try BatchGeometry.fit(split: split, batch: options.batch, steps: options.seqLength,
@@ -143,7 +146,7 @@ public final class Trainer {
             }
             _ = model.parameters.pointer.update(fromContentsOf: initialParameters)
         } else {
-            model.initialize(rng: &rng, forgetBias: forgetBias)
+            model.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrentInit)
         }
         takeSnapshot()
     }

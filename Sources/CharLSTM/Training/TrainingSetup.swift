@@ -39,9 +39,13 @@ public struct TrainingRequest: Sendable {
     public var maxVocab: Int?
     public var minCount: Int?
     /// The LSTM forget-gate bias of a new model (nil: drawn like the other biases).
-    public var forgetBias: Double? = 1
+    public var forgetBias: Double? = InitialisationDefaults.forgetBias
     /// Whether `forgetBias` was asked for: a resumed run keeps its weights and says so.
     public var forgetBiasGiven = false
+    /// How a new model's recurrent weights start.
+    public var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
+    /// Whether `recurrentInit` was asked for: a resumed run keeps its weights and says so.
+    public var recurrentInitGiven = false
     /// The processes training together (nil: this one alone); see DataParallel.swift.
     package var group: ProcessGroup?
 
@@ -58,6 +62,8 @@ public enum TrainingSetupNotice: Equatable, Sendable {
     case unknownGraphemes(count: Int, vocabularySize: Int)
     /// A forget bias was given for a resumed run, which continues from the checkpoint's weights.
     case forgetBiasIgnored
+    /// A recurrent initialisation was given for a resumed run, which continues from the checkpoint's weights.
+    case recurrentInitIgnored
     /// The new vocabulary is large enough to slow training (`Vocabulary.isLarge`).
     case largeVocabulary(count: Int)
 }
@@ -132,6 +138,7 @@ public struct TrainingSetup {
             }
             try Self.refuse(settings.geometryConflicts(with: saved.options, tokenCount: tokens.count), resuming: true)
             if request.forgetBiasGiven { notify(.forgetBiasIgnored) }
+            if request.recurrentInitGiven { notify(.recurrentInitIgnored) }
             requested = (saved.options.batch, saved.options.seqLength)
             trainer = try Trainer(resuming: checkpoint, path: path, tokens: tokens, corpusName: request.runName,
                                   group: request.group)
@@ -168,7 +175,7 @@ public struct TrainingSetup {
             }
             trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: tokens,
                                   options: options, corpusName: request.runName, forgetBias: request.forgetBias,
-                                  group: request.group)
+                                  recurrentInit: request.recurrentInit, group: request.group)
             resumed = nil
         }
         // Across processes: now that the streams are known, tokenize what this process reads.
