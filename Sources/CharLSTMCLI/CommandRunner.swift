@@ -21,8 +21,18 @@ public func runCommand<Root: ParsableCommand>(_ root: Root.Type, name: String) -
         try command.run()
         OutputStream.standardOutput.flush()
         exit(0)
-    } catch {
+    } catch var error {
         OutputStream.standardOutput.flush()
+        // An error met by every process of an mpirun job: report it first, then leave the group.
+        var leaving: ProcessGroup?
+        if let left = error as? LeavingGroup {
+            guard let reported = left.error else {
+                left.group.finalize()
+                exit(1)
+            }
+            leaving = left.group
+            error = reported
+        }
         let code = Root.exitCode(for: error)
         if code == .success {
             // --help, --version, completion scripts: print them as ArgumentParser would.
@@ -46,6 +56,7 @@ public func runCommand<Root: ParsableCommand>(_ root: Root.Type, name: String) -
         var text = message
         if text.hasPrefix("Error: ") { text.removeFirst("Error: ".count) }
         OutputStream.standardError.line("\(name): error: \(text)")
+        leaving?.finalize()
         exit(1)
     }
 }

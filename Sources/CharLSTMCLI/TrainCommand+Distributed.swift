@@ -35,12 +35,12 @@ extension TrainCommand {
             try RunAgreement.check(group, corpus: corpus, arguments: Array(CommandLine.arguments.dropFirst()))
             try train(group: group)
         } catch let error as AgreedFailure {
-            group.finalize()
-            if let reason = error.reason as? TrainingSetupError { throw ValidationError(message(for: reason)) }
-            if let reason = error.reason { throw reason }
-            throw ExitCode(1)
+            if let reason = error.reason as? TrainingSetupError {
+                throw LeavingGroup(error: ValidationError(message(for: reason)), group: group)
+            }
+            throw LeavingGroup(error: error.reason, group: group)
         } catch {
-            if agreedOnEveryProcess(error) { group.finalize() }
+            if agreedOnEveryProcess(error) { throw LeavingGroup(error: group.isWriter ? error : nil, group: group) }
             if !group.isWriter { throw ExitCode(1) }
             throw error
         }
@@ -68,6 +68,14 @@ extension TrainCommand {
         progress.info("all-reduce of \(QuantityText.grouped(trainer.model.parameterCount)) gradients: "
                       + "\(fixed(perStep * 1000, 2)) ms per step on average (\(fixed(100 * perStep / stepTime, 1))% of the step time)")
     }
+}
+
+/// An error every process of `group` met at the same point. runCommand prints `error` (nil: the
+/// process stays silent) and only then leaves the group: MPI_Finalize waits for every process, so
+/// no process exits, and no mpirun ends the job, before the reporting one has written its line.
+struct LeavingGroup: Error {
+    var error: (any Error)?
+    var group: ProcessGroup
 }
 
 /// A setup failure some process met: `reason` on the first process that failed, nil elsewhere.
