@@ -18,6 +18,7 @@ typedef int (*comm_int_fn)(comm_t, int *);
 typedef int (*allreduce_fn)(const void *, void *, int, type_t, op_t, comm_t);
 typedef int (*bcast_fn)(void *, int, type_t, int, comm_t);
 typedef int (*allgather_fn)(const void *, int, type_t, void *, int, type_t, comm_t);
+typedef int (*allgatherv_fn)(const void *, int, type_t, void *, const int *, const int *, type_t, comm_t);
 typedef int (*barrier_fn)(comm_t);
 typedef int (*abort_fn)(comm_t, int);
 typedef int (*void_fn)(void);
@@ -30,6 +31,7 @@ static struct {
     allreduce_fn allreduce;
     bcast_fn bcast;
     allgather_fn allgather;
+    allgatherv_fn allgatherv;
     barrier_fn barrier;
     abort_fn abort;
     void_fn finalize;
@@ -75,6 +77,7 @@ int cmpi_init(int *rank, int *size) {
     LOOK(allreduce, "MPI_Allreduce")
     LOOK(bcast, "MPI_Bcast")
     LOOK(allgather, "MPI_Allgather")
+    LOOK(allgatherv, "MPI_Allgatherv")
     LOOK(barrier, "MPI_Barrier")
     LOOK(abort, "MPI_Abort")
     LOOK(finalize, "MPI_Finalize")
@@ -149,6 +152,25 @@ int cmpi_allgather_double(const double *values, long count, double *out) {
         set_error("MPI_Allgather failed", NULL);
         return 1;
     }
+    return 0;
+}
+
+int cmpi_allgather_bytes(const void *bytes, long count, void *out, const long *counts) {
+    if (not_ready()) return 1;
+    int size = 0;
+    mpi.size(mpi.world, &size);
+    int *n = malloc(2 * (size_t)size * sizeof(int));
+    if (!n) { set_error("MPI_Allgatherv: out of memory", NULL); return 1; }
+    long at = 0;
+    for (int r = 0; r < size; r++) {
+        if (counts[r] < 0 || counts[r] > CHUNK || at > CHUNK) { free(n); set_error("MPI_Allgatherv: too many bytes", NULL); return 1; }
+        n[r] = (int)counts[r];
+        n[size + r] = (int)at;
+        at += counts[r];
+    }
+    int status = mpi.allgatherv(bytes, (int)count, mpi.byte_type, out, n, n + size, mpi.byte_type, mpi.world);
+    free(n);
+    if (status != SUCCESS) { set_error("MPI_Allgatherv failed", NULL); return 1; }
     return 0;
 }
 

@@ -83,15 +83,18 @@ struct AgreedFailure: Error {
     var reason: (any Error)?
 }
 
-/// Runs `body` (no collectives inside); across processes they then agree whether any failed,
+/// Runs `body` (its only collectives are ShardedCorpus's, which every process reaches with
+/// the same setup, and which turn a failure on one process into `.peerFailed` on the others);
+/// across processes they then agree whether any failed,
 /// so that none goes on into a collective that another will never reach.
 func agreeOnSetup<T>(_ group: ProcessGroup?, _ body: () throws -> T) throws -> T {
     guard let group else { return try body() }
     let result = Result { try body() }
+    // 2: this process failed; 1: it stopped because another did (ShardedCorpus), whose error is reported.
     var failed = 0.0
-    if case .failure = result { failed = 1 }
-    let flags = try group.gather([failed])
-    guard let first = flags.firstIndex(where: { $0[0] > 0 }) else { return try result.get() }
+    if case .failure(let error) = result { failed = (error as? DistributedError) == .peerFailed ? 1 : 2 }
+    let flags = try group.gather([failed]).map { $0[0] }
+    guard let worst = flags.max(), worst > 0, let first = flags.firstIndex(of: worst) else { return try result.get() }
     if first == group.rank, case .failure(let error) = result { throw AgreedFailure(reason: error) }
     throw AgreedFailure(reason: nil)
 }

@@ -306,6 +306,9 @@ public struct TrainCommand: ParsableCommand {
             + (trainer.step > 0 ? "from step \(trainer.step) to \(total)" : "\(total) steps")
             + ", " + (group.map { "\($0.size) processes × " } ?? "") + "\(threadCount) thread\(threadCount == 1 ? "" : "s")")
 
+        if let held = try trainer.heldTokensPerProcess() {
+            progress.info("graphemes held per process: \(held.map(QuantityText.grouped).joined(separator: ", ")) of \(QuantityText.grouped(trainer.tokens.count))")
+        }
         try installDebugNaNInjection(on: trainer)   // debug builds only: the tests' NaN
 
         let observer = TrainObserver(progress: progress, log: logFile)

@@ -93,14 +93,14 @@ package struct EncodedCorpus: Sendable {
         return try counter.finish(stream: stream, order: .fixed(vocabulary))
     }
 
-    static func checkCaps(maxVocab: Int?, minCount: Int) throws(TextError) {
+    package static func checkCaps(maxVocab: Int?, minCount: Int) throws(TextError) {
         if let maxVocab, maxVocab < 1 {
             throw .invalidArgument("the vocabulary cap must be at least 1 (it counts <unk>), got \(maxVocab)")
         }
         if minCount < 1 { throw .invalidArgument("the minimum count must be at least 1, got \(minCount)") }
     }
 
-    init(vocabulary: Vocabulary, ids: TokenIDs, unknownCount: Int, replacedSequences: Int, byteCount: Int,
+    package init(vocabulary: Vocabulary, ids: TokenIDs, unknownCount: Int, replacedSequences: Int, byteCount: Int,
          distinctGraphemes: Int, codePointCount: Int, normalizedByteCount: Int) {
         self.vocabulary = vocabulary
         self.ids = ids
@@ -114,7 +114,7 @@ package struct EncodedCorpus: Sendable {
 }
 
 /// How the final vocabulary is chosen.
-enum VocabularyOrder {
+package enum VocabularyOrder {
     /// From the corpus: descending count, ties by bytes, with caps.
     case frequency(maxVocab: Int?, minCount: Int)
     /// A given vocabulary.
@@ -184,37 +184,10 @@ struct GraphemeCounter {
     /// The corpus: final vocabulary, ids remapped to it.
     mutating func finish(stream: GraphemeStream, order: VocabularyOrder) throws(TextError) -> EncodedCorpus {
         let distinct = table.count
-        var map = [UInt32](repeating: 0, count: distinct)
-        var unknown = 0
-        let vocabulary: Vocabulary
-        switch order {
-        case .fixed(let v):
-            vocabulary = v
-            for i in 0 ..< distinct {
-                if let id = v.id(of: String(decoding: table.bytes(i), as: UTF8.self)) {
-                    map[i] = UInt32(id)
-                } else {
-                    unknown += counts[i]
-                }
-            }
-        case .frequency(let maxVocab, let minCount):
-            let keys = (0 ..< distinct).map { Array(table.bytes($0)) }
-            let sorted = (0 ..< distinct).sorted { a, b in
-                counts[a] != counts[b] ? counts[a] > counts[b] : keys[a].lexicographicallyPrecedes(keys[b])
-            }
-            var kept: [String] = []
-            for i in sorted {
-                if counts[i] >= minCount && kept.count + 1 < (maxVocab ?? Int.max) {
-                    kept.append(String(decoding: keys[i], as: UTF8.self))
-                    map[i] = UInt32(kept.count)
-                } else {
-                    unknown += counts[i]
-                }
-            }
-            do { vocabulary = try Vocabulary(graphemes: kept) } catch {
-                throw .invalidArgument("internal error building the vocabulary: \(error)")
-            }
-        }
+        let ranked = try RankedVocabulary(keys: (0 ..< distinct).map { Array(table.bytes($0)) }, counts: counts, order: order)
+        let vocabulary = ranked.vocabulary
+        let map = ranked.map
+        let unknown = ranked.unknown
         let count = ids.count
         // Move the ids out so the remap can work in place (no copy-on-write).
         let provisional = ids

@@ -25,7 +25,7 @@ let defaultChunkSize = 1 << 22
 /// `emit(text, ends)` receives normalized text and the end offsets (within
 /// `text`) of the complete graphemes in it: grapheme k is
 /// `text[ends[k-1] ..< ends[k]]` with `ends[-1] = 0`; `ends.last == text.count`.
-final class GraphemeStream {
+package final class GraphemeStream {
     let normalization: NormalizationForm
     let lossy: Bool
     let source: String
@@ -76,6 +76,13 @@ final class GraphemeStream {
     }
 
     deinit { cicu_segmenter_close(segmenter) }
+
+    /// Makes this stream read a part of an input that starts at byte `offset` (> 0: no BOM is
+    /// dropped, and error offsets count from the input's start). Call before the first `feed`.
+    func startsAt(offset: Int) {
+        uncheckedOffset = offset
+        if offset > 0 { bomPending = false }
+    }
 
     /// How many bytes the next read should ask for: the chunk size, or more
     /// when a long unbroken run is being carried (keeps the work linear).

@@ -4,7 +4,8 @@
 /// An open-addressing hash set of byte strings; each distinct string gets a
 /// dense index (0, 1, 2, ... in first-seen order). Single-byte ASCII strings
 /// go through a direct 128-entry table.
-struct GraphemeTable {
+package struct GraphemeTable {
+    package init() {}
     /// Index of each ASCII grapheme, or -1.
     private(set) var ascii = [Int32](repeating: -1, count: 128)
     /// All distinct graphemes' bytes, back to back.
@@ -30,7 +31,7 @@ struct GraphemeTable {
 
     /// The index of grapheme `p[0 ..< n]`, adding it if new.
     @inline(__always)
-    mutating func index(of p: UnsafePointer<UInt8>, count n: Int) -> Int {
+    package mutating func index(of p: UnsafePointer<UInt8>, count n: Int) -> Int {
         if n == 1 && p[0] < 0x80 {
             let i = ascii[Int(p[0])]
             if i >= 0 { return Int(i) }

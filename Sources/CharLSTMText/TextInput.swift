@@ -113,6 +113,11 @@ final class InputFile {
         }
     }
 
+    /// Moves the read position to byte `offset` of a regular file.
+    func seek(to offset: Int) throws(TextError) {
+        if lseek(fd, off_t(offset), SEEK_SET) < 0 { throw .unreadable(source: source, reason: systemMessage(errno)) }
+    }
+
     /// The next chunk of at most `count` bytes (empty at the end of input).
     /// Valid until the next call.
     func readChunk(count: Int) throws(TextError) -> UnsafeBufferPointer<UInt8> {

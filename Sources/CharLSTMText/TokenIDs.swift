@@ -26,7 +26,7 @@ package struct TokenIDs: Sendable, Equatable {
         self.init(storage: s, start: 0, count: ids.count)
     }
 
-    init(storage: IDStorage, start: Int, count: Int) {
+    package init(storage: IDStorage, start: Int, count: Int) {
         self.storage = storage
         self.start = start
         self.count = count
@@ -61,7 +61,7 @@ package enum IDStorage: Sendable {
     case u16([UInt16])
     case u32([UInt32])
 
-    static func empty(width: Int, capacity: Int) -> IDStorage {
+    package static func empty(width: Int, capacity: Int) -> IDStorage {
         switch width {
         case 1: var a = [UInt8](); a.reserveCapacity(capacity); return .u8(a)
         case 2: var a = [UInt16](); a.reserveCapacity(capacity); return .u16(a)
@@ -73,7 +73,7 @@ package enum IDStorage: Sendable {
         switch self { case .u8: 1; case .u16: 2; case .u32: 4 }
     }
 
-    var count: Int {
+    package var count: Int {
         switch self { case .u8(let a): a.count; case .u16(let a): a.count; case .u32(let a): a.count }
     }
 
@@ -98,7 +98,7 @@ package enum IDStorage: Sendable {
     }
 
     /// Appends `ids` (each must fit the width), narrowing with a plain loop.
-    mutating func append(_ ids: UnsafeBufferPointer<UInt32>) {
+    package mutating func append(_ ids: UnsafeBufferPointer<UInt32>) {
         switch self {
         case .u8(var a):
             self = .u8([]); Self.append(ids, to: &a); self = .u8(a)

@@ -15,6 +15,7 @@
 // checkpoint's, the text's and the trainer's own errors).
 
 /// How a run starts.
+import CharLSTMSupport
 import CharLSTMModel
 import CharLSTMText
 import CharLSTMCheckpoint
@@ -104,7 +105,8 @@ public enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
 /// A trainer built as a `TrainingRequest` asks, with what the caller reports about it.
 public struct TrainingSetup {
     public let trainer: Trainer
-    /// The encoded corpus (counts of unknown graphemes and replaced sequences).
+    /// The encoded corpus (counts of unknown graphemes and replaced sequences); across
+    /// processes its `ids` are empty (each process holds its share in `trainer.tokens`).
     package let corpus: EncodedCorpus
     /// B and T as asked for (a resumed run: the checkpoint's); `trainer.options` holds those in force.
     package let requested: (batch: Int, seqLength: Int)
@@ -114,6 +116,8 @@ public struct TrainingSetup {
     /// Reads the corpus (and checkpoint) and builds the trainer; `notify` hears each notice as it arises.
     public init(_ request: TrainingRequest, notify: (TrainingSetupNotice) -> Void = { _ in }) throws {
         let settings = request.settings
+        let tokens: any TokenSource
+        let sharded: ShardedTokens?
         switch request.start {
         case .resume(let path):
             let checkpoint = try CheckpointFile.read(path)
@@ -123,25 +127,25 @@ public struct TrainingSetup {
             let normalization = checkpoint.config.normalization
             if request.maxVocab != nil || request.minCount != nil {
                 // The vocabulary these settings give on this corpus must be the checkpoint's.
-                corpus = try EncodedCorpus.build(file: request.corpus, normalization: normalization, lossy: request.lossy,
-                                                 maxVocab: request.maxVocab, minCount: request.minCount ?? 1)
+                (corpus, tokens, sharded) = try Self.read(request, normalization: normalization,
+                                                          order: .frequency(maxVocab: request.maxVocab, minCount: request.minCount ?? 1))
                 if corpus.vocabulary != checkpoint.vocabulary {
                     throw TrainingSetupError.vocabularyConflict(maxVocab: request.maxVocab, minCount: request.minCount,
                                                                 corpus: request.corpus, built: corpus.vocabulary.count,
                                                                 kept: checkpoint.vocabulary.count)
                 }
             } else {
-                corpus = try EncodedCorpus.encode(file: request.corpus, vocabulary: checkpoint.vocabulary,
-                                                  normalization: normalization, lossy: request.lossy)
+                (corpus, tokens, sharded) = try Self.read(request, normalization: normalization,
+                                                          order: .fixed(checkpoint.vocabulary))
                 if corpus.unknownCount > 0 {
                     notify(.unknownGraphemes(count: corpus.unknownCount, vocabularySize: checkpoint.vocabulary.count))
                 }
             }
-            try Self.refuse(settings.geometryConflicts(with: saved.options, tokenCount: corpus.ids.count), resuming: true)
+            try Self.refuse(settings.geometryConflicts(with: saved.options, tokenCount: tokens.count), resuming: true)
             if request.forgetBiasGiven { notify(.forgetBiasIgnored) }
             if request.recurrentInitGiven { notify(.recurrentInitIgnored) }
             requested = (saved.options.batch, saved.options.seqLength)
-            trainer = try Trainer(resuming: checkpoint, path: path, tokens: corpus.ids, corpusName: request.runName,
+            trainer = try Trainer(resuming: checkpoint, path: path, tokens: tokens, corpusName: request.runName,
                                   group: request.group)
             resumed = (trainer.step, trainer.options.totalSteps)
         case .initFrom(let path):
@@ -149,21 +153,21 @@ public struct TrainingSetup {
             try Self.refuse(settings.modelConflicts(with: checkpoint.config), resuming: false)
             var config = checkpoint.config
             if let dropout = settings.dropout { config.dropout = Float(dropout) }
-            corpus = try EncodedCorpus.encode(file: request.corpus, vocabulary: checkpoint.vocabulary,
-                                              normalization: config.normalization, lossy: request.lossy)
+            (corpus, tokens, sharded) = try Self.read(request, normalization: config.normalization,
+                                                      order: .fixed(checkpoint.vocabulary))
             if corpus.unknownCount > 0 {
                 notify(.unknownGraphemes(count: corpus.unknownCount, vocabularySize: checkpoint.vocabulary.count))
             }
             let options = settings.trainingOptions()
             requested = (options.batch, options.seqLength)
-            trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: corpus.ids,
+            trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: tokens,
                                   options: options, corpusName: request.runName,
                                   initialParameters: checkpoint.parameters, group: request.group)
             resumed = nil
         case .fresh:
             let form = settings.normalization ?? .nfc
-            corpus = try EncodedCorpus.build(file: request.corpus, normalization: form, lossy: request.lossy,
-                                             maxVocab: request.maxVocab, minCount: request.minCount ?? 1)
+            (corpus, tokens, sharded) = try Self.read(request, normalization: form,
+                                                      order: .frequency(maxVocab: request.maxVocab, minCount: request.minCount ?? 1))
             if Vocabulary.isLarge(count: corpus.vocabulary.count) {
                 notify(.largeVocabulary(count: corpus.vocabulary.count))
             }
@@ -174,11 +178,38 @@ public struct TrainingSetup {
             if let shortfall = TrainingMemory.shortfall(config: config, batch: options.batch, seq: options.seqLength) {
                 throw shortfall
             }
-            trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: corpus.ids,
+            trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: tokens,
                                   options: options, corpusName: request.runName, forgetBias: request.forgetBias,
                                   recurrentInit: request.recurrentInit, group: request.group)
             resumed = nil
         }
+        // Across processes: now that the streams are known, tokenize what this process reads.
+        try sharded?.load(trainer.heldTokenRanges)
+    }
+
+    /// The corpus as `order` encodes it, and the tokens the Trainer reads: in one process the
+    /// whole corpus; across processes (ShardedCorpus) only this process's share, loaded once
+    /// the Trainer knows its streams (`corpus.ids` is then empty; `tokens.count` is the corpus's).
+    static func read(_ request: TrainingRequest, normalization: NormalizationForm,
+                     order: VocabularyOrder) throws -> (EncodedCorpus, any TokenSource, ShardedTokens?) {
+        if let group = request.group, group.size > 1 {
+            if case .frequency(let maxVocab, let minCount) = order {
+                try EncodedCorpus.checkCaps(maxVocab: maxVocab, minCount: minCount)
+            }
+            let (corpus, tokens) = try ShardedCorpus.read(file: request.corpus, normalization: normalization,
+                                                          lossy: request.lossy, order: order, group: group)
+            return (corpus, tokens, tokens)
+        }
+        let corpus: EncodedCorpus
+        switch order {
+        case .frequency(let maxVocab, let minCount):
+            corpus = try EncodedCorpus.build(file: request.corpus, normalization: normalization, lossy: request.lossy,
+                                             maxVocab: maxVocab, minCount: minCount)
+        case .fixed(let vocabulary):
+            corpus = try EncodedCorpus.encode(file: request.corpus, vocabulary: vocabulary,
+                                              normalization: normalization, lossy: request.lossy)
+        }
+        return (corpus, corpus.ids, nil)
     }
 
     static func refuse(_ conflicts: [SettingConflict], resuming: Bool) throws(TrainingSetupError) {

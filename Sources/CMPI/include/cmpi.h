@@ -31,6 +31,9 @@ int cmpi_allreduce_sum_double(double *buffer, long count);
 int cmpi_broadcast(void *buffer, long count, int root);
 /// Every process contributes `count` doubles; `out` receives size × count of them, in rank order.
 int cmpi_allgather_double(const double *values, long count, double *out);
+/// Every process contributes `count` bytes (its entry of `counts`, which lists every process's
+/// count in rank order); `out` receives them all back to back, in rank order.
+int cmpi_allgather_bytes(const void *bytes, long count, void *out, const long *counts);
 /// Waits for every process.
 int cmpi_barrier(void);
 /// Ends every process of the job with `code` (MPI_Abort on MPI_COMM_WORLD).

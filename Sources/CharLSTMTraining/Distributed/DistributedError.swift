@@ -12,6 +12,8 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
     case settingsDiffer(count: Int, size: Int)
     /// Something this version does not do across processes (`what`, and what to do instead).
     case unsupported(String)
+    /// Another process failed while the processes set up together (it reports why).
+    case peerFailed
 
     public var description: String {
         switch self {
@@ -25,6 +27,8 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
             return "\(count) of the \(size) processes were started with other arguments than rank 0; start every process with the same command"
         case .unsupported(let what):
             return what
+        case .peerFailed:
+            return "another process failed to set up; see its error"
         }
     }
 }

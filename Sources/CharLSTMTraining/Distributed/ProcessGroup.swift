@@ -65,6 +65,24 @@ package final class ProcessGroup: @unchecked Sendable {
         return (0..<size).map { Array(out[$0 * values.count ..< ($0 + 1) * values.count]) }
     }
 
+    /// Every process's `bytes` (any count, each its own), in rank order.
+    package func gather(bytes: [UInt8]) throws(DistributedError) -> [[UInt8]] {
+        let counts = try gather([Double(bytes.count)]).map { Int($0[0]) }
+        var out = [UInt8](repeating: 0, count: counts.reduce(0, +))
+        let status = bytes.withUnsafeBytes { b in
+            out.withUnsafeMutableBytes { o in
+                counts.map { Int($0) }.withUnsafeBufferPointer { c in
+                    cmpi_allgather_bytes(b.baseAddress, b.count, o.baseAddress, c.baseAddress)
+                }
+            }
+        }
+        try check(status)
+        var parts: [[UInt8]] = []
+        var at = 0
+        for n in counts { parts.append(Array(out[at ..< at + n])); at += n }
+        return parts
+    }
+
     /// Waits until every process arrives.
     package func barrier() throws(DistributedError) { try check(cmpi_barrier()) }
 
