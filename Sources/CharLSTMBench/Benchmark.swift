@@ -86,7 +86,6 @@ package enum BenchmarkError: Error, Equatable, CustomStringConvertible {
 
 /// Runs the benchmark protocol on `ids` (a corpus encoded with a vocabulary of `vocab` entries).
 package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: BenchmarkSettings) throws(BenchmarkError) -> BenchmarkResult {
-    setBLASThreads(s.threads)
     let nVal = ids.count / 10
     let trainCount = ids.count - nVal
     let span = trainCount / max(s.batch, 1)
@@ -95,10 +94,12 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
     }
     let config = ModelConfig(cell: .lstm, layers: s.layers, embed: s.embed, hidden: s.hidden, vocab: vocab)
     if let problem = config.problem() { throw .invalidModel(problem) }
-    let model = Model<Float>(config: config)
+    let compute = ComputeThreads(threads: s.threads)   // this run's threads
+    let model = Model<Float>(config: config, compute: compute)
     var rng = RandomGenerator(seed: s.seed)
     model.initialize(rng: &rng, forgetBias: s.forgetBias, recurrent: s.recurrentInit)
-    var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount)
+    var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount,
+                                                                   compute: compute)
     let (B, T) = (s.batch, s.seq)
     let state = model.makeState(batch: B)
     // The step `charlstm train` takes, with the peer's clip of 5.
@@ -143,7 +144,7 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
         // As `charlstm sample` runs a shipped model: weights rounded to binary16
         // (`export --half`; on the bundled model that moves validation bpc by 9e-6).
         let inference = InferenceModel(config: config, checkedWeights: InferenceWeights(sharing: model.parameters, half: true),
-                                       streams: 1)
+                                       streams: 1, compute: compute)
         let sampler = Sampler(vocab: vocab)
         let options = SamplingOptions(temperature: 0.8)
         var id: Int32 = 0

@@ -20,8 +20,8 @@ struct CheckpointOptions: ParsableArguments {
     /// The checkpoint's path (CheckpointSearch); with --verbose, says which on stderr.
     func resolve() throws -> String { try resolveCheckpoint(checkpoint, verbose: verbose) }
 
-    /// Finds, reads and validates the checkpoint.
-    func load() throws -> SamplingModel { try SamplingModel(path: resolve()) }
+    /// Finds, reads and validates the checkpoint; its steppers work on `threads` compute threads.
+    func load(threads: Int) throws -> SamplingModel { try SamplingModel(path: resolve(), threads: threads) }
 }
 
 /// The checkpoint's path (`checkpoint`, else CheckpointSearch's order); with

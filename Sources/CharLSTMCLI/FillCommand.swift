@@ -66,10 +66,9 @@ public struct FillCommand: ParsableCommand {
     }
 
     public func run() throws {
-        setBLASThreads(availableCores())  // windows run as a batch of streams, split across cores
         let (path, origin) = try CheckpointSearch(checkpoint: checkpoint, preferFill: true).resolve()
         if verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
-        let filler = try HoleFiller(path: path)
+        let filler = try HoleFiller(path: path, threads: availableCores())  // windows run as a batch of streams, split across cores
         if !filler.readsBothSides {
             note("note: \(oneLine(path)) is a left-to-right model, so holes are filled from the text before them only; "
                  + "train a bidirectional model (`charlstm train FILE --bidirectional`) to use both sides")

@@ -99,8 +99,8 @@ struct PredictJob {
     func run() throws {
         // One stream, matrix-vector products: a second BLAS thread only adds hand-over latency
         // (adapting, the backward's products split across the cores).
-        setBLASThreads(adaptation == nil ? 1 : availableCores())
-        let lm = try SamplingModel(path: resolveCheckpoint(checkpoint, verbose: verbose))
+        let lm = try SamplingModel(path: resolveCheckpoint(checkpoint, verbose: verbose),
+                                   threads: adaptation == nil ? 1 : availableCores())
         let predictor = try adaptation.map { settings throws in try Predictor(model: lm, adapting: settings) } ?? Predictor(model: lm)
         if lines {
             try runLines(predictor)

@@ -114,8 +114,7 @@ public struct SampleCommand: ParsableCommand {
         }
         // All cores: one stream splits its large products across two (bit-identical
         // to one core), N streams split their GEMMs.
-        setBLASThreads(availableCores())
-        var lm = try model.load()
+        var lm = try model.load(threads: availableCores())
         let seed = self.seed ?? clockSeed()
         if model.verbose { note("seed \(seed)") }
 

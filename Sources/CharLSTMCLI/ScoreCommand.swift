@@ -50,8 +50,7 @@ public struct ScoreCommand: ParsableCommand {
     public init() {}
 
     public func run() throws {
-        setBLASThreads(availableCores())  // one stream: large matrix-vector products split across two cores
-        let lm = try model.load()
+        let lm = try model.load(threads: availableCores())  // one stream: large matrix-vector products split across two cores
         let scorer = TextScorer(model: lm)
         let evaluator = try adaptation.settings.map { settings throws in try DynamicEvaluator(model: lm, settings: settings) }
         let out = OutputStream.standardOutput

@@ -50,9 +50,8 @@ public struct ShowCommand: ParsableCommand {
     }
 
     public func run() throws {
-        setBLASThreads(availableCores())  // one stream: large matrix-vector products split across two cores
         let path = try model.resolve()
-        let lm = try ShowModel(path: path)
+        let lm = try ShowModel(path: path, threads: availableCores())  // one stream: large matrix-vector products split across two cores
         let name = file == nil || file == "-" ? TextInput.standardInputName : file!
         let bytes = name == TextInput.standardInputName ? try TextInput.readStandardInput() : try TextInput.readFile(name)
         try TextInput.checkNotEmpty(bytes, source: name)

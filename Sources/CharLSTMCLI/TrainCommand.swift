@@ -231,7 +231,6 @@ public struct TrainCommand: ParsableCommand {
     func train(group: ProcessGroup?) throws {
         signal(SIGXFSZ, SIG_IGN)  // a file-size limit makes write() fail with EFBIG instead of killing us
         let threadCount = threads ?? availableCores()
-        setBLASThreads(threadCount)
         loadBLAS()   // before anything is written
         let progress = TrainingProgress.forStandardError(quiet: quiet)
         progress.silent = !(group?.isWriter ?? true)   // across processes rank 0 reports
@@ -251,6 +250,7 @@ public struct TrainCommand: ParsableCommand {
         request.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
         request.recurrentInitGiven = recurrentInit != nil
         request.group = group
+        request.threads = threadCount
         let setup: TrainingSetup
         do {
             setup = try agreeOnSetup(group) { () throws in try TrainingSetup(request) { notice in

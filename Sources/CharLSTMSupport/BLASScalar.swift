@@ -27,7 +27,7 @@ package protocol BLASScalar: BinaryFloatingPoint, Sendable {
     /// Packs op(B) (k, n) for `gemmPacked`: op(B) = B (k, n) with row stride ldb,
     /// or Bᵀ of B (n, k) when trans. Done once per window for the recurrent weights.
     static func pack(trans: Bool, k: Int, n: Int, b: UnsafePointer<Self>, ldb: Int,
-                     into packed: UnsafeMutablePointer<Self>)
+                     into packed: UnsafeMutablePointer<Self>, compute: ComputeThreads)
     /// C (m, n) = [C +] A (m, k) · op(B) with op(B) packed by `pack`: the per-step
     /// recurrent products, which would otherwise repack the same weights every step.
     static func gemmPacked(m: Int, n: Int, k: Int, a: UnsafePointer<Self>, lda: Int,
@@ -94,9 +94,9 @@ extension Float: BLASScalar {
 
     @inline(__always)
     package static func pack(trans: Bool, k: Int, n: Int, b: UnsafePointer<Float>, ldb: Int,
-                            into packed: UnsafeMutablePointer<Float>) {
+                            into packed: UnsafeMutablePointer<Float>, compute: ComputeThreads) {
         // Threads take blocks of 16-column panels.
-        ComputeThreads.forEachBlock(rows: (n + 15) / 16, work: k * n) { p0, p1 in
+        compute.forEachBlock(rows: (n + 15) / 16, work: k * n) { p0, p1 in
             ck_pack_b_panels(trans ? 1 : 0, Int64(k), Int64(n), b, Int64(ldb), packed, Int64(p0), Int64(p1))
         }
     }
@@ -169,7 +169,7 @@ extension Double: BLASScalar {
     package static func packedSize(k: Int, n: Int) -> Int { k * n }
 
     package static func pack(trans: Bool, k: Int, n: Int, b: UnsafePointer<Double>, ldb: Int,
-                            into packed: UnsafeMutablePointer<Double>) {
+                            into packed: UnsafeMutablePointer<Double>, compute: ComputeThreads) {
         for r in 0..<k {
             for c in 0..<n { packed[r * n + c] = trans ? b[c * ldb + r] : b[r * ldb + c] }
         }
@@ -249,14 +249,6 @@ extension Double: BLASScalar {
 
     package static func log(_ x: Double) -> Double { Glibc.log(x) }
     package static func sqrt(_ x: Double) -> Double { Glibc.sqrt(x) }
-}
-
-/// Sets the number of compute threads (≥ 1). charlstm splits large products
-/// and the recurrent time loops across them itself (see ComputeThreads);
-/// OpenBLAS runs single-threaded inside each block (the loader sets that
-/// when it loads the library, so this loads nothing).
-package func setBLASThreads(_ n: Int) {
-    ComputeThreads.count = max(1, n)
 }
 
 /// Whether OpenBLAS may be called from several threads at once: true for the

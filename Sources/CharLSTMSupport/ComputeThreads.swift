@@ -21,25 +21,60 @@ import CKernels
 import Glibc
 #endif
 
-/// The number of compute threads, and a fork-join over contiguous row blocks.
-package enum ComputeThreads {
-    /// Threads used for compute (set by `setBLASThreads`).
-    nonisolated(unsafe) package static var count = 1 {
-        didSet { if count != oldValue { resetPool() } }
-    }
+/// A compute context: `count` threads (this one plus a persistent pool of
+/// count - 1 workers) and the thresholds that choose between kernels. Owned by
+/// the object that trains or samples and passed to the layers and kernels that
+/// fork work; two contexts never share a pool, so objects with different
+/// thread counts can work at the same time in one process. Immutable once
+/// made; one context runs one job at a time (a second caller of `run` while a
+/// job is in hand runs its items alone: see work_pool.h).
+package final class ComputeThreads: @unchecked Sendable {
+    /// Threads used for compute (≥ 1).
+    package let count: Int
 
-    /// count - 1 workers (nil with one thread), replaced when `count` is set.
-    nonisolated(unsafe) private static var pool: OpaquePointer?
+    /// count - 1 workers (nil with one thread), destroyed with the context.
+    private let pool: OpaquePointer?
 
-    private static func resetPool() {
-        ck_work_pool_destroy(pool)
+    /// Multiply-adds below which a GEMM runs on one thread.
+    package let parallelGemmThreshold: Int
+
+    /// A forced recurrence split, or nil to choose by size (`recurrenceUnitBlocks`).
+    package let recurrenceOverride: RecurrenceSplit?
+
+    /// Sampling: the largest input table (vocab·G·H floats, in bytes) built for
+    /// a batch of streams; beyond it rows are projected per step.
+    package let inputTableBytes: Int
+
+    /// Sampling: packed panel bytes above which a batch of streams is not split.
+    package let streamSplitBytes: Int
+
+    /// Sampling: multiply-adds from which a one-stream matrix-vector product
+    /// is split over two threads (gemv_pair).
+    package let pairThreshold: Int
+
+    /// A context of `threads` compute threads (at least 1). The thresholds
+    /// default to the measured choices; tests force other kernels with them.
+    package init(threads: Int, parallelGemmThreshold: Int = 1 << 21,
+                 recurrenceOverride: RecurrenceSplit? = ComputeThreads.environmentRecurrence,
+                 inputTableBytes: Int = 4 << 20, streamSplitBytes: Int = 1 << 20, pairThreshold: Int = 1 << 15) {
+        count = max(1, threads)
         pool = count > 1 ? ck_work_pool_create(Int32(count - 1)) : nil
+        self.parallelGemmThreshold = parallelGemmThreshold
+        self.recurrenceOverride = recurrenceOverride
+        self.inputTableBytes = inputTableBytes
+        self.streamSplitBytes = streamSplitBytes
+        self.pairThreshold = pairThreshold
     }
+
+    deinit { ck_work_pool_destroy(pool) }
+
+    /// One thread, no pool: the default for objects made without a thread count.
+    package static let single = ComputeThreads(threads: 1)
 
     /// Calls `body(i)` for i in 0..<items, spread over the compute threads;
     /// returns when all calls have returned.
     @inline(__always)
-    package static func run(items: Int, _ body: (Int) -> Void) {
+    package func run(items: Int, _ body: (Int) -> Void) {
         withoutActuallyEscaping(body) { body in
             withUnsafePointer(to: body) { context in
                 ck_work_pool_run(pool, Int64(items), { context, i in
@@ -55,7 +90,7 @@ package enum ComputeThreads {
     /// thread count: for element-wise passes, and for reductions that combine
     /// per-chunk partial results in chunk order.
     @inline(__always)
-    package static func forEachChunk(count: Int, chunk: Int = elementChunk, _ body: (Int, Int) -> Void) {
+    package func forEachChunk(count: Int, chunk: Int = ComputeThreads.elementChunk, _ body: (Int, Int) -> Void) {
         let chunks = (count + chunk - 1) / chunk
         if chunks <= 1 || self.count == 1 {
             for c in 0..<chunks { body(c * chunk, min(count, (c + 1) * chunk)) }
@@ -67,7 +102,7 @@ package enum ComputeThreads {
     /// Σ body(start, end) over the chunks of `forEachChunk`, added in chunk
     /// order: the same bits on any number of threads.
     @inline(__always)
-    package static func sumOfChunks(count: Int, chunk: Int = elementChunk, _ body: (Int, Int) -> Double) -> Double {
+    package func sumOfChunks(count: Int, chunk: Int = ComputeThreads.elementChunk, _ body: (Int, Int) -> Double) -> Double {
         let chunks = (count + chunk - 1) / chunk
         return withUnsafeTemporaryAllocation(of: Double.self, capacity: max(chunks, 1)) { partial in
             forEachChunk(count: count, chunk: chunk) { start, end in partial[start / chunk] = body(start, end) }
@@ -79,13 +114,13 @@ package enum ComputeThreads {
 
     /// Elements per chunk of an element-wise pass (64 KiB of Float), and the
     /// least work worth splitting.
-    static let elementChunk = 1 << 14
+    package static let elementChunk = 1 << 14
 
     /// Smallest block of streams worth a thread of its own.
     static let minimumRowsPerThread = 8
 
     /// How a recurrence is split across the threads.
-    enum RecurrenceSplit: Equatable {
+    package enum RecurrenceSplit: Equatable, Sendable {
         /// Each thread runs all T steps for its own block of streams, with no
         /// synchronisation between steps; each reads all of W_h every step.
         case streams
@@ -97,7 +132,7 @@ package enum ComputeThreads {
     }
 
     /// A forced split: CHARLSTM_RECURRENCE=streams or units (for measurements), else nil.
-    nonisolated(unsafe) static var recurrenceOverride: RecurrenceSplit? = {
+    package static let environmentRecurrence: RecurrenceSplit? = {
         switch getenv("CHARLSTM_RECURRENCE").map({ String(cString: $0) }) {
         case "streams": .streams
         case "units": .units
@@ -115,7 +150,7 @@ package enum ComputeThreads {
     /// 8 MiB (H = 1024 on 2 threads: 2,859 against 2,327). The stream split,
     /// free of per-step joins, wins when W_h is small (H = 128 on 16 threads:
     /// 239k against 170k) and at H = 512 on 2 threads (11,248 against 8,638).
-    package static func recurrenceUnitBlocks(hidden: Int) -> Int? {
+    package func recurrenceUnitBlocks(hidden: Int) -> Int? {
         guard count > 1, hidden % 16 == 0 else { return nil }
         let parts = min(count, hidden / 16)
         guard parts > 1 else { return nil }
@@ -141,8 +176,8 @@ package enum ComputeThreads {
     /// only on `rows` and `count`, so results are deterministic for a given
     /// thread count.
     @inline(__always)
-    package static func forEachBlock(rows: Int, work: Int = .max, _ body: (Int, Int) -> Void) {
-        let parts = work < elementChunk ? 1 : min(count, rows / minimumRowsPerThread)
+    package func forEachBlock(rows: Int, work: Int = .max, _ body: (Int, Int) -> Void) {
+        let parts = work < Self.elementChunk ? 1 : min(count, rows / Self.minimumRowsPerThread)
         if parts <= 1 {
             body(0, rows)
             return
@@ -150,17 +185,14 @@ package enum ComputeThreads {
         run(items: parts) { p in body(rows * p / parts, rows * (p + 1) / parts) }
     }
 
-    /// Multiply-adds below which a GEMM runs on one thread.
-    nonisolated(unsafe) static var parallelGemmThreshold = 1 << 21
-
     /// C (m, n) = alpha·op(A)·op(B) + beta·C, split into row blocks (m ≥ n) or
     /// column blocks (n > m) across the compute threads when large enough and
     /// when the loaded OpenBLAS may be called concurrently.
     @inline(__always)
-    package static func gemm<T: BLASScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
+    package func gemm<T: BLASScalar>(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: T,
                                     a: UnsafePointer<T>, lda: Int, b: UnsafePointer<T>, ldb: Int,
                                     beta: T, c: UnsafeMutablePointer<T>, ldc: Int) {
-        let parts = min(count, max(m, n) / minimumRowsPerThread)
+        let parts = min(count, max(m, n) / Self.minimumRowsPerThread)
         if parts <= 1 || m * n * k < parallelGemmThreshold || !blasAllowsConcurrentCalls {
             T.gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda,
                    b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

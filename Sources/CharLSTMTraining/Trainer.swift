@@ -104,7 +104,7 @@ public final class Trainer {
                 corpusName: String = "", initialParameters: [Float]? = nil,
                 forgetBias: Double? = InitialisationDefaults.forgetBias,
                 recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent,
-                group: ProcessGroup? = nil) throws(TrainingError) {
+                group: ProcessGroup? = nil, threads: Int = 1) throws(TrainingError) {
         let split = CorpusSplit(count: tokens.count, validationFraction: options.valFraction,
                                 testFraction: options.testFraction)
         let geometry = try BatchGeometry.fit(split: split, batch: options.batch, steps: options.seqLength,
@@ -114,8 +114,10 @@ public final class Trainer {
         options.seqLength = geometry.steps
         if let group { try DataParallel.refuseUnsupported(config: config, batch: geometry.batch, group: group) }
         let share = { (count: Int) in group?.share(of: count) ?? 0..<count }
-        self.model = TrainingModel(config: config)
-        self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount)
+        // The compute threads of this run: its model's products and recurrence, and the optimizer's passes.
+        let compute = ComputeThreads(threads: threads)
+        self.model = TrainingModel(config: config, compute: compute)
+        self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount, compute: compute)
         self.vocabulary = vocabulary
         self.tokens = tokens
         self.split = split
@@ -159,14 +161,14 @@ public final class Trainer {
     /// corpus) stopped: weights, moments, step, epoch, data position, RNG,
     /// learning rate, carried state and history.
     package convenience init(resuming checkpoint: Checkpoint, path: String, tokens: any TokenSource,
-                            corpusName: String, group: ProcessGroup? = nil) throws(TrainingError) {
+                            corpusName: String, group: ProcessGroup? = nil, threads: Int = 1) throws(TrainingError) {
         let saved = try checkpoint.resumableState(path: path)
         let opts = TrainingOptions(saved.options)
         let requested = (opts.batch, opts.seqLength)
         do {
             try self.init(config: checkpoint.config, vocabulary: checkpoint.vocabulary, tokens: tokens,
                           options: opts, corpusName: corpusName, initialParameters: checkpoint.parameters,
-                          group: group)
+                          group: group, threads: threads)
         } catch {
             if case .corpusTooSmall = error {
                 throw .incompatibleResume(path: path, reason: "this corpus is too small for the run it continues; resume with the same corpus")

@@ -53,6 +53,8 @@ public struct TrainingRequest: Sendable {
     package var recurrentInitGiven = false
     /// The processes training together (nil: this one alone); see DataParallel.swift.
     package var group: ProcessGroup?
+    /// The compute threads (≥ 1) the Trainer trains on.
+    public var threads = 1
 
     public init(corpus: String, start: TrainingStart = .fresh, runName: String) {
         self.corpus = corpus
@@ -146,7 +148,7 @@ public struct TrainingSetup {
             if request.recurrentInitGiven { notify(.recurrentInitIgnored) }
             requested = (saved.options.batch, saved.options.seqLength)
             trainer = try Trainer(resuming: checkpoint, path: path, tokens: tokens, corpusName: request.runName,
-                                  group: request.group)
+                                  group: request.group, threads: request.threads)
             resumed = (trainer.step, trainer.options.totalSteps)
         case .initFrom(let path):
             let checkpoint = try CheckpointFile.read(path)
@@ -162,7 +164,8 @@ public struct TrainingSetup {
             requested = (options.batch, options.seqLength)
             trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: tokens,
                                   options: options, corpusName: request.runName,
-                                  initialParameters: checkpoint.parameters, group: request.group)
+                                  initialParameters: checkpoint.parameters, group: request.group,
+                                  threads: request.threads)
             resumed = nil
         case .fresh:
             let form = settings.normalization ?? .nfc
@@ -180,7 +183,8 @@ public struct TrainingSetup {
             }
             trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: tokens,
                                   options: options, corpusName: request.runName, forgetBias: request.forgetBias,
-                                  recurrentInit: request.recurrentInit, group: request.group)
+                                  recurrentInit: request.recurrentInit, group: request.group,
+                                  threads: request.threads)
             resumed = nil
         }
         // Across processes: now that the streams are known, tokenize what this process reads.

@@ -125,7 +125,7 @@ package struct TrainingStep {
         let mean = loss.mean
         if !mean.isFinite { return .failed(.lossNotFinite(mean)) }
         if mean > explodingLoss { return .failed(.lossExploded(meanNats: mean)) }
-        let norm = clipGradientNorm(model.gradients, maxNorm: gradClip)
+        let norm = clipGradientNorm(model.gradients, maxNorm: gradClip, compute: optimizer.compute)
         if !norm.isFinite { return .failed(.gradientNormNotFinite(norm)) }
         optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: learningRate)
         return .updated(loss: loss, gradientNorm: norm)

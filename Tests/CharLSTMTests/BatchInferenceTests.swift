@@ -15,11 +15,7 @@ import Foundation
 
 final class BatchInferenceTests: XCTestCase {
     func testEveryStreamOfABatchHasTheBatchOneBits() throws {
-        let saved = ComputeThreads.count, savedTable = InferenceModel.inputTableBytes
-        defer {
-            ComputeThreads.count = saved
-            InferenceModel.inputTableBytes = savedTable
-        }
+        let savedTable = ComputeThreads.single.inputTableBytes
         for cell in CellKind.allCases {
             // 4H = 280 (17 panels and a tail); V = 130 (8 panels and a tail); the
             // layer products are large enough to be split for the worker.
@@ -32,14 +28,13 @@ final class BatchInferenceTests: XCTestCase {
             exact.withUnsafeBufferPointer { buffer.base.update(from: $0.baseAddress!, count: $0.count) }
             for half in [false, true] {
                 for threads in [1, 2, 4] {
-                    ComputeThreads.count = threads
                     let weights = InferenceWeights(sharing: buffer, half: half)
                     // With the bottom layer's input sums from the per-id table, and without (a large vocabulary).
                     for (N, table) in [(2, true), (5, true), (8, true), (8, false)] {
-                        InferenceModel.inputTableBytes = table ? savedTable : 0
-                        let batch = try InferenceModel(config: cfg, weights: weights, streams: N)
+                        let compute = ComputeThreads(threads: threads, inputTableBytes: table ? savedTable : 0)
+                        let batch = try InferenceModel(config: cfg, weights: weights, streams: N, compute: compute)
                         XCTAssertEqual(batch.halfPrecision, half)
-                        let singles = try (0..<N).map { _ in try InferenceModel(config: cfg, weights: weights) }
+                        let singles = try (0..<N).map { _ in try InferenceModel(config: cfg, weights: weights, compute: compute) }
                         var differing = 0
                         for t in 0..<12 {
                             var ids = (0..<N).map { s in Int32(1 + (t * 37 + s * 11 + t * s) % 129) }

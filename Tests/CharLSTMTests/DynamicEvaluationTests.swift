@@ -122,16 +122,12 @@ final class DynamicEvaluationTests: XCTestCase {
     func testSameBitsOnAnyThreadCount() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("checkpoints/shakespeare.ckpt").path
-        let lm = try SamplingModel(path: path)
-        XCTAssertTrue(lm.weightsAreHalfExact)
+        XCTAssertTrue(try SamplingModel(path: path).weightsAreHalfExact)
         let text = String(repeating: "Now is the winter of our discontent, and all the clouds that lour'd upon our house. ", count: 3)
-        let ids = lm.encode(text).ids
-        let saved = (ComputeThreads.count, ComputeThreads.recurrenceOverride)
-        defer { (ComputeThreads.count, ComputeThreads.recurrenceOverride) = saved }
+        let ids = try SamplingModel(path: path).encode(text).ids
         var results: [[Double]] = []
         for (threads, split) in [(1, nil), (2, nil), (2, ComputeThreads.RecurrenceSplit.units)] as [(Int, ComputeThreads.RecurrenceSplit?)] {
-            ComputeThreads.count = threads
-            ComputeThreads.recurrenceOverride = split
+            let lm = try SamplingModel(path: path, compute: ComputeThreads(threads: threads, recurrenceOverride: split))
             let evaluator = try DynamicEvaluator(model: lm, settings: AdaptationSettings(segment: 20))
             results.append(bits(evaluator, ids))
         }

@@ -30,13 +30,16 @@ final class FloatGradientTests: XCTestCase {
         return worst / scale
     }
 
+    /// The compute context the layers under test are made with.
+    private var compute = ComputeThreads.single
+
     private func layer<S: BLASScalar>(_: S.Type, _ cell: CellKind, hidden H: Int) -> (any RecurrentLayer<S>, ParameterLayout) {
         let layout = ParameterLayout(ModelConfig(cell: cell, layers: 1, embed: In, hidden: H, vocab: V))
         let p = layout.layers[0]
         switch cell {
-        case .lstm: return (LSTMLayer<S>(inputSize: In, hiddenSize: H, parameters: p), layout)
-        case .gru: return (GRULayer<S>(inputSize: In, hiddenSize: H, parameters: p), layout)
-        case .rnn: return (RNNLayer<S>(inputSize: In, hiddenSize: H, parameters: p), layout)
+        case .lstm: return (LSTMLayer<S>(inputSize: In, hiddenSize: H, parameters: p, compute: compute), layout)
+        case .gru: return (GRULayer<S>(inputSize: In, hiddenSize: H, parameters: p, compute: compute), layout)
+        case .rnn: return (RNNLayer<S>(inputSize: In, hiddenSize: H, parameters: p, compute: compute), layout)
         }
     }
 
@@ -109,15 +112,12 @@ final class FloatGradientTests: XCTestCase {
     }
 
     private func checkAllPaths(_ cell: CellKind, tokens: Bool) {
-        let saved = (ComputeThreads.count, ComputeThreads.recurrenceOverride)
-        defer { (ComputeThreads.count, ComputeThreads.recurrenceOverride) = saved }
-        ComputeThreads.count = 1
+        compute = ComputeThreads(threads: 1)
         _ = check(cell, hidden: 37, tokens: tokens, what: "H=37 one thread")
-        ComputeThreads.count = 2
-        ComputeThreads.recurrenceOverride = .streams
+        compute = ComputeThreads(threads: 2, recurrenceOverride: .streams)
         _ = check(cell, hidden: 32, tokens: tokens, what: "H=32 two threads by streams")
-        ComputeThreads.recurrenceOverride = .units
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 32), 2)
+        compute = ComputeThreads(threads: 2, recurrenceOverride: .units)
+        XCTAssertEqual(compute.recurrenceUnitBlocks(hidden: 32), 2)
         _ = check(cell, hidden: 32, tokens: tokens, what: "H=32 two threads by unit blocks")
     }
 

@@ -95,8 +95,6 @@ final class ModelTests: XCTestCase {
     /// Batch-1 products split across two cores (gemv_pair) give the same bits as
     /// one core, for binary32 and binary16 weights, on widths around the split.
     func testPairedBatchOneProductsAreBitIdentical() throws {
-        let saved = (ComputeThreads.count, InferenceModel.pairThreshold)
-        defer { (ComputeThreads.count, InferenceModel.pairThreshold) = saved }
         for cell in CellKind.allCases {
             for hidden in [33, 40, 70] {   // 4H = 132, 160, 280: odd splits, tails, several strips
                 let cfg = ModelConfig(cell: cell, layers: 2, embed: 6, hidden: hidden, vocab: 130)
@@ -104,11 +102,10 @@ final class ModelTests: XCTestCase {
                 var rng = RandomGenerator(seed: 5)
                 m.initialize(rng: &rng)
                 for half in [false, true] {
-                    ComputeThreads.count = 1
-                    let single = try InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
-                    ComputeThreads.count = 2
-                    InferenceModel.pairThreshold = 1
-                    let paired = try InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half)
+                    let single = try InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half,
+                                                    compute: ComputeThreads(threads: 1))
+                    let paired = try InferenceModel(config: cfg, parameters: m.parameters.array, halfPrecision: half,
+                                                    compute: ComputeThreads(threads: 2, pairThreshold: 1))
                     XCTAssertFalse(single.usesSecondCore)
                     XCTAssertTrue(paired.usesSecondCore)
                     var differing = 0
@@ -206,14 +203,11 @@ final class ModelTests: XCTestCase {
     /// Splitting the recurrence and the large products across threads changes
     /// nothing but rounding: loss, gradients and final state agree with one thread.
     func testThreadedComputeMatchesSingleThread() {
-        let saved = (ComputeThreads.count, ComputeThreads.parallelGemmThreshold)
-        defer { (ComputeThreads.count, ComputeThreads.parallelGemmThreshold) = saved }
-        ComputeThreads.parallelGemmThreshold = 0   // split every product, however small
         for cell in CellKind.allCases {
             let cfg = ModelConfig(cell: cell, layers: 2, embed: 16, hidden: 40, vocab: 11)
             func run(threads: Int) -> (Double, [Float], [Float]) {
-                ComputeThreads.count = threads
-                let m = Model<Float>(config: cfg)
+                // parallelGemmThreshold 0: split every product, however small
+                let m = Model<Float>(config: cfg, compute: ComputeThreads(threads: threads, parallelGemmThreshold: 0))
                 var rng = RandomGenerator(seed: 21)
                 m.initialize(rng: &rng)
                 let (B, T) = (24, 7)   // B ≥ 2 · minimumRowsPerThread, so the time loop splits

@@ -13,22 +13,17 @@ import XCTest
 @testable import CharLSTMBench
 
 final class OptimizerThreadsTests: XCTestCase {
-    override func tearDown() {
-        setBLASThreads(1)
-        super.tearDown()
-    }
-
     /// Parameters and moments after three clipped updates on `threads` threads.
     private func run(_ kind: OptimizerKind, threads: Int, count: Int) -> (norms: [Double], parameters: [Float]) {
-        setBLASThreads(threads)
+        let compute = ComputeThreads(threads: threads)
         var rng = RandomGenerator(seed: 31)
         let parameters = Buffer<Float>(copying: (0..<count).map { _ in rng.nextFloat() - 0.5 })
         let gradients = Buffer<Float>(count: count)
-        let optimizer = Optimizer<Float>(kind: kind, parameterCount: count)
+        let optimizer = Optimizer<Float>(kind: kind, parameterCount: count, compute: compute)
         var norms: [Double] = []
         for _ in 0..<3 {
             for k in 0..<count { gradients.base[k] = (rng.nextFloat() - 0.5) * 0.1 }
-            norms.append(clipGradientNorm(gradients, maxNorm: 5))   // √(count/1200) ≈ 9: clips
+            norms.append(clipGradientNorm(gradients, maxNorm: 5, compute: compute))   // √(count/1200) ≈ 9: clips
             optimizer.update(parameters: parameters, gradients: gradients, learningRate: 1e-2)
         }
         return (norms, parameters.array)
@@ -48,13 +43,13 @@ final class OptimizerThreadsTests: XCTestCase {
     }
 
     func testClippingComputesTheNormAndScalesToTheLimit() {
-        setBLASThreads(2)
+        let compute = ComputeThreads(threads: 2)
         var rng = RandomGenerator(seed: 4)
         let count = 3 * ComputeThreads.elementChunk + 7
         let values = (0..<count).map { _ in rng.nextFloat() - 0.5 }
         let reference = values.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
         let g = Buffer<Float>(copying: values)
-        let norm = clipGradientNorm(g, maxNorm: 5)
+        let norm = clipGradientNorm(g, maxNorm: 5, compute: compute)
         XCTAssertEqual(norm, reference, accuracy: 1e-9 * reference)
         XCTAssertGreaterThan(norm, 5)
         let after = g.array.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()

@@ -138,18 +138,18 @@ final class PackedGEMMTests: XCTestCase {
     /// Float.pack splits the panels across the compute threads; the result is
     /// the single call's, padding included.
     func testThreadedPackingMatchesOneCall() {
-        defer { setBLASThreads(1) }
         var rng = RandomGenerator(seed: 8)
         for (trans, k, n) in [(false, 64, 520), (true, 520, 264)] {
             let b = random(k * n, &rng)
             let ldb = trans ? k : n
             let single = packed(b, trans: trans, k: k, n: n, ldb: ldb)
             for threads in [2, 3] {
-                setBLASThreads(threads)
+                let compute = ComputeThreads(threads: threads)
                 var split = [Float](repeating: .nan, count: single.count)
                 b.withUnsafeBufferPointer { bp in
                     split.withUnsafeMutableBufferPointer { sp in
-                        Float.pack(trans: trans, k: k, n: n, b: bp.baseAddress!, ldb: ldb, into: sp.baseAddress!)
+                        Float.pack(trans: trans, k: k, n: n, b: bp.baseAddress!, ldb: ldb, into: sp.baseAddress!,
+                                   compute: compute)
                     }
                 }
                 XCTAssertEqual(split.map(\.bitPattern), single.map(\.bitPattern), "trans \(trans), \(threads) threads")

@@ -15,12 +15,8 @@ import XCTest
 final class RecurrenceSplitTests: XCTestCase {
     private func run<S: BLASScalar>(_: S.Type, split: ComputeThreads.RecurrenceSplit, threads: Int,
                                     hidden: Int) -> (Double, [S], [S], [S]) {
-        let saved = (ComputeThreads.count, ComputeThreads.recurrenceOverride)
-        defer { (ComputeThreads.count, ComputeThreads.recurrenceOverride) = saved }
-        ComputeThreads.count = threads
-        ComputeThreads.recurrenceOverride = split
         let cfg = ModelConfig(cell: .lstm, layers: 2, embed: 9, hidden: hidden, vocab: 13)
-        let m = Model<S>(config: cfg)
+        let m = Model<S>(config: cfg, compute: ComputeThreads(threads: threads, recurrenceOverride: split))
         var rng = RandomGenerator(seed: 5)
         m.initialize(rng: &rng)
         let (B, T) = (5, 6)
@@ -60,29 +56,26 @@ final class RecurrenceSplitTests: XCTestCase {
     /// Units are used for a packed W_h over 2 MiB from 4 threads on, or over
     /// 8 MiB, and only when H is a multiple of 16; never with one block.
     func testWhenUnitsAreChosen() {
-        let saved = (ComputeThreads.count, ComputeThreads.recurrenceOverride)
-        defer { (ComputeThreads.count, ComputeThreads.recurrenceOverride) = saved }
-        ComputeThreads.recurrenceOverride = nil
-        ComputeThreads.count = 2
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 512))
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 720))
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 736), 2)
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 1024), 2)
-        ComputeThreads.count = 3
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 128))
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 512))
-        ComputeThreads.count = 4
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 512), 4)
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 384), 4)
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 352))
-        ComputeThreads.count = 16
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 512), 16)
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 128))
-        ComputeThreads.recurrenceOverride = .units
-        XCTAssertEqual(ComputeThreads.recurrenceUnitBlocks(hidden: 128), 8)
-        ComputeThreads.recurrenceOverride = nil
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 100))
-        XCTAssertNil(ComputeThreads.recurrenceUnitBlocks(hidden: 16))
+        var compute = ComputeThreads(threads: 2, recurrenceOverride: nil)
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 512))
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 720))
+        XCTAssertEqual(compute.recurrenceUnitBlocks(hidden: 736), 2)
+        XCTAssertEqual(compute.recurrenceUnitBlocks(hidden: 1024), 2)
+        compute = ComputeThreads(threads: 3, recurrenceOverride: nil)
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 128))
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 512))
+        compute = ComputeThreads(threads: 4, recurrenceOverride: nil)
+        XCTAssertEqual(compute.recurrenceUnitBlocks(hidden: 512), 4)
+        XCTAssertEqual(compute.recurrenceUnitBlocks(hidden: 384), 4)
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 352))
+        compute = ComputeThreads(threads: 16, recurrenceOverride: nil)
+        XCTAssertEqual(compute.recurrenceUnitBlocks(hidden: 512), 16)
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 128))
+        compute = ComputeThreads(threads: compute.count, recurrenceOverride: .units)
+        XCTAssertEqual(compute.recurrenceUnitBlocks(hidden: 128), 8)
+        compute = ComputeThreads(threads: compute.count, recurrenceOverride: nil)
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 100))
+        XCTAssertNil(compute.recurrenceUnitBlocks(hidden: 16))
         XCTAssertEqual(ComputeThreads.unitBlock(7, of: 8, hidden: 128), 112..<128)
         XCTAssertEqual((0..<3).map { ComputeThreads.unitBlock($0, of: 3, hidden: 80) }, [0..<16, 16..<48, 48..<80])
     }

@@ -15,23 +15,21 @@ import Foundation
 import CKernels
 
 final class WorkPoolTests: XCTestCase {
-    override func tearDown() {
-        setBLASThreads(1)
-        super.tearDown()
-    }
+    /// The context the jobs run on.
+    private var compute = ComputeThreads.single
 
     /// Runs `items` items on the pool; returns how many times each ran.
     private func runCounts(items: Int) -> [Int] {
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: max(items, 1))
         counts.initialize(repeating: 0, count: max(items, 1))
         defer { counts.deallocate() }
-        ComputeThreads.run(items: items) { i in counts[i] += 1 }   // each item owns its slot
+        compute.run(items: items) { i in counts[i] += 1 }   // each item owns its slot
         return Array(UnsafeBufferPointer(start: counts, count: items))
     }
 
     func testEveryItemRunsExactlyOnce() {
         for threads in [1, 2, 3, 5] {
-            setBLASThreads(threads)
+            compute = ComputeThreads(threads: threads)
             for items in [0, 1, 2, 3, 7, 64, 1000] {
                 for _ in 0..<20 {
                     XCTAssertEqual(runCounts(items: items), [Int](repeating: 1, count: items),
@@ -45,12 +43,12 @@ final class WorkPoolTests: XCTestCase {
     /// for each other's start, a single thread would never finish (the test
     /// would time out instead of failing, so it waits with a deadline).
     func testItemsRunOnMoreThanOneThread() {
-        setBLASThreads(2)
+        let compute = ComputeThreads(threads: 2)
         var sawBoth = false
         for _ in 0..<10 where !sawBoth {
             var threads = Set<UInt64>()
             let lock = NSLock()
-            ComputeThreads.run(items: 2) { _ in
+            compute.run(items: 2) { _ in
                 let id = UInt64(pthread_self())
                 lock.lock(); threads.insert(id); lock.unlock()
                 // Give the other thread up to 50 ms to take the other item.
@@ -66,20 +64,20 @@ final class WorkPoolTests: XCTestCase {
     }
 
     func testNestedCallsRunTheirItems() {
-        setBLASThreads(2)
+        let compute = ComputeThreads(threads: 2)
         let outer = 8, inner = 5
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: outer * inner)
         counts.initialize(repeating: 0, count: outer * inner)
         defer { counts.deallocate() }
-        ComputeThreads.run(items: outer) { i in
-            ComputeThreads.run(items: inner) { j in counts[i * inner + j] += 1 }
+        compute.run(items: outer) { i in
+            compute.run(items: inner) { j in counts[i * inner + j] += 1 }
         }
         XCTAssertEqual(Array(UnsafeBufferPointer(start: counts, count: outer * inner)),
                        [Int](repeating: 1, count: outer * inner))
     }
 
     func testConcurrentCallersEachGetTheirOwnItems() {
-        setBLASThreads(2)
+        let compute = ComputeThreads(threads: 2)
         let callers = 4, items = 200, rounds = 50
         let counts = UnsafeMutablePointer<Int>.allocate(capacity: callers * items)
         counts.initialize(repeating: 0, count: callers * items)
@@ -88,7 +86,7 @@ final class WorkPoolTests: XCTestCase {
         DispatchQueue.concurrentPerform(iterations: callers) { c in
             let counts = UnsafeMutablePointer<Int>(bitPattern: base)!
             for _ in 0..<rounds {
-                ComputeThreads.run(items: items) { i in counts[c * items + i] += 1 }
+                compute.run(items: items) { i in counts[c * items + i] += 1 }
             }
         }
         XCTAssertEqual(Array(UnsafeBufferPointer(start: counts, count: callers * items)),

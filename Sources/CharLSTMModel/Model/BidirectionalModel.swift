@@ -29,6 +29,8 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     /// dLoss/dParameters, (P); `backward` adds into it.
     package let gradients: Buffer<T>
     let forwardStack: RecurrentStack<T>
+    /// The threads every product and recurrence of this model forks over.
+    package let compute: ComputeThreads
     let reverseStack: RecurrentStack<T>
 
     /// ids in reverse time order, (T, B); grown on demand
@@ -49,14 +51,15 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
 
     /// A model with all parameters zero (call `initialize` or load weights).
     /// `config.direction` must be `.bidirectional`.
-    package init(config: ModelConfig) {
+    package init(config: ModelConfig, compute: ComputeThreads = .single) {
         precondition(config.direction == .bidirectional, "BidirectionalModel needs a bidirectional config")
         self.config = config
         layout = ParameterLayout(config)
         parameters = Buffer(count: layout.count)
         gradients = Buffer(count: layout.count)
-        forwardStack = RecurrentStack(config: config, parameters: layout.layers)
-        reverseStack = RecurrentStack(config: config, parameters: layout.reverseLayers)
+        self.compute = compute
+        forwardStack = RecurrentStack(config: config, parameters: layout.layers, compute: compute)
+        reverseStack = RecurrentStack(config: config, parameters: layout.reverseLayers, compute: compute)
         forwardState = RecurrentState(config: config, batch: 1)
         reverseState = RecurrentState(config: config, batch: 1)
     }
@@ -112,7 +115,7 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
         return softmaxCrossEntropyForward(
             logits: logits.pointer(N * V), rowLoss: rowLoss, h: z, targets: inputs,
             weight: w + layout.outputWeight.offset, bias: w + layout.outputBias.offset,
-            rows: N, hidden: 2 * H, vocab: V)
+            rows: N, hidden: 2 * H, vocab: V, compute: compute)
     }
 
     /// The probabilities of the last forward, (T·B, V), row n = t·B + b:
@@ -131,7 +134,7 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
         softmaxCrossEntropyBackward(
             dH: dz, dWeight: g + layout.outputWeight.offset, dBias: g + layout.outputBias.offset,
             probabilities: logits.pointer(0), h: features.pointer(0), targets: inputs,
-            weight: w + layout.outputWeight.offset, scale: lossScale, rows: N, hidden: 2 * H, vocab: V)
+            weight: w + layout.outputWeight.offset, scale: lossScale, rows: N, hidden: 2 * H, vocab: V, compute: compute)
 
         // Scatter dz back: f_t feeds z_{t+1}, r_s (position T-1-s) feeds z_{T-2-s}.
         let df = forwardStack.outputGradient(), dr = reverseStack.outputGradient()

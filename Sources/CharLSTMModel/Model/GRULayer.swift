@@ -30,16 +30,23 @@ package final class GRULayer<T: BLASScalar>: RecurrentLayer {
     /// the input of the last forward, (T, B, In) or token ids; owned by the caller
     private var input: LayerInput<T>?
     /// X·Wx + b over the window, and its backward
-    private let projection = InputProjection<T>()
+    private let projection: InputProjection<T>
+    /// the threads this layer forks its products and recurrence over
+    package let compute: ComputeThreads
     private var steps = 0
     private var batch = 0
 
-    package convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
-        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>())
+    package convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters,
+                            compute: ComputeThreads = .single) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>(),
+                  compute: compute)
     }
 
     /// `packedWeights` may be shared by the layers of one stack, which run one at a time.
-    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>) {
+    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>,
+         compute: ComputeThreads) {
+        self.compute = compute
+        projection = InputProjection<T>(compute: compute)
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.parameters = parameters
@@ -60,7 +67,7 @@ package final class GRULayer<T: BLASScalar>: RecurrentLayer {
         projection.forward(input, rows: steps * B, inputSize: In, gates: G3, wx: wx,
                            bias: weights + parameters.bias.offset, into: gx)
         let pw = packedWh.pointer(T.packedSize(k: H, n: G3))
-        T.pack(trans: false, k: H, n: G3, b: wh, ldb: G3, into: pw)
+        T.pack(trans: false, k: H, n: G3, b: wh, ldb: G3, into: pw, compute: compute)
 
         for t in 0..<steps {
             let x = gx + t * B * G3, hp = gh + t * B * G3
@@ -101,7 +108,7 @@ package final class GRULayer<T: BLASScalar>: RecurrentLayer {
         let gx = self.gx.pointer(0), gh = self.gh.pointer(0), hs = self.hs.pointer(0)
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
         let pw = packedWh.pointer(T.packedSize(k: G3, n: H))
-        T.pack(trans: true, k: G3, n: H, b: wh, ldb: G3, into: pw)
+        T.pack(trans: true, k: G3, n: H, b: wh, ldb: G3, into: pw, compute: compute)
 
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let x = gx + t * B * G3, hp = gh + t * B * G3
@@ -132,7 +139,7 @@ package final class GRULayer<T: BLASScalar>: RecurrentLayer {
             }
         }
         let rows = steps * B
-        ComputeThreads.gemm(transA: true, transB: false, m: H, n: G3, k: rows, alpha: 1,
+        compute.gemm(transA: true, transB: false, m: H, n: G3, k: rows, alpha: 1,
                a: hs, lda: H, b: gh, ldb: G3, beta: 1, c: gradients + parameters.wh.offset, ldc: G3)
         projection.backward(input, dGates: gx, rows: rows, inputSize: In, gates: G3, wx: wx,
                             dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,

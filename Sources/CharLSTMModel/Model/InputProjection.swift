@@ -27,21 +27,25 @@ package enum LayerInput<T: BLASScalar> {
 final class InputProjection<T: BLASScalar> {
     /// Emb·Wx + b for token inputs, then dL/d(Emb·Wx) in backward; (V, G)
     private let table = Workspace<T>()
+    /// the threads the products and gathers fork over
+    let compute: ComputeThreads
+
+    init(compute: ComputeThreads) { self.compute = compute }
 
     /// out (N, G) = X·Wx + b.
     func forward(_ input: LayerInput<T>, rows N: Int, inputSize In: Int, gates G: Int,
                  wx: UnsafePointer<T>, bias: UnsafePointer<T>, into out: UnsafeMutablePointer<T>) {
         switch input {
         case .rows(let x):
-            ComputeThreads.gemm(transA: false, transB: false, m: N, n: G, k: In, alpha: 1,
+            compute.gemm(transA: false, transB: false, m: N, n: G, k: In, alpha: 1,
                                 a: x, lda: In, b: wx, ldb: G, beta: 0, c: out, ldc: G)
-            addRowBias(out, bias, rows: N, cols: G)
+            addRowBias(out, bias, rows: N, cols: G, compute: compute)
         case .tokens(let ids, let embedding, let V):
             let p = table.pointer(V * G)
-            ComputeThreads.gemm(transA: false, transB: false, m: V, n: G, k: In, alpha: 1,
+            compute.gemm(transA: false, transB: false, m: V, n: G, k: In, alpha: 1,
                                 a: embedding, lda: In, b: wx, ldb: G, beta: 0, c: p, ldc: G)
-            addRowBias(p, bias, rows: V, cols: G)
-            ComputeThreads.forEachBlock(rows: N) { n0, n1 in
+            addRowBias(p, bias, rows: V, cols: G, compute: compute)
+            compute.forEachBlock(rows: N) { n0, n1 in
                 for n in n0..<n1 { (out + n * G).update(from: p + Int(ids[n]) * G, count: G) }
             }
         }
@@ -62,7 +66,7 @@ final class InputProjection<T: BLASScalar> {
         case .tokens(let ids, let embedding, let V):
             let dP = table.pointer(V * G)
             // dP[v] = Σ_{n: ids[n] = v} dG[n], in row order; threads take column blocks.
-            ComputeThreads.forEachBlock(rows: G) { c0, c1 in
+            compute.forEachBlock(rows: G) { c0, c1 in
                 for v in 0..<V { (dP + v * G + c0).update(repeating: 0, count: c1 - c0) }
                 for n in 0..<N {
                     let dst = dP + Int(ids[n]) * G, src = dGates + n * G
@@ -72,12 +76,12 @@ final class InputProjection<T: BLASScalar> {
             (a, d, rows, beta) = (embedding, UnsafePointer(dP), V, 1)
         }
         // dWx (In, G) += Aᵀ (In, rows) · D (rows, G)
-        ComputeThreads.gemm(transA: true, transB: false, m: In, n: G, k: rows, alpha: 1,
+        compute.gemm(transA: true, transB: false, m: In, n: G, k: rows, alpha: 1,
                             a: a, lda: In, b: d, ldb: G, beta: 1, c: dWx, ldc: G)
-        addColumnSums(dBias, d, rows: rows, cols: G)
+        addColumnSums(dBias, d, rows: rows, cols: G, compute: compute)
         if let dInput {
             // dX (N, In) = dG · Wxᵀ, or dEmb (V, In) += dP · Wxᵀ
-            ComputeThreads.gemm(transA: false, transB: true, m: rows, n: In, k: G, alpha: 1,
+            compute.gemm(transA: false, transB: true, m: rows, n: In, k: G, alpha: 1,
                                 a: d, lda: G, b: wx, ldb: G, beta: beta, c: dInput, ldc: In)
         }
     }

@@ -20,7 +20,7 @@
 // window (BLASScalar.gemmPacked), not repacked by BLAS at every step.
 // Threads split the recurrence by streams (no synchronisation between steps)
 // or, for large H, each step by blocks of hidden units
-// (ComputeThreads.recurrenceUnitBlocks); both give the same bits.
+// (compute.recurrenceUnitBlocks); both give the same bits.
 
 /// A fused LSTM layer (one weight for the four gates).
 import CharLSTMSupport
@@ -49,16 +49,23 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
     /// the input of the last forward, (T, B, In) or token ids; owned by the caller
     private var input: LayerInput<T>?
     /// X·Wx + b over the window, and its backward
-    private let projection = InputProjection<T>()
+    private let projection: InputProjection<T>
+    /// the threads this layer forks its products and recurrence over
+    package let compute: ComputeThreads
     private var steps = 0
     private var batch = 0
 
-    package convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
-        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>())
+    package convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters,
+                            compute: ComputeThreads = .single) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>(),
+                  compute: compute)
     }
 
     /// `packedWeights` may be shared by the layers of one stack, which run one at a time.
-    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>) {
+    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>,
+         compute: ComputeThreads) {
+        self.compute = compute
+        projection = InputProjection<T>(compute: compute)
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.parameters = parameters
@@ -83,14 +90,14 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         // All input projections at once: gates (T·B, 4H) = X (T·B, In) · Wx (In, 4H) + b
         projection.forward(input, rows: steps * B, inputSize: In, gates: G4, wx: wx, bias: bias, into: gates)
         let pw = packedWh.pointer(T.packedSize(k: H, n: G4))
-        T.pack(trans: false, k: H, n: G4, b: wh, ldb: G4, into: pw)
+        T.pack(trans: false, k: H, n: G4, b: wh, ldb: G4, into: pw, compute: compute)
 
-        if let parts = ComputeThreads.recurrenceUnitBlocks(hidden: H) {
+        if let parts = compute.recurrenceUnitBlocks(hidden: H) {
             // The recurrence, one fork-join per step over blocks of hidden units.
             for t in 0..<steps {
                 let g = gates + t * B * G4                        // (B, 4H)
                 let hPrev = hs + t * B * H, cPrev = cs + t * B * H
-                ComputeThreads.run(items: parts) { p in
+                compute.run(items: parts) { p in
                     let units = ComputeThreads.unitBlock(p, of: parts, hidden: H)
                     // g[:, the units' columns of i, f, o, g] += h_{t-1} (B, H) · Wh[:, those columns]
                     for block in 0..<4 {
@@ -104,7 +111,7 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
             }
         } else {
             // The recurrence, split by streams across threads: rows [b0, b1) of every step.
-            ComputeThreads.forEachBlock(rows: B) { b0, b1 in
+            compute.forEachBlock(rows: B) { b0, b1 in
                 let nb = b1 - b0
                 for t in 0..<steps {
                     let g = gates + (t * B + b0) * G4                 // (nb, 4H)
@@ -141,15 +148,15 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
 
         let dh0 = initialStateGradient?.h.base
         let pw = packedWh.pointer(T.packedSize(k: G4, n: H))
-        T.pack(trans: true, k: G4, n: H, b: wh, ldb: G4, into: pw)
-        if let parts = ComputeThreads.recurrenceUnitBlocks(hidden: H) {
+        T.pack(trans: true, k: G4, n: H, b: wh, ldb: G4, into: pw, compute: compute)
+        if let parts = compute.recurrenceUnitBlocks(hidden: H) {
             // One fork-join per step over blocks of hidden units. A block first
             // finishes dh_t for its units (the product below needs all of
             // dG_{t+1}, complete at the previous join), then runs the cell's
             // backward for its units.
             for t in stride(from: steps - 1, through: 0, by: -1) {
                 let g = gates + t * B * G4, dh = dOutput + t * B * H, cPrev = cs + t * B * H
-                ComputeThreads.run(items: parts) { p in
+                compute.run(items: parts) { p in
                     let units = ComputeThreads.unitBlock(p, of: parts, hidden: H)
                     if t < steps - 1 {
                         // dh_t[:, units] += dG_{t+1} (B, 4H) · Whᵀ[:, units]
@@ -165,14 +172,14 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
                 }
             }
             if let dh0 {
-                ComputeThreads.run(items: parts) { p in
+                compute.run(items: parts) { p in
                     let units = ComputeThreads.unitBlock(p, of: parts, hidden: H)
                     T.gemmPackedColumns(m: B, columns: units, n: H, k: G4, a: gates, lda: G4, packed: pw,
                                         accumulate: false, c: dh0, ldc: H)
                 }
             }
         } else {
-            ComputeThreads.forEachBlock(rows: B) { b0, b1 in
+            compute.forEachBlock(rows: B) { b0, b1 in
                 let nb = b1 - b0
                 for t in stride(from: steps - 1, through: 0, by: -1) {
                     let g = gates + (t * B + b0) * G4, dh = dOutput + (t * B + b0) * H
@@ -197,7 +204,7 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
 
         let rows = steps * B
         // dWh (H, 4H) += H_{0..T-1}ᵀ (H, T·B) · dG (T·B, 4H)
-        ComputeThreads.gemm(transA: true, transB: false, m: H, n: G4, k: rows, alpha: 1,
+        compute.gemm(transA: true, transB: false, m: H, n: G4, k: rows, alpha: 1,
                a: hs, lda: H, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wh.offset, ldc: G4)
         // dWx (In, 4H) += Xᵀ (In, T·B) · dG (T·B, 4H), db, and dX (T·B, In) = dG (T·B, 4H) · Wxᵀ (4H, In)
         projection.backward(input, dGates: dGates, rows: rows, inputSize: In, gates: G4, wx: wx,

@@ -23,6 +23,8 @@ package final class Model<T: BLASScalar> {
     package let gradients: Buffer<T>
     /// The recurrent layers with their dropout, bottom first.
     let stack: RecurrentStack<T>
+    /// The threads every product and recurrence of this model forks over.
+    package let compute: ComputeThreads
 
     /// logits, then probabilities, then dz; (N, V)
     private let logits = Workspace<T>()
@@ -33,13 +35,14 @@ package final class Model<T: BLASScalar> {
 
     /// A model with all parameters zero (call `initialize` or load weights).
     /// `config.direction` must be `.forward` (see BidirectionalModel).
-    package init(config: ModelConfig) {
+    package init(config: ModelConfig, compute: ComputeThreads = .single) {
         precondition(config.direction == .forward, "Model is left to right; use BidirectionalModel")
         self.config = config
         layout = ParameterLayout(config)
         parameters = Buffer(count: layout.count)
         gradients = Buffer(count: layout.count)
-        stack = RecurrentStack(config: config, parameters: layout.layers)
+        self.compute = compute
+        stack = RecurrentStack(config: config, parameters: layout.layers, compute: compute)
     }
 
     /// Runs the model over a (T, B) window from `state` (replaced by the final
@@ -65,7 +68,7 @@ package final class Model<T: BLASScalar> {
         return softmaxCrossEntropyForward(
             logits: logits.pointer(N * V), rowLoss: rowLoss, h: x, targets: targets,
             weight: w + layout.outputWeight.offset, bias: w + layout.outputBias.offset,
-            rows: N, hidden: H, vocab: V)
+            rows: N, hidden: H, vocab: V, compute: compute)
     }
 
     /// The probabilities of the last forward, (T·B, V), row n = t·B + b.
@@ -84,7 +87,7 @@ package final class Model<T: BLASScalar> {
         softmaxCrossEntropyBackward(
             dH: stack.outputGradient(), dWeight: g + layout.outputWeight.offset, dBias: g + layout.outputBias.offset,
             probabilities: logits.pointer(0), h: top, targets: targets,
-            weight: w + layout.outputWeight.offset, scale: lossScale, rows: N, hidden: H, vocab: V)
+            weight: w + layout.outputWeight.offset, scale: lossScale, rows: N, hidden: H, vocab: V, compute: compute)
         stack.backward(initialStateGradient: initialStateGradient, weights: w, gradients: g,
                        embeddingGradient: g + layout.embedding.offset)
         self.top = nil

@@ -22,16 +22,23 @@ package final class RNNLayer<T: BLASScalar>: RecurrentLayer {
     /// the input of the last forward, (T, B, In) or token ids; owned by the caller
     private var input: LayerInput<T>?
     /// X·Wx + b over the window, and its backward
-    private let projection = InputProjection<T>()
+    private let projection: InputProjection<T>
+    /// the threads this layer forks its products and recurrence over
+    package let compute: ComputeThreads
     private var steps = 0
     private var batch = 0
 
-    package convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters) {
-        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>())
+    package convenience init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters,
+                            compute: ComputeThreads = .single) {
+        self.init(inputSize: inputSize, hiddenSize: hiddenSize, parameters: parameters, packedWeights: Workspace<T>(),
+                  compute: compute)
     }
 
     /// `packedWeights` may be shared by the layers of one stack, which run one at a time.
-    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>) {
+    init(inputSize: Int, hiddenSize: Int, parameters: LayerParameters, packedWeights: Workspace<T>,
+         compute: ComputeThreads) {
+        self.compute = compute
+        projection = InputProjection<T>(compute: compute)
         self.inputSize = inputSize
         self.hiddenSize = hiddenSize
         self.parameters = parameters
@@ -51,7 +58,7 @@ package final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         projection.forward(input, rows: steps * B, inputSize: In, gates: H, wx: weights + parameters.wx.offset,
                            bias: weights + parameters.bias.offset, into: a)
         let pw = packedWh.pointer(T.packedSize(k: H, n: H))
-        T.pack(trans: false, k: H, n: H, b: wh, ldb: H, into: pw)
+        T.pack(trans: false, k: H, n: H, b: wh, ldb: H, into: pw, compute: compute)
         for t in 0..<steps {
             let at = a + t * B * H, hPrev = hs + t * B * H
             // a_t += h_{t-1} · Wh ;  h_t = tanh(a_t)
@@ -70,7 +77,7 @@ package final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         let dA = pre.pointer(0), hs = self.hs.pointer(0)
         let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
         let pw = packedWh.pointer(T.packedSize(k: H, n: H))
-        T.pack(trans: true, k: H, n: H, b: wh, ldb: H, into: pw)
+        T.pack(trans: true, k: H, n: H, b: wh, ldb: H, into: pw, compute: compute)
         for t in stride(from: steps - 1, through: 0, by: -1) {
             let da = dA + t * B * H, h = hs + (t + 1) * B * H, dh = dOutput + t * B * H
             for k in 0..<(B * H) { da[k] = dh[k] * (1 - h[k] * h[k]) }   // tanh' = 1 - h²
@@ -83,7 +90,7 @@ package final class RNNLayer<T: BLASScalar>: RecurrentLayer {
             T.gemmPacked(m: B, n: H, k: H, a: da, lda: H, packed: pw, accumulate: accumulate, c: target, ldc: H)
         }
         let rows = steps * B
-        ComputeThreads.gemm(transA: true, transB: false, m: H, n: H, k: rows, alpha: 1,
+        compute.gemm(transA: true, transB: false, m: H, n: H, k: rows, alpha: 1,
                a: hs, lda: H, b: dA, ldb: H, beta: 1, c: gradients + parameters.wh.offset, ldc: H)
         projection.backward(input, dGates: dA, rows: rows, inputSize: In, gates: H, wx: wx,
                             dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,

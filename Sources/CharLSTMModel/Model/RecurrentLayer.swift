@@ -68,9 +68,10 @@ package enum RecurrentLayerKind<T: BLASScalar> {
 
 /// Adds the column sums of `m` (rows, cols) into `out` (cols).
 @inline(__always)
-func addColumnSums<T: BLASScalar>(_ out: UnsafeMutablePointer<T>, _ m: UnsafePointer<T>, rows: Int, cols: Int) {
+func addColumnSums<T: BLASScalar>(_ out: UnsafeMutablePointer<T>, _ m: UnsafePointer<T>, rows: Int, cols: Int,
+                                     compute: ComputeThreads) {
     // Threads take column blocks; each column is summed over the rows in order.
-    ComputeThreads.forEachBlock(rows: cols, work: rows * cols) { c0, c1 in
+    compute.forEachBlock(rows: cols, work: rows * cols) { c0, c1 in
         for r in 0..<rows {
             let row = m + r * cols
             for c in c0..<c1 { out[c] += row[c] }
@@ -80,8 +81,9 @@ func addColumnSums<T: BLASScalar>(_ out: UnsafeMutablePointer<T>, _ m: UnsafePoi
 
 /// Adds `bias` (cols) to every row of `m` (rows, cols).
 @inline(__always)
-func addRowBias<T: BLASScalar>(_ m: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>, rows: Int, cols: Int) {
-    ComputeThreads.forEachBlock(rows: rows, work: rows * cols) { r0, r1 in
+func addRowBias<T: BLASScalar>(_ m: UnsafeMutablePointer<T>, _ bias: UnsafePointer<T>, rows: Int, cols: Int,
+                                compute: ComputeThreads) {
+    compute.forEachBlock(rows: rows, work: rows * cols) { r0, r1 in
         for r in r0..<r1 {
             let row = m + r * cols
             for c in 0..<cols { row[c] += bias[c] }

@@ -31,7 +31,7 @@ final class RecurrentStack<T: BLASScalar> {
     private var dropoutActive = false
 
     /// The layers of `config.cell` whose weights are at `parameters` (bottom first).
-    init(config: ModelConfig, parameters: [LayerParameters]) {
+    init(config: ModelConfig, parameters: [LayerParameters], compute: ComputeThreads) {
         hidden = config.hidden
         inputSize = config.embed
         let packedWeights = Workspace<T>()
@@ -40,11 +40,11 @@ final class RecurrentStack<T: BLASScalar> {
             let input = l == 0 ? config.embed : config.hidden
             switch config.cell {
             case .lstm: return .lstm(LSTMLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
-                                                  packedWeights: packedWeights))
+                                                  packedWeights: packedWeights, compute: compute))
             case .gru: return .gru(GRULayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
-                                               packedWeights: packedWeights))
+                                               packedWeights: packedWeights, compute: compute))
             case .rnn: return .rnn(RNNLayer<T>(inputSize: input, hiddenSize: config.hidden, parameters: p,
-                                               packedWeights: packedWeights))
+                                               packedWeights: packedWeights, compute: compute))
             }
         }
         dropped = layers.map { _ in Workspace<T>() }

@@ -15,15 +15,15 @@ import CharLSTMSupport
 func softmaxCrossEntropyForward<T: BLASScalar>(
     logits: UnsafeMutablePointer<T>, rowLoss: UnsafeMutablePointer<Double>?,
     h: UnsafePointer<T>, targets: UnsafePointer<Int32>, weight: UnsafePointer<T>, bias: UnsafePointer<T>,
-    rows N: Int, hidden H: Int, vocab V: Int
+    rows N: Int, hidden H: Int, vocab V: Int, compute: ComputeThreads
 ) -> Double {
     // z (N, V) = h (N, H) · W (H, V) + b
-    ComputeThreads.gemm(transA: false, transB: false, m: N, n: V, k: H, alpha: 1, a: h, lda: H, b: weight, ldb: V,
+    compute.gemm(transA: false, transB: false, m: N, n: V, k: H, alpha: 1, a: h, lda: H, b: weight, ldb: V,
            beta: 0, c: logits, ldc: V)
-    addRowBias(logits, bias, rows: N, cols: V)
+    addRowBias(logits, bias, rows: N, cols: V, compute: compute)
     // Rows in chunks across threads; the chunks' loss sums are added in chunk
     // order, so the total does not depend on the thread count.
-    return ComputeThreads.sumOfChunks(count: N, chunk: 64) { n0, n1 in
+    return compute.sumOfChunks(count: N, chunk: 64) { n0, n1 in
         var sum = 0.0
         for n in n0..<n1 {
             let row = logits + n * V
@@ -45,19 +45,19 @@ func softmaxCrossEntropyForward<T: BLASScalar>(
 func softmaxCrossEntropyBackward<T: BLASScalar>(
     dH: UnsafeMutablePointer<T>, dWeight: UnsafeMutablePointer<T>, dBias: UnsafeMutablePointer<T>,
     probabilities: UnsafeMutablePointer<T>, h: UnsafePointer<T>, targets: UnsafePointer<Int32>,
-    weight: UnsafePointer<T>, scale: T, rows N: Int, hidden H: Int, vocab V: Int
+    weight: UnsafePointer<T>, scale: T, rows N: Int, hidden H: Int, vocab V: Int, compute: ComputeThreads
 ) {
     let dz = probabilities
-    ComputeThreads.forEachChunk(count: N, chunk: 64) { n0, n1 in
+    compute.forEachChunk(count: N, chunk: 64) { n0, n1 in
         for n in n0..<n1 {
             let row = dz + n * V
             row[Int(targets[n])] -= 1
             for v in 0..<V { row[v] *= scale }
         }
     }
-    ComputeThreads.gemm(transA: true, transB: false, m: H, n: V, k: N, alpha: 1, a: h, lda: H, b: dz, ldb: V,
+    compute.gemm(transA: true, transB: false, m: H, n: V, k: N, alpha: 1, a: h, lda: H, b: dz, ldb: V,
            beta: 1, c: dWeight, ldc: V)
-    addColumnSums(dBias, dz, rows: N, cols: V)
-    ComputeThreads.gemm(transA: false, transB: true, m: N, n: H, k: V, alpha: 1, a: dz, lda: V, b: weight, ldb: V,
+    addColumnSums(dBias, dz, rows: N, cols: V, compute: compute)
+    compute.gemm(transA: false, transB: true, m: N, n: H, k: V, alpha: 1, a: dz, lda: V, b: weight, ldb: V,
            beta: 0, c: dH, ldc: H)
 }

@@ -70,10 +70,10 @@ package enum TrainingModel {
     case bidirectional(BidirectionalModel<Float>)
 
     /// A model of the kind `config.direction` names, all parameters zero.
-    package init(config: ModelConfig) {
+    package init(config: ModelConfig, compute: ComputeThreads = .single) {
         switch config.direction {
-        case .forward: self = .forward(Model<Float>(config: config))
-        case .bidirectional: self = .bidirectional(BidirectionalModel<Float>(config: config))
+        case .forward: self = .forward(Model<Float>(config: config, compute: compute))
+        case .bidirectional: self = .bidirectional(BidirectionalModel<Float>(config: config, compute: compute))
         }
     }
 

@@ -16,6 +16,8 @@ package final class Optimizer<T: BLASScalar> {
     package let moment2: Buffer<T>
     /// Updates taken so far (Adam's bias correction uses it).
     package var step: Int = 0
+    /// The threads the element-wise update is spread over (the bits do not depend on them).
+    package let compute: ComputeThreads
 
     package static var adamBeta1: Double { 0.9 }
     package static var adamBeta2: Double { 0.999 }
@@ -24,7 +26,8 @@ package final class Optimizer<T: BLASScalar> {
     package static var rmspropDecay: Double { 0.95 }
     package static var sgdMomentum: Double { 0.9 }
 
-    package init(kind: OptimizerKind, parameterCount: Int) {
+    package init(kind: OptimizerKind, parameterCount: Int, compute: ComputeThreads = .single) {
+        self.compute = compute
         self.kind = kind
         moment1 = Buffer(count: parameterCount)
         moment2 = Buffer(count: kind == .adam ? parameterCount : 0)
@@ -46,7 +49,7 @@ package final class Optimizer<T: BLASScalar> {
             let c1 = 1 - pow(Self.adamBeta1, Double(step)), c2 = 1 - pow(Self.adamBeta2, Double(step))
             // p -= lr · m̂ / (√v̂ + ε) with m̂ = m/c1, v̂ = v/c2
             let stepSize = T(learningRate / c1), rc2 = T(1 / c2.squareRoot())
-            ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
+            compute.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
                 let gk = g[k]
                 let mk = b1 * m[k] + (1 - b1) * gk
                 let vk = b2 * v[k] + (1 - b2) * gk * gk
@@ -56,7 +59,7 @@ package final class Optimizer<T: BLASScalar> {
             } }
         case .rmsprop:
             let d = T(Self.rmspropDecay), lr = T(learningRate)
-            ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
+            compute.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
                 let gk = g[k]
                 let mk = d * m[k] + (1 - d) * gk * gk
                 m[k] = mk
@@ -64,7 +67,7 @@ package final class Optimizer<T: BLASScalar> {
             } }
         case .sgd:
             let mu = T(Self.sgdMomentum), lr = T(learningRate)
-            ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
+            compute.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 {
                 let vk = mu * m[k] + g[k]
                 m[k] = vk
                 p[k] -= lr * vk
@@ -77,11 +80,12 @@ package final class Optimizer<T: BLASScalar> {
 /// Returns the norm before clipping (NaN/inf if any gradient is not finite).
 @discardableResult
 @_specialize(exported: true, where T == Float)
-package func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Double) -> Double {
+package func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Double,
+                                             compute: ComputeThreads = .single) -> Double {
     let g = gradients.base, n = gradients.count
     // Σ g² in Double, by fixed chunks whose partial sums are added in chunk
     // order: the same norm on any number of threads.
-    let sum = ComputeThreads.sumOfChunks(count: n) { k0, k1 in
+    let sum = compute.sumOfChunks(count: n) { k0, k1 in
         var s = 0.0
         for k in k0..<k1 { let x = Double(g[k]); s += x * x }
         return s
@@ -89,7 +93,7 @@ package func clipGradientNorm<T: BLASScalar>(_ gradients: Buffer<T>, maxNorm: Do
     let norm = sum.squareRoot()
     if maxNorm > 0, norm > maxNorm, norm.isFinite {
         let s = T(maxNorm / norm)
-        ComputeThreads.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 { g[k] *= s } }
+        compute.forEachChunk(count: n) { k0, k1 in for k in k0..<k1 { g[k] *= s } }
     }
     return norm
 }

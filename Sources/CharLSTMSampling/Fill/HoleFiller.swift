@@ -66,8 +66,9 @@ public final class HoleFiller {
     /// `weightsAreHalfExact` as for SamplingModel (the file stored binary16 weights).
     /// - Throws: `.vocabularySize`, `.parameterCount` or `.invalidConfig` when
     ///   the checkpoint's parts do not fit its config.
+    /// `threads`: the compute threads (≥ 1) the windows are run on.
     public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil, core: Int = 256,
-                context: Int = 128) throws(SamplingError) {
+                context: Int = 128, threads: Int = 1) throws(SamplingError) {
         try SamplingModel.checkFits(checkpoint)
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
@@ -78,21 +79,21 @@ public final class HoleFiller {
         logProbabilities = [Float](repeating: 0, count: checkpoint.config.vocab)
         switch checkpoint.config.direction {
         case .bidirectional:
-            let model = BidirectionalModel<Float>(config: checkpoint.config)
+            let model = BidirectionalModel<Float>(config: checkpoint.config, compute: ComputeThreads(threads: threads))
             checkpoint.parameters.withUnsafeBufferPointer { model.parameters.base.update(from: $0.baseAddress!, count: $0.count) }
             bidirectional = model
             leftToRight = nil
         case .forward:
             bidirectional = nil
-            leftToRight = try SamplingModel(checkpoint: checkpoint, weightsAreHalfExact: weightsAreHalfExact)
+            leftToRight = try SamplingModel(checkpoint: checkpoint, weightsAreHalfExact: weightsAreHalfExact, threads: threads)
         }
     }
 
     /// Reads and validates the checkpoint at `path` (either direction).
-    public convenience init(path: String) throws(CheckpointError) {
+    public convenience init(path: String, threads: Int = 1) throws(CheckpointError) {
         let (checkpoint, file) = try CheckpointFile.readWithInfo(path)
         do {
-            try self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights)
+            try self.init(checkpoint: checkpoint, weightsAreHalfExact: file.halfWeights, threads: threads)
         } catch {
             // The decoder has checked these sizes already.
             throw .inconsistent(path: path, what: error.description)

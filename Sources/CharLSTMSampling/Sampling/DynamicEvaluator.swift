@@ -70,7 +70,7 @@ package final class DynamicEvaluator {
         if let problem = settings.problem() { throw problem }
         self.settings = settings
         self.base = base
-        model = Model<Float>(config: base.config)   // SamplingModel holds forward models only
+        model = Model<Float>(config: base.config, compute: base.compute)   // SamplingModel holds forward models only
         let P = model.parameterCount
         model.parameters.base.update(from: base.floatWeights, count: P)
         original = Buffer(count: P)
@@ -178,7 +178,7 @@ package final class DynamicEvaluator {
         let eta = Float(settings.learningRate), lambda = Float(settings.decay)
         let theta = model.parameters.base, g = model.gradients.base
         let ms = meanSquare.base, theta0 = original.base
-        ComputeThreads.forEachChunk(count: model.parameterCount, chunk: 1 << 15) { i0, i1 in
+        model.compute.forEachChunk(count: model.parameterCount, chunk: 1 << 15) { i0, i1 in
             for i in i0..<i1 {
                 let gi = g[i]
                 let m = beta * ms[i] + (1 - beta) * gi * gi

@@ -37,6 +37,8 @@ package final class InferenceModel {
     package let layout: ParameterLayout
     /// N, the number of streams stepped together.
     package let streams: Int
+    /// The thread count and kernel thresholds this model was prepared with.
+    package let compute: ComputeThreads
     /// The weights (P), layout order (binary32, and binary16 when prepared).
     package let weights: InferenceWeights
     /// Whether products read the binary16 weights (`weights` has them).
@@ -93,40 +95,43 @@ package final class InferenceModel {
     /// the weights rounded to binary16 (lossless for a checkpoint exported with `--half`).
     /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
     package convenience init(config: ModelConfig, parameters: UnsafeBufferPointer<Float>, streams: Int = 1,
-                            halfPrecision: Bool = false) throws(SamplingError) {
-        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision)
+                            halfPrecision: Bool = false, compute: ComputeThreads = .single) throws(SamplingError) {
+        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision,
+                      compute: compute)
     }
 
     /// The same from an array of P floats.
     package convenience init(config: ModelConfig, parameters: [Float], streams: Int = 1,
-                            halfPrecision: Bool = false) throws(SamplingError) {
-        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision)
+                            halfPrecision: Bool = false, compute: ComputeThreads = .single) throws(SamplingError) {
+        try self.init(config: config, copying: parameters, streams: streams, halfPrecision: halfPrecision,
+                      compute: compute)
     }
 
     private convenience init(config: ModelConfig, copying parameters: some Collection<Float>, streams: Int,
-                             halfPrecision: Bool) throws(SamplingError) {
+                             halfPrecision: Bool, compute: ComputeThreads) throws(SamplingError) {
         try Self.check(config: config, weightCount: parameters.count, streams: streams)
         let weights = Buffer<Float>(count: parameters.count)
         _ = weights.pointer.update(fromContentsOf: parameters)
         self.init(config: config, checkedWeights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
-                  streams: streams)
+                  streams: streams, compute: compute)
     }
 
     /// Steps N streams with `weights` (P floats in layout order) used in place,
     /// not copied: e.g. a training model's parameters.
     /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
     package convenience init(config: ModelConfig, sharing weights: Buffer<Float>, streams: Int = 1,
-                            halfPrecision: Bool = false) throws(SamplingError) {
+                            halfPrecision: Bool = false, compute: ComputeThreads = .single) throws(SamplingError) {
         try Self.check(config: config, weightCount: weights.count, streams: streams)
         self.init(config: config, checkedWeights: InferenceWeights(sharing: weights, half: halfPrecision && streams == 1),
-                  streams: streams)
+                  streams: streams, compute: compute)
     }
 
     /// Steps N streams with `weights`; the products read their binary16 copy when they have one.
     /// - Throws: `SamplingError` for an invalid config, anything but exactly P values, or N < 1.
-    package convenience init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1) throws(SamplingError) {
+    package convenience init(config: ModelConfig, weights: InferenceWeights, streams: Int = 1,
+                            compute: ComputeThreads = .single) throws(SamplingError) {
         try Self.check(config: config, weightCount: weights.count, streams: streams)
-        self.init(config: config, checkedWeights: weights, streams: streams)
+        self.init(config: config, checkedWeights: weights, streams: streams, compute: compute)
     }
 
     /// Refuses what `init(config:checkedWeights:streams:)` cannot step.
@@ -140,13 +145,17 @@ package final class InferenceModel {
     /// Steps N streams with `weights`, which the caller made for `config`
     /// (SamplingModel and ShowModel from a validated checkpoint, `bench` from
     /// its own model): what `check` refuses is a programming error here.
-    package init(config: ModelConfig, checkedWeights weights: InferenceWeights, streams: Int) {
+    /// `compute` gives the thread count (a second core for batch-1 products,
+    /// blocks of streams) and the kernel-choice thresholds.
+    package init(config: ModelConfig, checkedWeights weights: InferenceWeights, streams: Int,
+                 compute: ComputeThreads = .single) {
         precondition(config.problem() == nil && weights.count == ParameterLayout(config).count && streams >= 1,
                      "InferenceModel: weights not checked for this config")
         self.config = config
         layout = ParameterLayout(config)
         self.streams = streams
         self.weights = weights
+        self.compute = compute
         halfPrecision = weights.half != nil
         floats = halfPrecision ? weights.floatsIfPresent : weights.base
         let (E, H, G) = (config.embed, config.hidden, config.cell.gateCount)
@@ -159,21 +168,21 @@ package final class InferenceModel {
         // A second core for the batch-1 products, when there is one to use and
         // the layers are large enough to pay for the hand-over.
         let largest = (max(E, H) + H) * G * H
-        pair = streams == 1 && ComputeThreads.count >= 2 && largest >= Self.pairThreshold ? ck_gemv_pair_create() : nil
+        pair = streams == 1 && compute.count >= 2 && largest >= compute.pairThreshold ? ck_gemv_pair_create() : nil
         var strips: [Int: HalfStrips] = [:]
         if pair != nil, halfPrecision, let half = weights.half {
             // The products `step` runs: [x, h]·[Wx; Wh] per layer, or x·Wx and h·Wh for the GRU.
             for l in 0..<config.layers {
                 let In = l == 0 ? E : H, p = layout.layers[l]
                 let products = config.cell == .gru ? [(p.wx.offset, In), (p.wh.offset, H)] : [(p.wx.offset, In + H)]
-                for (offset, k) in products where Self.isPaired(k: k, n: G * H) {
+                for (offset, k) in products where Self.isPaired(k: k, n: G * H, threshold: compute.pairThreshold) {
                     strips[offset] = HalfStrips(half + offset, k: k, n: G * H)
                 }
             }
         }
         self.strips = strips
         var panels: [Int: SmallNPanels] = [:]
-        let tables = streams > 1 && config.vocab * G * H * MemoryLayout<Float>.size <= Self.inputTableBytes
+        let tables = streams > 1 && config.vocab * G * H * MemoryLayout<Float>.size <= compute.inputTableBytes
         if streams > 1 {
             // The products `step` runs, as above, and the logits' h · Wy.
             var products: [(offset: Int, k: Int, n: Int)] = []
@@ -215,12 +224,12 @@ package final class InferenceModel {
                                      Int64(GH), 1, table, Int64(GH))
             }
         }
-        let blocks = streams > 1 ? Self.streamBlocks(streams: streams, threads: ComputeThreads.count,
+        let blocks = streams > 1 ? Self.streamBlocks(streams: streams, threads: compute.count, splitBytes: compute.streamSplitBytes,
                                                      panelBytes: Self.panelBytes(config: config, half: halfPrecision,
                                                                                  tabled: tables))
                                  : 1
         streamBlocks = blocks
-        batchPool = streams > 1 && ComputeThreads.count >= 2 ? ck_work_pool_create(Int32(max(blocks - 1, 1))) : nil
+        batchPool = streams > 1 && compute.count >= 2 ? ck_work_pool_create(Int32(max(blocks - 1, 1))) : nil
     }
 
     /// Bytes of the panels of every matrix a step multiplies (N > 1; tabled:
@@ -236,7 +245,7 @@ package final class InferenceModel {
     /// costs V·E·G·H multiply-adds when the model is prepared and pays back
     /// N·E·G·H per step, so a large vocabulary (CJK text, thousands of
     /// graphemes) keeps the plain product.
-    nonisolated(unsafe) static var inputTableBytes = 4 << 20
+    /// (ComputeThreads.inputTableBytes, 4 MiB by default.)
 
     /// Weights (panel bytes) up to which N > 1 streams are split into blocks
     /// stepped whole by one thread each, rather than each product's columns
@@ -246,21 +255,21 @@ package final class InferenceModel {
     /// too. Larger weights come from L3 or memory, where the column split
     /// reads each byte on one core only (the bundled 2×384 model, 3.6 MB, is
     /// as fast either way on 2 cores; docs/performance.md).
-    nonisolated(unsafe) static var streamSplitBytes = 1 << 20
+    /// (ComputeThreads.streamSplitBytes, 1 MiB by default.)
 
     /// The blocks of streams for N streams on `threads` threads: 1 (the
     /// column split) for one thread or large weights; else at most one per
     /// thread, each of at least 2 streams (CHARLSTM_STREAM_BLOCKS overrides, for measurements).
-    static func streamBlocks(streams: Int, threads: Int, panelBytes: Int) -> Int {
+    static func streamBlocks(streams: Int, threads: Int, splitBytes: Int, panelBytes: Int) -> Int {
         if let forced = getenv("CHARLSTM_STREAM_BLOCKS").flatMap({ Int(String(cString: $0)) }), forced >= 1 {
             return min(forced, streams)
         }
-        guard threads >= 2, streams >= 2, panelBytes <= streamSplitBytes else { return 1 }
+        guard threads >= 2, streams >= 2, panelBytes <= splitBytes else { return 1 }
         return min(threads, streams / 2)
     }
 
     /// Whether a batch-1 product (k, n) is split across two cores (the logits' product is narrow).
-    private static func isPaired(k: Int, n: Int) -> Bool { n >= 128 && k * n >= pairThreshold }
+    private static func isPaired(k: Int, n: Int, threshold: Int) -> Bool { n >= 128 && k * n >= threshold }
 
     deinit {
         ck_gemv_pair_destroy(pair)
@@ -273,7 +282,7 @@ package final class InferenceModel {
     /// Multiply-adds from which a batch-1 product is split across two cores
     /// (measured with the C kernels on this machine: hidden 128, 98k, 1.65×;
     /// hidden 512, 1.2M, 1.5×; below ~16k the hand-over costs more than it saves).
-    nonisolated(unsafe) static var pairThreshold = 1 << 15
+    /// (ComputeThreads.pairThreshold, 1 << 15 by default.)
 
     /// Zeroes the state of every stream.
     package func reset() {
@@ -407,7 +416,7 @@ package final class InferenceModel {
                          w: Int, n: Int, rows: Int, beta: Float, pool: OpaquePointer?) {
         if streams == 1 {
             // Split across two cores (bit-identical) when worth it.
-            let paired = Self.isPaired(k: k, n: n) ? pair : nil
+            let paired = Self.isPaired(k: k, n: n, threshold: compute.pairThreshold) ? pair : nil
             if halfPrecision, let half = weights.half {
                 if let paired, let s = strips[w] {
                     ck_gemv_pair_f16_strips(paired, Int64(k), Int64(n), s.base, half + w, Int64(n), a, beta, out)

@@ -28,14 +28,19 @@ public final class SamplingModel {
     /// with `--half`): then batch-1 stepping reads binary16 weights, half the
     /// memory traffic, with results equal to Float32 up to summation order.
     package let weightsAreHalfExact: Bool
+    /// The compute threads every stepper, scorer and adapter made from this
+    /// model works on (`threads` where it was made).
+    package let compute: ComputeThreads
 
     /// `weightsAreHalfExact`: the file stored its weights as binary16 (then they
     /// are exact binary16 values); nil checks every weight. Copies the weights.
     /// - Throws: `.bidirectionalModel` unless `checkpoint` holds a forward
     ///   (left-to-right) model; `.vocabularySize`, `.parameterCount` or
     ///   `.invalidConfig` when its parts do not fit its config.
-    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil) throws(SamplingError) {
+    /// `threads`: the compute threads (≥ 1) of everything made from this model.
+    public init(checkpoint: Checkpoint, weightsAreHalfExact: Bool? = nil, threads: Int = 1) throws(SamplingError) {
         try Self.check(checkpoint)
+        compute = ComputeThreads(threads: threads)
         config = checkpoint.config
         vocabulary = checkpoint.vocabulary
         metadata = checkpoint.metadata
@@ -49,9 +54,15 @@ public final class SamplingModel {
 
     /// Reads and validates the checkpoint at `path` (as `CheckpointFile.read`
     /// does), using its weights in place in the mapped file. Refuses a
-    /// bidirectional (fill) model.
-    public init(path: String) throws(CheckpointError) {
+    /// bidirectional (fill) model. `threads` as for `init(checkpoint:)`.
+    public convenience init(path: String, threads: Int = 1) throws(CheckpointError) {
+        try self.init(path: path, compute: ComputeThreads(threads: threads))
+    }
+
+    /// The same on a given compute context (tests force kernel choices with one).
+    package init(path: String, compute: ComputeThreads) throws(CheckpointError) {
         let file = try MappedCheckpoint(path: path)
+        self.compute = compute
         if file.config.direction != .forward { throw .bidirectionalModel(path: path) }
         config = file.config
         vocabulary = file.vocabulary
@@ -68,6 +79,7 @@ public final class SamplingModel {
         vocabulary = base.vocabulary
         metadata = base.metadata
         tokenizer = base.tokenizer
+        compute = base.compute
         weightsAreHalfExact = false
         weights = InferenceWeights(sharing: parameters, half: false)
     }
@@ -115,7 +127,7 @@ public final class SamplingModel {
 
     /// A fresh stepper for `streams` (≥ 1) parallel streams (state zero).
     package func makeInference(streams: Int = 1) -> InferenceModel {
-        InferenceModel(config: config, checkedWeights: weights, streams: streams)
+        InferenceModel(config: config, checkedWeights: weights, streams: streams, compute: compute)
     }
 
     /// The id of the newline grapheme, if the model knows it.

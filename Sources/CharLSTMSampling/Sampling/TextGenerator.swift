@@ -36,7 +36,7 @@ public final class TextGenerator {
     package let options: SamplingOptions
     /// N.
     package let streams: Int
-    private let inference: InferenceModel
+    let inference: InferenceModel
     private let sampler: Sampler
     /// The one generator every draw comes from.
     package private(set) var rng: RandomGenerator

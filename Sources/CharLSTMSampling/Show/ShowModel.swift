@@ -37,7 +37,8 @@ package final class ShowModel {
     package let tokenizer: GraphemeTokenizer
 
     /// Reads and validates the checkpoint at `path` (every check `CheckpointFile.read` makes).
-    package init(path: String) throws(CheckpointError) {
+    /// `threads`: the compute threads (≥ 1) the model is run on.
+    package init(path: String, threads: Int = 1) throws(CheckpointError) {
         let (checkpoint, info) = try CheckpointFile.readWithInfo(path)
         self.path = path
         config = checkpoint.config
@@ -50,12 +51,12 @@ package final class ShowModel {
         tokenizer = GraphemeTokenizer(normalization: checkpoint.config.normalization)
         if checkpoint.config.direction == .forward {
             // The same weights, read the same way, as sample, predict and score.
-            sampling = try SamplingModel(path: path)
+            sampling = try SamplingModel(path: path, threads: threads)
             bidirectional = nil
             stackWeights = nil
         } else {
             sampling = nil
-            let model = BidirectionalModel<Float>(config: checkpoint.config)
+            let model = BidirectionalModel<Float>(config: checkpoint.config, compute: ComputeThreads(threads: threads))
             checkpoint.parameters.withUnsafeBufferPointer { model.parameters.base.update(from: $0.baseAddress!, count: $0.count) }
             bidirectional = model
             stackWeights = InferenceWeights(sharing: model.parameters)
@@ -81,7 +82,7 @@ package final class ShowModel {
     /// A stepper over the stack whose units are shown.
     func makeInference() -> InferenceModel {
         if let sampling { return sampling.makeInference(streams: 1) }
-        return InferenceModel(config: config, checkedWeights: stackWeights!, streams: 1)
+        return InferenceModel(config: config, checkedWeights: stackWeights!, streams: 1, compute: bidirectional!.compute)
     }
 
     /// Runs the shown stack over `ids` from the zero state. For each position t,
