@@ -10,7 +10,7 @@ DEMO_STEPS  ?= 1000
 
 .PHONY: setup build test run install uninstall bench fuzz clean
 
-setup:            ## install missing Debian packages (ICU, OpenBLAS, unicode-data, rsvg, chromium)
+setup:            ## install missing Debian packages (ICU, OpenBLAS, unicode-data, rsvg, chromium, strace, openmpi-bin)
 	@scripts/setup.sh
 
 # The Swift runtime is linked statically: about 5 ms less start-up per process
