@@ -52,12 +52,15 @@ package final class ComputeThreads: @unchecked Sendable {
     /// is split over two threads (gemv_pair).
     package let pairThreshold: Int
 
-    /// A context of `threads` compute threads (at least 1). The thresholds
-    /// default to the measured choices; tests force other kernels with them.
+    /// The most compute threads a context has (`train --threads` allows as many).
+    package static let maximumCount = 1024
+
+    /// A context of `threads` compute threads, clamped to 1...maximumCount. The
+    /// thresholds default to the measured choices; tests force other kernels with them.
     package init(threads: Int, parallelGemmThreshold: Int = 1 << 21,
                  recurrenceOverride: RecurrenceSplit? = ComputeThreads.environmentRecurrence,
                  inputTableBytes: Int = 4 << 20, streamSplitBytes: Int = 1 << 20, pairThreshold: Int = 1 << 15) {
-        count = max(1, threads)
+        count = min(max(1, threads), Self.maximumCount)
         pool = count > 1 ? ck_work_pool_create(Int32(count - 1)) : nil
         self.parallelGemmThreshold = parallelGemmThreshold
         self.recurrenceOverride = recurrenceOverride

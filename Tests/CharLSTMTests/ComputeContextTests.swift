@@ -58,4 +58,11 @@ final class ComputeContextTests: XCTestCase {
             XCTAssertEqual(results[i]?.secondCore, alone.secondCore, "run \(i): second core")
         }
     }
+
+    /// A thread count from a library caller is clamped, never trapped on.
+    func testThreadCountIsClampedToAtLeastOne() {
+        XCTAssertEqual(ComputeThreads(threads: 0).count, 1)
+        XCTAssertEqual(ComputeThreads(threads: -3).count, 1)
+        XCTAssertEqual(ComputeThreads(threads: 3).count, 3)
+    }
 }
