@@ -11,7 +11,19 @@ func cliMessage(for error: any Error) -> String? {
     case let e as TextError: e.cliMessage
     case let e as CheckpointError: e.cliMessage
     case let e as BenchmarkError: e.cliMessage
+    case let e as CheckpointNotFound: e.cliMessage
     default: nil
+    }
+}
+
+extension CheckpointNotFound {
+    /// How to get a checkpoint, in commands; otherwise the description.
+    var cliMessage: String {
+        if case .noneFound = self {
+            return "no checkpoint found: train one with `charlstm train FILE` "
+                + "(writes checkpoints/latest.ckpt) or pass one with -m PATH"
+        }
+        return description
     }
 }
 

@@ -28,8 +28,13 @@ struct CheckpointOptions: ParsableArguments {
 /// `verbose`, says which on stderr.
 func resolveCheckpoint(_ checkpoint: String?, verbose: Bool) throws -> String {
     let (path, origin) = try CheckpointSearch(checkpoint: checkpoint).resolve()
-    if verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
+    if verbose { noteCheckpoint(path, origin) }
     return path
+}
+
+/// --verbose's line on the checkpoint in use and where it came from.
+func noteCheckpoint(_ path: String, _ origin: CheckpointOrigin) {
+    note("checkpoint \(oneLine(path)) (\(origin == .given ? "--checkpoint" : origin.description))")
 }
 
 /// A diagnostic line on stderr: `charlstm: TEXT`.

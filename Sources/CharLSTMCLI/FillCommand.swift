@@ -67,7 +67,7 @@ public struct FillCommand: ParsableCommand {
 
     public func run() throws {
         let (path, origin) = try CheckpointSearch(checkpoint: checkpoint, preferFill: true).resolve()
-        if verbose { note("checkpoint \(oneLine(path)) (\(origin))") }
+        if verbose { noteCheckpoint(path, origin) }
         let filler = try HoleFiller(path: path, threads: availableCores())  // windows run as a batch of streams, split across cores
         if !filler.readsBothSides {
             note("note: \(oneLine(path)) is a left-to-right model, so holes are filled from the text before them only; "

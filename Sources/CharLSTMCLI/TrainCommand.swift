@@ -376,12 +376,38 @@ public struct TrainCommand: ParsableCommand {
 
     static let resumeHint = " (a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)"
 
+    /// The flag that gives `setting`.
+    static func flag(for setting: FixedSetting) -> String {
+        switch setting {
+        case .cell: "--cell"
+        case .layers: "--layers"
+        case .hidden: "--hidden"
+        case .embed: "--embed"
+        case .bidirectional: "--bidirectional"
+        case .normalization: "--normalize"
+        case .dropout: "--dropout"
+        case .learningRate: "--lr"
+        case .optimizer: "--optimizer"
+        case .lrDecay: "--lr-decay"
+        case .lrDecayEvery: "--lr-decay-every"
+        case .gradClip: "--grad-clip"
+        case .seed: "--seed"
+        case .validationFraction: "--val-frac"
+        case .testFraction: "--test-frac"
+        case .batch: "--batch"
+        case .seqLength: "--seq"
+        }
+    }
+
     /// The line for a setup refusal, naming the flags to change.
     func message(for error: TrainingSetupError) -> String {
         switch error {
         case .conflicts(let conflicts, let resuming):
             // e.g. "--hidden 128 conflicts with the checkpoint's 64 (a resumed run keeps ...)".
-            return conflicts.map(\.description).joined(separator: "; ")
+            return conflicts.map { c in
+                let flag = Self.flag(for: c.setting)
+                return (c.given.isEmpty ? flag : "\(flag) \(c.given)") + " conflicts with the checkpoint's \(c.saved)"
+            }.joined(separator: "; ")
                 + (resuming ? Self.resumeHint : " (--init-from keeps the checkpoint's model shape and vocabulary)")
         case .vocabularyConflict(let maxVocab, let minCount, let corpus, let built, let kept):
             let flags = [maxVocab.map { "--max-vocab \($0)" }, minCount.map { "--min-count \($0)" }].compactMap { $0 }

@@ -41,34 +41,31 @@ package struct CheckpointSearch: Sendable {
         self.executableDirectory = executableDirectory
     }
 
-    /// The path to use and where it came from ("--checkpoint", "the bundled model", …),
-    /// relative paths against the current directory.
-    package func resolve() throws(CheckpointNotFound) -> (path: String, origin: String) {
-        if let checkpoint { return (checkpoint, "--checkpoint") }
+    /// The path to use and where it came from, relative paths against the current directory.
+    package func resolve() throws(CheckpointNotFound) -> (path: String, origin: CheckpointOrigin) {
+        if let checkpoint { return (checkpoint, .given) }
         let latestFill = "checkpoints/latest-fill.ckpt"
-        if preferFill && fileExists(latestFill) { return (latestFill, "the latest bidirectional training checkpoint") }
+        if preferFill && fileExists(latestFill) { return (latestFill, .latestFill) }
         let latest = "checkpoints/latest.ckpt"
-        if fileExists(latest) { return (latest, "the latest training checkpoint") }
+        if fileExists(latest) { return (latest, .latest) }
         if let env = modelVariable, !env.isEmpty {
             guard fileExists(env) else {
-                throw CheckpointNotFound(message: "CHARLSTM_MODEL is set to \(oneLine(env)), which does not exist; "
-                                         + "unset it or point it at a checkpoint")
+                throw .modelVariableMissing(path: env)
             }
-            return (env, "$CHARLSTM_MODEL")
+            return (env, .modelVariable)
         }
         if let exeDir = executableDirectory {
             var dir = exeDir
             while true {
                 let candidate = (dir == "/" ? "" : dir) + "/checkpoints/shakespeare.ckpt"
-                if fileExists(candidate) { return (candidate, "the bundled model") }
+                if fileExists(candidate) { return (candidate, .bundled) }
                 if dir == "/" { break }
                 dir = CheckpointSearch.parent(of: dir)
             }
             let installed = CheckpointSearch.parent(of: exeDir) + "/share/charlstm/shakespeare.ckpt"
-            if fileExists(installed) { return (installed, "the installed model") }
+            if fileExists(installed) { return (installed, .installed) }
         }
-        throw CheckpointNotFound(message: "no checkpoint found: train one with `charlstm train FILE` "
-                                 + "(writes checkpoints/latest.ckpt) or pass one with -m PATH")
+        throw .noneFound
     }
 
     /// The directory of the running executable (from /proc/self/exe), nil if unknown.
@@ -89,7 +86,34 @@ package struct CheckpointSearch: Sendable {
 }
 
 /// No checkpoint could be found; `message` says what to do.
-package struct CheckpointNotFound: Error, CustomStringConvertible, Equatable {
-    package var message: String
-    package var description: String { message }
+package enum CheckpointNotFound: Error, CustomStringConvertible, Equatable {
+    /// No path given and none of the places above holds a checkpoint.
+    case noneFound
+    /// $CHARLSTM_MODEL names `path`, which does not exist.
+    case modelVariableMissing(path: String)
+
+    package var description: String {
+        switch self {
+        case .noneFound:
+            "no checkpoint found: none was given, and there is no checkpoints/latest.ckpt and no bundled model"
+        case .modelVariableMissing(let path):
+            "CHARLSTM_MODEL is set to \(oneLine(path)), which does not exist; unset it or point it at a checkpoint"
+        }
+    }
+}
+
+/// Where the checkpoint CheckpointSearch found came from.
+package enum CheckpointOrigin: Equatable, Sendable, CustomStringConvertible {
+    case given, latestFill, latest, modelVariable, bundled, installed
+
+    package var description: String {
+        switch self {
+        case .given: "the path given"
+        case .latestFill: "the latest bidirectional training checkpoint"
+        case .latest: "the latest training checkpoint"
+        case .modelVariable: "$CHARLSTM_MODEL"
+        case .bundled: "the bundled model"
+        case .installed: "the installed model"
+        }
+    }
 }

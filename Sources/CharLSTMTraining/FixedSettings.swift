@@ -8,28 +8,58 @@
 // one that differs is a `SettingConflict` naming both values. `--init-from`
 // fixes only the model's shape (and vocabulary) the same way.
 
-/// One flag whose value differs from the checkpoint's.
 import CharLSTMText
 import CharLSTMModel
 import CharLSTMCheckpoint
 
+/// A setting a checkpoint fixes; the CLI spells each as its flag (`--hidden`).
+public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
+    case cell, layers, hidden, embed, bidirectional, normalization
+    case dropout, learningRate, optimizer, lrDecay, lrDecayEvery, gradClip, seed
+    case validationFraction, testFraction, batch, seqLength
+
+    /// The setting in the library's words, e.g. "hidden size".
+    public var name: String {
+        switch self {
+        case .cell: "cell"
+        case .layers: "layer count"
+        case .hidden: "hidden size"
+        case .embed: "embedding size"
+        case .bidirectional: "bidirectional"
+        case .normalization: "normalization"
+        case .dropout: "dropout"
+        case .learningRate: "learning rate"
+        case .optimizer: "optimizer"
+        case .lrDecay: "learning-rate decay"
+        case .lrDecayEvery: "learning-rate decay interval"
+        case .gradClip: "gradient clip"
+        case .seed: "seed"
+        case .validationFraction: "validation fraction"
+        case .testFraction: "test fraction"
+        case .batch: "batch size"
+        case .seqLength: "sequence length"
+        }
+    }
+}
+
+/// One setting whose value differs from the checkpoint's.
 public struct SettingConflict: Equatable, Sendable, CustomStringConvertible {
-    /// The flag as typed, e.g. "--hidden".
-    public var flag: String
-    /// The value given on the command line ("" for a bare flag such as --bidirectional).
+    /// Which setting, e.g. `.hidden`.
+    public var setting: FixedSetting
+    /// The value given ("" for a bare request such as bidirectional).
     public var given: String
     /// What the checkpoint holds, e.g. "64" or "left-to-right model".
     public var saved: String
 
-    public init(flag: String, given: String, saved: String) {
-        self.flag = flag
+    public init(setting: FixedSetting, given: String, saved: String) {
+        self.setting = setting
         self.given = given
         self.saved = saved
     }
 
-    /// "--hidden 128 conflicts with the checkpoint's 64".
+    /// "hidden size 128 conflicts with the checkpoint's 64" (the CLI names the flag instead).
     public var description: String {
-        (given.isEmpty ? flag : "\(flag) \(given)") + " conflicts with the checkpoint's \(saved)"
+        (given.isEmpty ? setting.name : "\(setting.name) \(given)") + " conflicts with the checkpoint's \(saved)"
     }
 }
 
@@ -85,33 +115,33 @@ public struct FixedSettings: Equatable, Sendable {
                     direction: bidirectional ? .bidirectional : .forward)
     }
 
-    /// Flags that differ from the model `config` (what --init-from keeps), in flag order.
+    /// Settings that differ from the model `config` (what --init-from keeps), in flag order.
     public func modelConflicts(with config: ModelConfig) -> [SettingConflict] {
         [
-            conflict("--cell", cell, config.cell, \.rawValue),
-            conflict("--layers", layers, config.layers, \.description),
-            conflict("--hidden", hidden, config.hidden, \.description),
-            conflict("--embed", embed, config.embed, \.description),
+            conflict(.cell, cell, config.cell, \.rawValue),
+            conflict(.layers, layers, config.layers, \.description),
+            conflict(.hidden, hidden, config.hidden, \.description),
+            conflict(.embed, embed, config.embed, \.description),
             bidirectional && config.direction != .bidirectional
-                ? SettingConflict(flag: "--bidirectional", given: "", saved: "left-to-right model") : nil,
-            conflict("--normalize", normalization, config.normalization, \.rawValue),
+                ? SettingConflict(setting: .bidirectional, given: "", saved: "left-to-right model") : nil,
+            conflict(.normalization, normalization, config.normalization, \.rawValue),
         ].compactMap { $0 }
     }
 
-    /// Flags that differ from a checkpoint's model and training options (what --resume keeps),
+    /// Settings that differ from a checkpoint's model and training options (what --resume keeps),
     /// in flag order. --batch and --seq are left to `geometryConflicts`, which needs the corpus.
     package func resumeConflicts(with config: ModelConfig, options: CheckpointTrainingOptions) -> [SettingConflict] {
         modelConflicts(with: config) + [
             // The checkpoint holds dropout as a Float: compare at that precision.
-            conflict("--dropout", dropout.map { Float($0) }, config.dropout) { plain(Double($0)) },
-            conflict("--lr", learningRate, options.learningRate, plain),
-            conflict("--optimizer", optimizer, options.optimizer, \.rawValue),
-            conflict("--lr-decay", lrDecay, options.lrDecay, plain),
-            conflict("--lr-decay-every", lrDecayEvery, options.lrDecayEvery, \.description),
-            conflict("--grad-clip", gradClip, options.gradClip, plain),
-            conflict("--seed", seed, options.seed, \.description),
-            conflict("--val-frac", valFraction, options.valFraction, plain),
-            conflict("--test-frac", testFraction, options.testFraction, plain),
+            conflict(.dropout, dropout.map { Float($0) }, config.dropout) { plain(Double($0)) },
+            conflict(.learningRate, learningRate, options.learningRate, plain),
+            conflict(.optimizer, optimizer, options.optimizer, \.rawValue),
+            conflict(.lrDecay, lrDecay, options.lrDecay, plain),
+            conflict(.lrDecayEvery, lrDecayEvery, options.lrDecayEvery, \.description),
+            conflict(.gradClip, gradClip, options.gradClip, plain),
+            conflict(.seed, seed, options.seed, \.description),
+            conflict(.validationFraction, valFraction, options.valFraction, plain),
+            conflict(.testFraction, testFraction, options.testFraction, plain),
         ].compactMap { $0 }
     }
 
@@ -127,19 +157,19 @@ public struct FixedSettings: Equatable, Sendable {
                                          validationFraction: options.valFraction, corpusCount: tokenCount)
         var found: [SettingConflict] = []
         if let batch, (fit?.batch ?? batch) != options.batch {
-            found.append(SettingConflict(flag: "--batch", given: batch.description, saved: options.batch.description))
+            found.append(SettingConflict(setting: .batch, given: batch.description, saved: options.batch.description))
         }
         if let seqLength, (fit?.steps ?? seqLength) != options.seqLength {
-            found.append(SettingConflict(flag: "--seq", given: seqLength.description, saved: options.seqLength.description))
+            found.append(SettingConflict(setting: .seqLength, given: seqLength.description, saved: options.seqLength.description))
         }
         return found
     }
 }
 
-/// The conflict of a flag given as `given` with the checkpoint's `saved`; nil when not given or equal.
-private func conflict<T: Equatable>(_ flag: String, _ given: T?, _ saved: T, _ text: (T) -> String) -> SettingConflict? {
+/// The conflict of a setting given as `given` with the checkpoint's `saved`; nil when not given or equal.
+private func conflict<T: Equatable>(_ setting: FixedSetting, _ given: T?, _ saved: T, _ text: (T) -> String) -> SettingConflict? {
     guard let given, given != saved else { return nil }
-    return SettingConflict(flag: flag, given: text(given), saved: text(saved))
+    return SettingConflict(setting: setting, given: text(given), saved: text(saved))
 }
 
 /// A number as a user would type it: "5" rather than "5.0", every digit of 0.0015 kept.

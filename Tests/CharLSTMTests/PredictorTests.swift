@@ -243,14 +243,14 @@ final class PredictorTests: XCTestCase {
 
         func search(_ checkpoint: String? = nil, fill: Bool = false, env: String? = nil, exe: String? = nil) throws -> String {
             try CheckpointSearch(checkpoint: checkpoint, preferFill: fill, modelVariable: env,
-                                 executableDirectory: exe.map { root + "/" + $0 }).resolve().origin
+                                 executableDirectory: exe.map { root + "/" + $0 }).resolve().origin.description
         }
         XCTAssertThrowsError(try search(env: "")) {
-            XCTAssertEqual(($0 as? CheckpointNotFound)?.message, "no checkpoint found: train one with `charlstm train FILE` "
-                           + "(writes checkpoints/latest.ckpt) or pass one with -m PATH")
+            XCTAssertEqual($0 as? CheckpointNotFound, .noneFound)
         }
         XCTAssertThrowsError(try search(env: "missing.ckpt")) {
-            XCTAssertEqual(($0 as? CheckpointNotFound)?.message,
+            XCTAssertEqual($0 as? CheckpointNotFound, .modelVariableMissing(path: "missing.ckpt"))
+            XCTAssertEqual(($0 as? CheckpointNotFound)?.description,
                            "CHARLSTM_MODEL is set to missing.ckpt, which does not exist; unset it or point it at a checkpoint")
         }
         touch("prefix/share/charlstm/shakespeare.ckpt")
@@ -268,6 +268,6 @@ final class PredictorTests: XCTestCase {
         touch("work/checkpoints/latest.ckpt")
         XCTAssertEqual(try search(env: root + "/env.ckpt"), "the latest training checkpoint")
         XCTAssertEqual(try search(fill: true), "the latest bidirectional training checkpoint")
-        XCTAssertEqual(try search("given.ckpt", fill: true), "--checkpoint")
+        XCTAssertEqual(try search("given.ckpt", fill: true), "the path given")
     }
 }

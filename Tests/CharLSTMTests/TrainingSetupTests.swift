@@ -74,7 +74,7 @@ final class TrainingSetupTests: XCTestCase {
         r.settings.hidden = 16
         XCTAssertThrowsError(try TrainingSetup(r)) { error in
             XCTAssertEqual(error as? TrainingSetupError,
-                           .conflicts([SettingConflict(flag: "--hidden", given: "16", saved: "8")], resuming: true))
+                           .conflicts([SettingConflict(setting: .hidden, given: "16", saved: "8")], resuming: true))
         }
         let slim = try temporaryFile([], name: "slim.ckpt")
         try CheckpointFile.write(try CheckpointFile.read(path), to: slim, weightsOnly: true)
@@ -97,7 +97,7 @@ final class TrainingSetupTests: XCTestCase {
         r.settings.layers = 2
         XCTAssertThrowsError(try TrainingSetup(r)) { error in
             XCTAssertEqual(error as? TrainingSetupError,
-                           .conflicts([SettingConflict(flag: "--layers", given: "2", saved: "1")], resuming: false))
+                           .conflicts([SettingConflict(setting: .layers, given: "2", saved: "1")], resuming: false))
         }
     }
 }
