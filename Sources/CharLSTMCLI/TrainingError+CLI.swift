@@ -31,6 +31,17 @@ extension TrainingError {
             return "cannot write \(path): \(reason); pick another --out"
         case .logFile(let path, let reason):
             return "cannot write \(path): \(reason); pick another --log path"
+        case .distributed(.unsupported(let what)):
+            switch what {
+            case .bidirectional:
+                return "--bidirectional is not supported across processes; train a fill model in one process (without mpirun)"
+            case .dropout(let p):
+                return "dropout (\(shortNumber(p))) is not supported across processes: each would draw other masks than one process; "
+                    + "train with --dropout 0, or in one process"
+            case .fewerStreamsThanProcesses(let batch, let processes):
+                return "--batch \(batch) gives fewer streams than the \(processes) processes; "
+                    + "give --batch of at least \(processes) (or use fewer processes)"
+            }
         case .outputIsDirectory(let path):
             return "cannot write \(path): it is a directory; remove it or pick another --out"
         default:

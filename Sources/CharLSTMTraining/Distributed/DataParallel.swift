@@ -93,14 +93,10 @@ package final class DataParallel {
 
     /// Refuses what does not run across processes (see the file header).
     static func refuseUnsupported(config: ModelConfig, batch: Int, group: ProcessGroup) throws(TrainingError) {
-        if config.direction == .bidirectional {
-            throw .distributed(.unsupported("--bidirectional is not supported across processes; train a fill model in one process (without mpirun)"))
-        }
-        if config.dropout > 0 {
-            throw .distributed(.unsupported("dropout (\(shortNumber(Double(config.dropout)))) is not supported across processes: each would draw other masks than one process; train with --dropout 0, or in one process"))
-        }
+        if config.direction == .bidirectional { throw .distributed(.unsupported(.bidirectional)) }
+        if config.dropout > 0 { throw .distributed(.unsupported(.dropout(Double(config.dropout)))) }
         if batch < group.size {
-            throw .distributed(.unsupported("--batch \(batch) gives fewer streams than the \(group.size) processes; give --batch of at least \(group.size) (or use fewer processes)"))
+            throw .distributed(.unsupported(.fewerStreamsThanProcesses(batch: batch, processes: group.size)))
         }
     }
 }
