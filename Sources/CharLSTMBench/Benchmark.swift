@@ -32,6 +32,8 @@ package struct BenchmarkSettings: Sendable {
     package var forgetBias: Double? = InitialisationDefaults.forgetBias
     /// How the recurrent weights start.
     package var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
+    /// How the recurrent layers' biases start.
+    package var biasInit: BiasInitialisation = InitialisationDefaults.bias
     package init() {}
 }
 
@@ -97,7 +99,7 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
     let compute = ComputeThreads(threads: s.threads)   // this run's threads
     let model = Model<Float>(config: config, compute: compute)
     var rng = RandomGenerator(seed: s.seed)
-    model.initialize(rng: &rng, forgetBias: s.forgetBias, recurrent: s.recurrentInit)
+    model.initialize(rng: &rng, forgetBias: s.forgetBias, recurrent: s.recurrentInit, bias: s.biasInit)
     var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount,
                                                                    compute: compute)
     let (B, T) = (s.batch, s.seq)

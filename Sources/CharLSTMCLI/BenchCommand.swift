@@ -36,11 +36,14 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("sample-bench"), help: "Also time N steps of batch-1 sampling at temperature 0.8.")
     var sampleBench = 0
     @Option(name: .customLong("forget-bias"),
-            help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases as PyTorch does (default: \(InitialisationDefaults.forgetBiasText), as charlstm train does).", valueName: "x|drawn"))
+            help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases (--bias-init) (default: \(InitialisationDefaults.forgetBiasText), as charlstm train does).", valueName: "x|drawn"))
     var forgetBias: String?
     @Option(name: .customLong("recurrent-init"),
             help: ArgumentHelp("How the recurrent weights start: uniform, or each gate block orthogonal (default: \(InitialisationDefaults.recurrent.rawValue), as charlstm train does).", valueName: "uniform|orthogonal"))
     var recurrentInit: RecurrentInitialisation?
+    @Option(name: .customLong("bias-init"),
+            help: ArgumentHelp("How the recurrent layers' biases start: pytorch, each the sum of two U(±1/√H) draws as the peer's two bias vectors, or uniform, one such draw (default: \(InitialisationDefaults.bias.rawValue), as charlstm train does).", valueName: "pytorch|uniform"))
+    var biasInit: BiasInitialisation?
     @Flag(help: "Print one JSON line instead of text: the peer's keys plus peak_rss_mib, blas_core (the OpenBLAS kernel family) and simd (charlstm's own kernels).")
     var json = false
 
@@ -66,6 +69,7 @@ public struct BenchCommand: ParsableCommand {
         s.sampleSteps = sampleBench
         s.forgetBias = try forgetBias.map(parseForgetBias) ?? InitialisationDefaults.forgetBias
         s.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
+        s.biasInit = biasInit ?? InitialisationDefaults.bias
         let r = try runBenchmark(ids: ids, vocab: vocab, settings: s)
         let out = OutputStream.standardOutput
         if json {

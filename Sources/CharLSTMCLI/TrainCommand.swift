@@ -119,11 +119,14 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Seed of the one generator: initialisation and dropout (default: \(TrainCommand.defaults.seed)).", valueName: "n"))
     public var seed: UInt64?
 
-    @Option(name: .long, help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases, as PyTorch does (default: \(InitialisationDefaults.forgetBiasText)).", valueName: "x|drawn"))
+    @Option(name: .long, help: ArgumentHelp("LSTM forget-gate bias at initialisation: a number, or 'drawn' to draw it like the other biases (--bias-init) (default: \(InitialisationDefaults.forgetBiasText)).", valueName: "x|drawn"))
     public var forgetBias: String?
 
     @Option(name: .long, help: ArgumentHelp("How the recurrent weights start: uniform like the others, or each gate block a random orthogonal matrix (default: \(InitialisationDefaults.recurrent.rawValue)).", valueName: "uniform|orthogonal"))
     var recurrentInit: RecurrentInitialisation?
+
+    @Option(name: .long, help: ArgumentHelp("How the recurrent layers' biases start: pytorch, each the sum of two U(±1/√H) draws like PyTorch's two bias vectors, or uniform, one such draw (default: \(InitialisationDefaults.bias.rawValue)).", valueName: "pytorch|uniform"))
+    var biasInit: BiasInitialisation?
 
     // MARK: Schedule and outputs
 
@@ -208,6 +211,9 @@ public struct TrainCommand: ParsableCommand {
         if recurrentInit != nil {
             try require(initFrom == nil, "--recurrent-init sets the initialisation of a new run; it cannot be combined with --init-from")
         }
+        if biasInit != nil {
+            try require(initFrom == nil, "--bias-init sets the initialisation of a new run; it cannot be combined with --init-from")
+        }
         if initFrom != nil {
             // The model's shape flags are compared with the checkpoint in run(); the vocabulary
             // comes from the checkpoint, not from this corpus.
@@ -249,6 +255,8 @@ public struct TrainCommand: ParsableCommand {
         request.forgetBiasGiven = forgetBias != nil
         request.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
         request.recurrentInitGiven = recurrentInit != nil
+        request.biasInit = biasInit ?? InitialisationDefaults.bias
+        request.biasInitGiven = biasInit != nil
         request.group = group
         request.threads = threadCount
         let setup: TrainingSetup
@@ -265,6 +273,8 @@ public struct TrainCommand: ParsableCommand {
                     progress.note("--forget-bias only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
                 case .recurrentInitIgnored:
                     progress.note("--recurrent-init only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
+                case .biasInitIgnored:
+                    progress.note("--bias-init only sets a new run's initialisation; the resumed run continues from the checkpoint's weights")
                 case .largeVocabulary(let count):
                     if let warning = largeVocabularyWarning(count: count) { progress.warning(warning) }
                 }

@@ -98,12 +98,14 @@ public final class Trainer {
     /// `options.valFraction`/`testFraction`. B and T shrink to fit a small corpus;
     /// compare `options.batch`/`seqLength` with what you asked for to tell the user.
     /// `forgetBias` is the LSTM forget-gate bias at initialisation (nil: drawn like
-    /// the other biases) and `recurrentInit` how W_h starts; they are not stored, as
-    /// nothing after initialisation uses them.
+    /// the other biases), `recurrentInit` how W_h starts and `biasInit` how the
+    /// recurrent layers' biases start; they are not stored, as nothing after
+    /// initialisation uses them.
     package init(config: ModelConfig, vocabulary: Vocabulary, tokens: any TokenSource, options: TrainingOptions,
                 corpusName: String = "", initialParameters: [Float]? = nil,
                 forgetBias: Double? = InitialisationDefaults.forgetBias,
                 recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent,
+                biasInit: BiasInitialisation = InitialisationDefaults.bias,
                 group: ProcessGroup? = nil, threads: Int = 1) throws(TrainingError) {
         let split = CorpusSplit(count: tokens.count, validationFraction: options.valFraction,
                                 testFraction: options.testFraction)
@@ -152,7 +154,7 @@ public final class Trainer {
             }
             _ = model.parameters.pointer.update(fromContentsOf: initialParameters)
         } else {
-            model.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrentInit)
+            model.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrentInit, bias: biasInit)
         }
         takeSnapshot()
     }

@@ -51,6 +51,10 @@ public struct TrainingRequest: Sendable {
     package var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
     /// Whether `recurrentInit` was asked for: a resumed run keeps its weights and says so.
     package var recurrentInitGiven = false
+    /// How a new model's recurrent-layer biases start.
+    package var biasInit: BiasInitialisation = InitialisationDefaults.bias
+    /// Whether `biasInit` was asked for: a resumed run keeps its weights and says so.
+    package var biasInitGiven = false
     /// The processes training together (nil: this one alone); see DataParallel.swift.
     package var group: ProcessGroup?
     /// The compute threads (≥ 1) the Trainer trains on.
@@ -71,6 +75,8 @@ public enum TrainingSetupNotice: Equatable, Sendable {
     case forgetBiasIgnored
     /// A recurrent initialisation was given for a resumed run, which continues from the checkpoint's weights.
     case recurrentInitIgnored
+    /// A bias initialisation was given for a resumed run, which continues from the checkpoint's weights.
+    case biasInitIgnored
     /// The new vocabulary is large enough to slow training (`Vocabulary.isLarge`).
     case largeVocabulary(count: Int)
 }
@@ -146,6 +152,7 @@ public struct TrainingSetup {
             try Self.refuse(settings.geometryConflicts(with: saved.options, tokenCount: tokens.count), resuming: true)
             if request.forgetBiasGiven { notify(.forgetBiasIgnored) }
             if request.recurrentInitGiven { notify(.recurrentInitIgnored) }
+            if request.biasInitGiven { notify(.biasInitIgnored) }
             requested = (saved.options.batch, saved.options.seqLength)
             trainer = try Trainer(resuming: checkpoint, path: path, tokens: tokens, corpusName: request.runName,
                                   group: request.group, threads: request.threads)
@@ -183,7 +190,7 @@ public struct TrainingSetup {
             }
             trainer = try Trainer(config: config, vocabulary: corpus.vocabulary, tokens: tokens,
                                   options: options, corpusName: request.runName, forgetBias: request.forgetBias,
-                                  recurrentInit: request.recurrentInit, group: request.group,
+                                  recurrentInit: request.recurrentInit, biasInit: request.biasInit, group: request.group,
                                   threads: request.threads)
             resumed = nil
         }

@@ -22,15 +22,30 @@ package enum RecurrentInitialisation: String, CaseIterable, Sendable {
     case orthogonal
 }
 
+/// How the recurrent layers' biases, (G·H) per layer, start (the output layer's bias
+/// starts at 0 whatever the scheme).
+package enum BiasInitialisation: String, CaseIterable, Sendable {
+    /// Each element the sum of two U(-1/√H, 1/√H) draws, PyTorch's b_ih + b_hh: its
+    /// LSTM has two bias vectors per layer, which the gates see summed (triangular on
+    /// ±2/√H, variance 2/(3H)).
+    case pytorch
+    /// One U(-1/√H, 1/√H) draw per element (variance 1/(3H)): charlstm's scheme
+    /// before `pytorch` became the default.
+    case uniform
+}
+
 /// The defaults of a new run's initialisation: one place, read by the library's
 /// defaults (Trainer, TrainingRequest, BenchmarkSettings) and the CLI's help.
 package enum InitialisationDefaults {
-    /// The LSTM forget-gate bias; nil draws it like the other biases, U(-1/√H, 1/√H),
-    /// as PyTorch does. Drawn, not torch-rnn's 1: on English prose, source code and
+    /// The LSTM forget-gate bias; nil draws it like the other biases (`bias`), as
+    /// PyTorch does. Drawn, not torch-rnn's 1: on English prose, source code and
     /// Russian it reached the better validation, both after 1,000 steps and after 10
     /// epochs (docs/training.md, "Choosing the initialisation").
     package static let forgetBias: Double? = nil
     package static let recurrent: RecurrentInitialisation = .uniform
+    /// Two summed draws, as PyTorch's two bias vectors: on Russian it reached the better
+    /// validation at the peer's protocol and at full length (docs/training.md).
+    package static let bias: BiasInitialisation = .pytorch
     /// `forgetBias` as the CLI writes it: a number, or "drawn".
     package static var forgetBiasText: String {
         forgetBias.map { $0 == $0.rounded() ? String(Int($0)) : String($0) } ?? "drawn"

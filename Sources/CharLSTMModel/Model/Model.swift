@@ -98,16 +98,19 @@ package final class Model<T: BLASScalar> {
 
 /// Standard initialisation of a flat parameter buffer laid out by `layout`, from `rng`:
 /// embedding U(-√3, √3) (unit variance, like N(0, 1));
-/// recurrent weights and biases U(-1/√H, 1/√H), as PyTorch and torch-rnn do, or W_h
+/// input and recurrent weights U(-1/√H, 1/√H), as PyTorch and torch-rnn do, or W_h
 /// orthogonal gate block by gate block (`recurrent`, see `RecurrentInitialisation`);
-/// LSTM forget-gate biases `forgetBias` (nil draws them like the other biases, as
-/// PyTorch does); output weights U(-1/√H, 1/√H), output bias 0. Layers are drawn
-/// bottom first, the forward stack before the reverse one. The defaults are
-/// `InitialisationDefaults`'.
+/// recurrent-layer biases U(-1/√H, 1/√H), plus a second such draw per element with
+/// `bias` `.pytorch` (see `BiasInitialisation`); LSTM forget-gate biases `forgetBias`
+/// (nil draws them like the other biases, as PyTorch does); output weights
+/// U(-1/√H, 1/√H), output bias 0. Layers are drawn bottom first, the forward stack
+/// before the reverse one; per layer W_x, W_h, the bias, then the bias's second pass.
+/// The defaults are `InitialisationDefaults`'.
 func initializeParameters<T: BLASScalar>(_ p: UnsafeMutablePointer<T>, layout: ParameterLayout,
                                          rng: inout RandomGenerator,
                                          forgetBias: Double? = InitialisationDefaults.forgetBias,
-                                         recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
+                                         recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent,
+                                         bias: BiasInitialisation = InitialisationDefaults.bias) {
     let config = layout.config
     func fill(_ v: ParameterView, _ a: Double) {
         for k in v.range { p[k] = T((rng.nextDouble() * 2 - 1) * a) }
@@ -121,6 +124,10 @@ func initializeParameters<T: BLASScalar>(_ p: UnsafeMutablePointer<T>, layout: P
         case .orthogonal: fillOrthogonalBlocks(p + l.wh.offset, hidden: config.hidden, blocks: config.cell.gateCount, rng: &rng)
         }
         fill(l.bias, k)
+        if bias == .pytorch {
+            // PyTorch's b_ih + b_hh: a second pass adds one more draw to each element.
+            for j in l.bias.range { p[j] = p[j] + T((rng.nextDouble() * 2 - 1) * k) }
+        }
         if config.cell == .lstm, let forgetBias {
             let H = config.hidden
             for j in H..<(2 * H) { p[l.bias.offset + j] = T(forgetBias) }

@@ -35,10 +35,12 @@ extension TrainableModel {
 
     /// Standard initialisation from `rng` (see `initializeParameters`).
     /// `forgetBias`: the LSTM forget-gate biases (nil: drawn like the other biases);
-    /// `recurrent`: how W_h starts.
+    /// `recurrent`: how W_h starts; `bias`: how the recurrent layers' biases start.
     package func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
-                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
-        initializeParameters(parameters.base, layout: layout, rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
+                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent,
+                           bias: BiasInitialisation = InitialisationDefaults.bias) {
+        initializeParameters(parameters.base, layout: layout, rng: &rng, forgetBias: forgetBias, recurrent: recurrent,
+                             bias: bias)
     }
 
     /// A zero state for `batch` streams: the carried state of a forward model.
@@ -95,10 +97,11 @@ package enum TrainingModel {
     package var parameterCount: Int { layout.count }
 
     package func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
-                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent) {
+                           recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent,
+                           bias: BiasInitialisation = InitialisationDefaults.bias) {
         switch self {
-        case .forward(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
-        case .bidirectional(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent)
+        case .forward(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent, bias: bias)
+        case .bidirectional(let m): m.initialize(rng: &rng, forgetBias: forgetBias, recurrent: recurrent, bias: bias)
         }
     }
 
