@@ -127,8 +127,8 @@ final class InitialisationTests: XCTestCase {
         for cell in [CellKind.lstm, .gru, .rnn] {
             for direction in [Direction.forward, .bidirectional] {
                 let layout = ParameterLayout(ModelConfig(cell: cell, layers: 2, embed: 6, hidden: 9, vocab: 11, direction: direction))
-                for forgetBias in [nil, 1.0] {
-                    let what = "\(cell) \(direction) forget bias \(forgetBias.map(String.init) ?? "drawn")"
+                for forgetBias in [nil, 1.0] as [Double?] {
+                    let what = "\(cell) \(direction) forget bias \(forgetBias.map { "\($0)" } ?? "drawn")"
                     let uniform = initialised(layout, seed: 5, forgetBias: forgetBias, bias: .uniform)
                     let pytorch = initialised(layout, seed: 5, forgetBias: forgetBias, bias: .pytorch)
                     XCTAssertEqual(uniform.map(\.bitPattern), reference(layout, seed: 5, forgetBias: forgetBias, second: false).map(\.bitPattern), what)
