@@ -11,13 +11,16 @@ import XCTest
 @testable import CharLSTMBench
 
 final class DynamicEvaluationTests: XCTestCase {
-    /// A random 2-layer LSTM over "a"…"g" and "\n" (id 8).
+    /// A random 2-layer LSTM over "a"…"g" and "\n" (id 8), with one uniform draw per
+    /// bias: the model these tests were written against (the default before issue 17).
+    /// With the new default's biases (two summed draws) this seed's model adapts to 0.74
+    /// of its static bits in testLearnsRepeatedText, above its 0.7 (issue 17).
     func model(seed: UInt64 = 11) -> SamplingModel {
         let vocabulary = try! Vocabulary(graphemes: ["a", "b", "c", "d", "e", "f", "g", "\n"])
         let config = ModelConfig(cell: .lstm, layers: 2, embed: 5, hidden: 7, vocab: 9)
         let m = Model<Float>(config: config)
         var rng = RandomGenerator(seed: seed)
-        m.initialize(rng: &rng)
+        m.initialize(rng: &rng, bias: .uniform)
         return try! SamplingModel(checkpoint: Checkpoint(config: config, metadata: CheckpointMetadata(), vocabulary: vocabulary,
                                                     parameters: m.parameters.array, training: nil))
     }
