@@ -475,6 +475,21 @@ final class CheckpointReferenceImplementationTests: XCTestCase {
         XCTAssertEqual(summary["cell"] as? String, "gru")
     }
 
+    /// The independent reader, written from the format page, finds the weight drop at TRAN 160 of a 1.2 file.
+    /// Mutation caught: the encoder writing it elsewhere (or not at all) while the decoder agrees with it.
+    func testPythonReaderAgreesOnTheWeightDrop() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 not installed")
+        let path = try makeTemporaryDirectory(self) + "/wd.ckpt"
+        var c = makeCheckpoint()
+        c.training?.options.weightDrop = 0.375
+        try CheckpointFile.write(c, to: path)
+        let r = try python(["dump", path])
+        XCTAssertEqual(r.status, 0)
+        let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+        XCTAssertEqual(summary["version"] as? String, "1.2")
+        XCTAssertEqual((summary["training"] as? [String: Any])?["weight_drop"] as? Double, 0.375)
+    }
+
     func testSwiftReadsAFileWrittenByThePythonWriter() throws {
         try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 not installed")
         let path = try makeTemporaryDirectory(self) + "/py.ckpt"
