@@ -42,7 +42,7 @@ public struct BenchCommand: ParsableCommand {
             help: ArgumentHelp("How the recurrent weights start: uniform, or each gate block orthogonal (default: \(InitialisationDefaults.recurrent.rawValue), as charlstm train does).", valueName: "uniform|orthogonal"))
     var recurrentInit: RecurrentInitialisation?
     @Option(name: .customLong("weight-drop"),
-            help: ArgumentHelp("DropConnect probability on the recurrent weights in every step, as charlstm train --weight-drop (default: 0, off).", valueName: "p"))
+            help: ArgumentHelp("DropConnect probability on the recurrent weights in every step, as charlstm train --weight-drop; 0 is off.", valueName: "p"))
     var weightDrop = 0.0
     @Flag(help: "Print one JSON line instead of text: the peer's keys plus peak_rss_mib, blas_core (the OpenBLAS kernel family) and simd (charlstm's own kernels).")
     var json = false
