@@ -51,12 +51,18 @@ func runPath(_ path: String, _ arguments: [String], stdin: Data? = nil, director
     process.standardError = err
     process.standardInput = input
     try process.run()
-    if let stdin { input.fileHandleForWriting.write(stdin) }
-    try input.fileHandleForWriting.close()
-    // Read both pipes concurrently so a large output cannot dead-lock.
+    // Write stdin and read both pipes concurrently so neither a large input nor a
+    // large output can dead-lock.
     final class Box: @unchecked Sendable { var data = Data() }
     let errBox = Box()
     let group = DispatchGroup()
+    group.enter()
+    let writer = input.fileHandleForWriting
+    DispatchQueue.global().async {
+        writeIgnoringBrokenPipe(writer.fileDescriptor, stdin ?? Data())
+        try? writer.close()
+        group.leave()
+    }
     group.enter()
     DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     let outData = out.fileHandleForReading.readDataToEndOfFile()
@@ -67,6 +73,27 @@ func runPath(_ path: String, _ arguments: [String], stdin: Data? = nil, director
                          stdout: String(decoding: outData, as: UTF8.self),
                          stderr: String(decoding: errData, as: UTF8.self),
                          stdoutData: outData)
+}
+
+/// Writes `data` to the pipe `fd`. A child that exits without reading all of its
+/// input closes the pipe's other end; the write then fails with EPIPE, and the
+/// SIGPIPE it raises, blocked on this thread, is taken back before the thread's
+/// signal mask is restored, so it cannot kill the test process.
+func writeIgnoringBrokenPipe(_ fd: Int32, _ data: Data) {
+    var pipeSignal = sigset_t(), previous = sigset_t()
+    sigemptyset(&pipeSignal)
+    sigaddset(&pipeSignal, SIGPIPE)
+    pthread_sigmask(SIG_BLOCK, &pipeSignal, &previous)
+    data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+        var offset = 0
+        while offset < bytes.count {
+            let n = write(fd, bytes.baseAddress! + offset, bytes.count - offset)
+            if n > 0 { offset += n } else if n < 0 && errno == EINTR { continue } else { break }
+        }
+    }
+    var zero = timespec(tv_sec: 0, tv_nsec: 0)
+    while sigtimedwait(&pipeSignal, nil, &zero) == SIGPIPE {}
+    pthread_sigmask(SIG_SETMASK, &previous, nil)
 }
 
 /// A fresh temporary directory, removed at the end of the test.
