@@ -41,6 +41,9 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("recurrent-init"),
             help: ArgumentHelp("How the recurrent weights start: uniform, or each gate block orthogonal (default: \(InitialisationDefaults.recurrent.rawValue), as charlstm train does).", valueName: "uniform|orthogonal"))
     var recurrentInit: RecurrentInitialisation?
+    @Option(name: .customLong("weight-drop"),
+            help: ArgumentHelp("DropConnect probability on the recurrent weights in every step, as charlstm train --weight-drop; 0 is off.", valueName: "p"))
+    var weightDrop = 0.0
     @Flag(help: "Print one JSON line instead of text: the peer's keys plus peak_rss_mib, blas_core (the OpenBLAS kernel family) and simd (charlstm's own kernels).")
     var json = false
 
@@ -55,6 +58,7 @@ public struct BenchCommand: ParsableCommand {
         if sampleBench < 0 { throw ValidationError("--sample-bench must be 0 or more (got \(sampleBench))") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
         if let forgetBias { _ = try parseForgetBias(forgetBias) }
+        if !(weightDrop >= 0 && weightDrop < 1) { throw ValidationError("--weight-drop must be at least 0 and below 1 (got \(weightDrop))") }
     }
 
     public func run() throws {
@@ -66,6 +70,7 @@ public struct BenchCommand: ParsableCommand {
         s.sampleSteps = sampleBench
         s.forgetBias = try forgetBias.map(parseForgetBias) ?? InitialisationDefaults.forgetBias
         s.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
+        s.weightDrop = weightDrop
         let r = try runBenchmark(ids: ids, vocab: vocab, settings: s)
         let out = OutputStream.standardOutput
         if json {

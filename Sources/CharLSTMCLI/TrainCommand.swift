@@ -81,6 +81,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Dropout between layers, in [0, 1) (default: 0; try 0.2-0.5 for large models).", valueName: "p"))
     public var dropout: Double?
 
+    @Option(name: .long, help: ArgumentHelp("DropConnect on the recurrent weights, in [0, 1): each training step drops each W_h weight with this probability (AWD-LSTM's weight drop); evaluation and sampling use all weights (default: 0, off).", valueName: "p"))
+    public var weightDrop: Double?
+
     @Flag(name: .long, help: "Train a bidirectional model for `charlstm fill` (restores missing graphemes from both sides); it cannot sample, predict or score (default: off, a left-to-right language model).")
     public var bidirectional = false
 
@@ -174,6 +177,7 @@ public struct TrainCommand: ParsableCommand {
         if let v = hidden { try require((1...Self.maxWidth).contains(v), "--hidden must be between 1 and \(Self.maxWidth) (got \(v))") }
         if let v = embed { try require((1...Self.maxWidth).contains(v), "--embed must be between 1 and \(Self.maxWidth) (got \(v))") }
         if let v = dropout { try require(v >= 0 && v < 1, "--dropout must be at least 0 and below 1 (got \(v)); 0 for small models, 0.2-0.5 for large ones") }
+        if let v = weightDrop { try require(v >= 0 && v < 1, "--weight-drop must be at least 0 and below 1 (got \(v)); try 0.25-0.5, or 0 for off") }
         if let v = batch { try require((1...Self.maxBatch).contains(v), "--batch must be between 1 and \(Self.maxBatch) (got \(v))") }
         if let v = seq { try require((1...Self.maxSeq).contains(v), "--seq must be between 1 and \(Self.maxSeq) (got \(v))") }
         if let v = lr { try require(v > 0 && v <= 10 && v.isFinite, "--lr must be above 0 and at most 10 (got \(v)); the default is 0.002") }
@@ -299,6 +303,7 @@ public struct TrainCommand: ParsableCommand {
         let config = trainer.model.config
         progress.info("training \(config.direction == .bidirectional ? "bidirectional " : "")\(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
             + (config.dropout > 0 ? ", dropout \(shortNumber(Double(config.dropout)))" : "")
+            + (trainer.options.weightDrop > 0 ? ", weight drop \(shortNumber(trainer.options.weightDrop))" : "")
             + ", \(QuantityText.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
             + "vocabulary \(trainer.vocabulary.count), train \(QuantityText.grouped(trainer.split.train.count)) / "
             + "val \(QuantityText.grouped(trainer.split.validation.count)) / test \(QuantityText.grouped(trainer.split.test.count)) graphemes, "
@@ -358,6 +363,7 @@ public struct TrainCommand: ParsableCommand {
         f.bidirectional = bidirectional
         f.normalization = normalize
         f.dropout = dropout
+        f.weightDrop = weightDrop
         f.batch = batch
         f.seqLength = seq
         f.optimizer = optimizer
@@ -386,6 +392,7 @@ public struct TrainCommand: ParsableCommand {
         case .bidirectional: "--bidirectional"
         case .normalization: "--normalize"
         case .dropout: "--dropout"
+        case .weightDrop: "--weight-drop"
         case .learningRate: "--lr"
         case .optimizer: "--optimizer"
         case .lrDecay: "--lr-decay"

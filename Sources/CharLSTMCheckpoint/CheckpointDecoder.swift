@@ -256,8 +256,10 @@ enum CheckpointDecoder {
         let o = CheckpointTrainingOptions(
             optimizer: optimizer, batch: Int(t.i64(8)), seqLength: Int(t.i64(16)), learningRate: t.f64(24),
             lrDecay: t.f64(32), lrDecayEvery: Int(t.i64(40)), gradClip: t.f64(48), valFraction: t.f64(56),
-            testFraction: t.f64(64), totalSteps: Int(t.i64(72)), seed: t.u64(80))
+            testFraction: t.f64(64), totalSteps: Int(t.i64(72)), seed: t.u64(80),
+            weightDrop: t.f64(160))   // reserved and zero before format 1.2: no weight drop
         let step = Int(t.i64(88)), epoch = Int(t.i64(96)), dataPosition = Int(t.i64(104))
+        if !(o.weightDrop >= 0 && o.weightDrop < 1) { throw inconsistent("weight drop \(o.weightDrop) is not in [0, 1)") }
         if let p = CheckpointRules.trainingProblem(optimizer: optimizer, batch: o.batch, seqLength: o.seqLength,
                                                    moment1: n1, moment2: n2, carried: nc, step: step, epoch: epoch,
                                                    dataPosition: dataPosition, config: config, parameterCount: P) {

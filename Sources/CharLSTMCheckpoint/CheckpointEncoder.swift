@@ -76,7 +76,8 @@ enum CheckpointEncoder {
     static func encode(_ c: Checkpoint, path: String, weightsOnly: Bool, half: Bool,
                        extraSections: [(kind: UInt32, flags: UInt32, bytes: [UInt8])] = [],
                        minor: UInt16? = nil) throws(CheckpointError) -> EncodedFile {
-        let minor = minor ?? CheckpointFile.minorVersion(for: c.config)
+        let training = weightsOnly ? nil : c.training
+        let minor = minor ?? CheckpointFile.minorVersion(for: c.config, training: training)
         func fail(_ what: String) -> CheckpointError { .invalidCheckpoint(path: path, what: what) }
 
         // Validate everything before touching the disk.
@@ -92,7 +93,6 @@ enum CheckpointEncoder {
         if m.step < 0 || m.epoch < 0 { throw fail("negative step or epoch in metadata") }
         let corpus = Array(m.corpusName.utf8)
         if corpus.count > Int(UInt32.max) { throw fail("corpus name too long") }
-        let training = weightsOnly ? nil : c.training
         if let t = training, let p = CheckpointRules.trainingProblem(
             optimizer: t.options.optimizer, batch: t.options.batch, seqLength: t.options.seqLength,
             moment1: t.moment1.count, moment2: t.moment2.count, carried: t.carriedState.count,
@@ -174,6 +174,7 @@ enum CheckpointEncoder {
             w.u64(UInt64(t.carriedState.count))
             w.u64(UInt64(t.rngState.count))
             w.u64(UInt64(t.history.count))
+            w.f64(o.weightDrop)   // 160: format 1.2 (reserved and zero before)
             w.zeros(Format.trainingFixedSize - w.bytes.count)
             var tail = ByteWriter()
             for word in t.rngState { tail.u64(word) }

@@ -59,7 +59,7 @@ public final class Trainer {
     package internal(set) var learningRate: Double
     /// Steps over which the learning rate ramps up linearly from learningRate / warmupSteps (0: none).
     package var warmupSteps = 0
-    /// The one generator (initialisation, then dropout).
+    /// The one generator (initialisation, then dropout and weight drop).
     package internal(set) var rng: RandomGenerator
     /// Loss history: train-only points (valBPC NaN) and evaluation points.
     package internal(set) var history: [HistoryPoint] = []
@@ -116,7 +116,9 @@ public final class Trainer {
         let share = { (count: Int) in group?.share(of: count) ?? 0..<count }
         // The compute threads of this run: its model's products and recurrence, and the optimizer's passes.
         let compute = ComputeThreads(threads: threads)
-        self.model = TrainingModel(config: config, compute: compute)
+        let trainingModel = TrainingModel(config: config, compute: compute)
+        trainingModel.weightDrop = Float(options.weightDrop)   // drawn from `rng` in training steps only
+        self.model = trainingModel
         self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount, compute: compute)
         self.vocabulary = vocabulary
         self.tokens = tokens

@@ -118,6 +118,9 @@ public struct TrainingSetup {
     /// Reads the corpus (and checkpoint) and builds the trainer; `notify` hears each notice as it arises.
     public init(_ request: TrainingRequest, notify: (TrainingSetupNotice) -> Void = { _ in }) throws {
         let settings = request.settings
+        if let p = settings.weightDrop, !(p >= 0 && p < 1) {
+            throw TrainingSetupError.invalidModel("weight drop must be in [0, 1) (got \(p))")
+        }
         let tokens: any TokenSource
         let sharded: ShardedTokens?
         switch request.start {
