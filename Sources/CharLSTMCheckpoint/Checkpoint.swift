@@ -54,13 +54,14 @@ package struct CheckpointFileInfo: Equatable, Sendable {
 public enum CheckpointFile {
     /// The newest format version this build writes; it reads every file with the same
     /// major version (newer minor versions only add things older readers may skip).
-    package static let formatVersion: (major: UInt16, minor: UInt16) = (1, 1)
+    package static let formatVersion: (major: UInt16, minor: UInt16) = (1, 2)
 
     /// The minor version a file of this config is written with: 1.0 for forward
     /// models (readable by every 1.x build), 1.1 for bidirectional ones (CONF
-    /// byte 2, reserved and zero in 1.0, says the direction).
-    package static func minorVersion(for config: ModelConfig) -> UInt16 {
-        config.direction == .forward ? 0 : 1
+    /// byte 2, reserved and zero in 1.0, says the direction); 1.2 when it holds a
+    /// weight average (the optional AVRG section, which 1.0 and 1.1 readers skip).
+    package static func minorVersion(for config: ModelConfig, average: Bool = false) -> UInt16 {
+        average ? 2 : config.direction == .forward ? 0 : 1
     }
 
     /// `formatVersion` as a value.
