@@ -84,4 +84,43 @@ final class WeightAverageCommandTests: XCTestCase {
         XCTAssertEqual(try read("c/corpus-latest.ckpt").training?.average?.count, 4)
         XCTAssertEqual(try read("c/latest.ckpt").training?.average?.weightsAreAverage, true)
     }
+
+    /// Across processes every rank keeps the same average: 2 processes evaluate (each its share
+    /// of the validation streams, on its own averaged weights) what one process evaluates, and
+    /// rank 0 saves the same average. Mutation caught: the average updated on rank 0 only, or
+    /// from a rank's weights before the reduced update.
+    func testTwoProcessesKeepTheAverageOneProcessKeeps() throws {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
+        guard let mpirun = path.split(separator: ":").map({ "\($0)/mpirun" })
+                .first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw XCTSkip("mpirun is not installed (apt-get install openmpi-bin, or make setup)")
+        }
+        let args = ["train", "corpus.txt", "--steps", "12", "--eval-every", "4", "--average-from", "3",
+                    "--layers", "1", "--hidden", "16", "--embed", "8", "--batch", "8", "--seq", "16", "--threads", "1"]
+        let one = try runTool("charlstm", args + ["--out", "one", "--log", "one.jsonl"], directory: dir)
+        XCTAssertEqual(one.status, 0, one.stderr)
+        let charlstm = productsDirectory().appendingPathComponent("charlstm").path
+        let two = try runPath(mpirun, ["--allow-run-as-root", "--oversubscribe", "--mca", "btl", "self,vader", "--bind-to", "none",
+                                       "-np", "2", charlstm] + args + ["--out", "two", "--log", "two.jsonl"], directory: dir)
+        XCTAssertEqual(two.status, 0, two.stderr)
+        func losses(_ file: String) throws -> [(Int, Double)] {
+            try String(contentsOf: dir.appendingPathComponent(file), encoding: .utf8).split(separator: "\n").map { line in
+                let o = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+                return ((o["averaged_steps"] as? Int) ?? 0, try XCTUnwrap(o["val_bpc"] as? Double))
+            }
+        }
+        let a = try losses("one.jsonl"), b = try losses("two.jsonl")
+        XCTAssertEqual(a.map(\.0), [1, 5, 9])
+        XCTAssertEqual(b.map(\.0), a.map(\.0))
+        for (x, y) in zip(a, b) { XCTAssertEqual(x.1, y.1, accuracy: 5e-5) }
+        let averageOne = try XCTUnwrap(read("one/corpus-latest.ckpt").training?.average)
+        let averageTwo = try XCTUnwrap(read("two/corpus-latest.ckpt").training?.average)
+        XCTAssertEqual(averageTwo.count, 9)
+        var diff = 0.0, scale = 0.0
+        for (x, y) in zip(averageOne.weights, averageTwo.weights) {
+            diff = max(diff, abs(Double(x) - Double(y)))
+            scale = max(scale, abs(Double(x)))
+        }
+        XCTAssertLessThanOrEqual(diff / scale, 1e-5)
+    }
 }
