@@ -63,6 +63,12 @@ final class WeightAverageCommandTests: XCTestCase {
             XCTAssertEqual(a.metadata.bestValBPC, b.metadata.bestValBPC, file)
         }
         XCTAssertEqual(try read("a/corpus-latest.ckpt").training?.average?.count, 8)
+        // `info` says which weights a file holds.
+        let info = try runTool("charlstm", ["info", "a/corpus-best.ckpt"], directory: dir)
+        XCTAssertTrue(info.stdout.contains("\nweight average  8 steps after step 4; the weights above are the average\n"), info.stdout)
+        let latestInfo = try runTool("charlstm", ["info", "a/corpus-latest.ckpt"], directory: dir)
+        XCTAssertTrue(latestInfo.stdout.contains("\nweight average  8 steps after step 4; the weights above are the training weights\n"),
+                      latestInfo.stdout)
 
         // Another first step on resume conflicts with the checkpoint's.
         let other = try train(["--steps", "14", "--out", "b", "--resume", "b/corpus-latest.ckpt", "--average-from", "5"])
