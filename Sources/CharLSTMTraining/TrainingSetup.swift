@@ -57,7 +57,7 @@ public struct TrainingRequest: Sendable {
     public var threads = 1
     /// Keep the running mean of the weights after every step after this one, evaluate and save
     /// it as the best checkpoint (nil: none; a resumed run keeps its checkpoint's). See WeightAverage.
-    package var averageFrom: Int?
+    public var averageFrom: Int?
 
     public init(corpus: String, start: TrainingStart = .fresh, runName: String) {
         self.corpus = corpus
