@@ -128,6 +128,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("How the recurrent weights start: uniform like the others, or each gate block a random orthogonal matrix (default: \(InitialisationDefaults.recurrent.rawValue)).", valueName: "uniform|orthogonal"))
     var recurrentInit: RecurrentInitialisation?
 
+    @Option(name: .long, help: ArgumentHelp("Keep the running mean of the weights after every step after STEP; evaluate it and save it as OUT/NAME-best.ckpt, while training continues on the raw weights; must be below --steps; kept by --resume (default: none). Start it once the learning rate has decayed.", valueName: "step"))
+    public var averageFrom: Int?
+
     // MARK: Schedule and outputs
 
     @Option(name: .long, help: ArgumentHelp("Evaluate the validation part every N steps (default: total steps / 10, between 10 and 1000).", valueName: "n"))
@@ -187,6 +190,7 @@ public struct TrainCommand: ParsableCommand {
         if let v = steps { try require((1...Self.maxSteps).contains(v), "--steps must be between 1 and \(Self.maxSteps) (got \(v))") }
         if let v = epochs { try require((1...1_000_000).contains(v), "--epochs must be between 1 and 1000000 (got \(v))") }
         try require(steps == nil || epochs == nil, "--steps and --epochs conflict; give one of them")
+        if let v = averageFrom { try require((0...Self.maxSteps).contains(v), "--average-from must be a step between 0 and \(Self.maxSteps) (got \(v))") }
         if let v = evalEvery { try require((1...Self.maxSteps).contains(v), "--eval-every must be between 1 and \(Self.maxSteps) (got \(v))") }
         try require((0...Self.maxSteps).contains(checkpointEvery), "--checkpoint-every must be between 0 (only at the end) and \(Self.maxSteps) (got \(checkpointEvery))")
         try require((0...Self.maxSteps).contains(warmup), "--warmup must be between 0 (none) and \(Self.maxSteps) (got \(warmup))")
@@ -255,6 +259,7 @@ public struct TrainCommand: ParsableCommand {
         request.recurrentInitGiven = recurrentInit != nil
         request.group = group
         request.threads = threadCount
+        request.averageFrom = averageFrom
         let setup: TrainingSetup
         do {
             setup = try agreeOnSetup(group) { () throws in try TrainingSetup(request) { notice in
@@ -293,6 +298,7 @@ public struct TrainCommand: ParsableCommand {
         let schedule = try TrainingSchedule(length: length, windowsPerEpoch: windows, resumed: setup.resumed,
                                             evalEvery: evalEvery)
         let total = schedule.totalSteps
+        try schedule.checkAverage(from: trainer.averaging?.from)
         let outputs = TrainingOutputs(directory: out, name: runName, direction: trainer.model.config.direction)
 
         // Outputs: only now is anything created.
@@ -403,6 +409,7 @@ public struct TrainCommand: ParsableCommand {
         case .testFraction: "--test-frac"
         case .batch: "--batch"
         case .seqLength: "--seq"
+        case .averageFrom: "--average-from"
         }
     }
 
@@ -424,6 +431,9 @@ public struct TrainCommand: ParsableCommand {
                 + Self.resumeHint
         case .invalidModel(let problem):
             return problem
+        case .averageFromBeforeResume(let from, let step):
+            return "--average-from \(from) is before the checkpoint's step \(step), which holds no weight average; "
+                + "give --average-from \(step) or later"
         case .modelTooLarge(let needed?, let physical):
             return "model too large: training it needs about \(Int(needed / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB; lower --hidden, --layers, --batch or --seq"
         case .modelTooLarge(nil, _):

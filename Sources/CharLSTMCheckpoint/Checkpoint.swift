@@ -58,9 +58,13 @@ public enum CheckpointFile {
 
     /// The minor version a file is written with, the lowest that holds it: 1.2 when
     /// its training state has a weight drop (TRAN bytes 160–167, reserved and zero
-    /// before), else 1.0 for forward models (readable by every 1.x build) and 1.1 for
-    /// bidirectional ones (CONF byte 2, reserved and zero in 1.0, says the direction).
-    package static func minorVersion(for config: ModelConfig, training: CheckpointTrainingState? = nil) -> UInt16 {
+    /// before) or it holds a weight average (the optional AVRG section, which 1.0 and
+    /// 1.1 readers skip), else 1.0 for forward models (readable by every 1.x build)
+    /// and 1.1 for bidirectional ones (CONF byte 2, reserved and zero in 1.0, says
+    /// the direction).
+    package static func minorVersion(for config: ModelConfig, training: CheckpointTrainingState? = nil,
+                                     average: Bool = false) -> UInt16 {
+        if average { return 2 }
         if let training, training.options.weightDrop != 0 { return 2 }
         return config.direction == .forward ? 0 : 1
     }

@@ -30,10 +30,12 @@ package struct CheckpointTrainingState: Equatable, Sendable {
     package var carriedState: [Float]
     /// The loss history, oldest first.
     package var history: [CheckpointHistoryPoint]
+    /// The weight average (`--average-from`), nil when the run keeps none; stored in the AVRG section.
+    package var average: CheckpointWeightAverage?
 
     package init(options: CheckpointTrainingOptions, moment1: [Float], moment2: [Float], step: Int, epoch: Int,
                 dataPosition: Int, rngState: [UInt64], learningRate: Double, carriedState: [Float],
-                history: [CheckpointHistoryPoint]) {
+                history: [CheckpointHistoryPoint], average: CheckpointWeightAverage? = nil) {
         self.options = options
         self.moment1 = moment1
         self.moment2 = moment2
@@ -44,6 +46,7 @@ package struct CheckpointTrainingState: Equatable, Sendable {
         self.learningRate = learningRate
         self.carriedState = carriedState
         self.history = history
+        self.average = average
     }
 }
 

@@ -17,6 +17,7 @@ public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
     case cell, layers, hidden, embed, bidirectional, normalization
     case dropout, weightDrop, learningRate, optimizer, lrDecay, lrDecayEvery, gradClip, seed
     case validationFraction, testFraction, batch, seqLength
+    case averageFrom
 
     /// The setting in the library's words, e.g. "hidden size".
     public var name: String {
@@ -39,6 +40,7 @@ public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
         case .testFraction: "test fraction"
         case .batch: "batch size"
         case .seqLength: "sequence length"
+        case .averageFrom: "weight averaging's first step"
         }
     }
 }

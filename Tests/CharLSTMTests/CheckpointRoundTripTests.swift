@@ -73,6 +73,7 @@ func assertIdentical(_ a: Checkpoint, _ b: Checkpoint, file: StaticString = #fil
                          $0.valBPC.bitPattern, $0.learningRate.bitPattern] }
         }
         XCTAssertEqual(flat(s.history), flat(t.history), file: file, line: line)
+        XCTAssertEqual(s.average, t.average, file: file, line: line)
     }
 }
 
@@ -363,7 +364,7 @@ enum ChecksumPatcher {
         return nil
     }
     static func kindStatic(_ s: String) -> StaticString {
-        switch s { case "CONF": "CONF"; case "VOCB": "VOCB"; case "WGHT": "WGHT"; case "TRAN": "TRAN"; default: "????" }
+        switch s { case "CONF": "CONF"; case "VOCB": "VOCB"; case "WGHT": "WGHT"; case "TRAN": "TRAN"; case "AVRG": "AVRG"; default: "????" }
     }
     static func read32(_ b: [UInt8], _ o: Int) -> UInt32 { (0..<4).reduce(0) { $0 | UInt32(b[o + $1]) << (8 * $1) } }
     static func read64(_ b: [UInt8], _ o: Int) -> UInt64 { (0..<8).reduce(0) { $0 | UInt64(b[o + $1]) << (8 * $1) } }
