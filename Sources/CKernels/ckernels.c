@@ -61,6 +61,12 @@ ATTR static void sigmoid_##SUFFIX(float *restrict x, int64_t n) {               
 ATTR static void tanh_to_##SUFFIX(float *y, const float *x, int64_t n) {          \
     for (int64_t i = 0; i < n; i++) y[i] = tanhf_##SUFFIX(x[i]);                  \
 }                                                                                 \
+ATTR static void tanh_##SUFFIX(float *restrict x, int64_t n) {                    \
+    /* In place: `restrict` lets this loop vectorise (tanh_to's runtime alias   \
+       check sends y == x down the scalar loop); the same operations per       \
+       element, so the same bits (checked over every non-NaN binary32). */      \
+    for (int64_t i = 0; i < n; i++) x[i] = tanhf_##SUFFIX(x[i]);                  \
+}                                                                                 \
 ATTR static void softmax_rows_##SUFFIX(float *x, int64_t rows, int64_t cols,      \
                                        float *maxOut, float *sumOut) {            \
     for (int64_t r = 0; r < rows; r++) {                                          \
@@ -92,8 +98,10 @@ DEFINE_KERNELS(base, )
 
 void ck_exp(float *x, int64_t n) { DISPATCH(exp, x, n) }
 void ck_sigmoid(float *x, int64_t n) { DISPATCH(sigmoid, x, n) }
-void ck_tanh(float *x, int64_t n) { DISPATCH(tanh_to, x, x, n) }
-void ck_tanh_to(float *y, const float *x, int64_t n) { DISPATCH(tanh_to, y, x, n) }
+void ck_tanh(float *x, int64_t n) { DISPATCH(tanh, x, n) }
+void ck_tanh_to(float *y, const float *x, int64_t n) {
+    if (y == x) { DISPATCH(tanh, y, n) } else { DISPATCH(tanh_to, y, x, n) }
+}
 void ck_softmax_rows(float *x, int64_t rows, int64_t cols, float *maxOut, float *sumOut) {
     DISPATCH(softmax_rows, x, rows, cols, maxOut, sumOut)
 }

@@ -34,6 +34,8 @@ package struct BenchmarkSettings: Sendable {
     package var recurrentInit: RecurrentInitialisation = InitialisationDefaults.recurrent
     /// How the recurrent layers' biases start.
     package var biasInit: BiasInitialisation = InitialisationDefaults.bias
+    /// Weight drop on the recurrent weights in the timed steps, as `charlstm train --weight-drop` (0: off).
+    package var weightDrop: Double = 0
     package init() {}
 }
 
@@ -98,6 +100,7 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
     if let problem = config.problem() { throw .invalidModel(problem) }
     let compute = ComputeThreads(threads: s.threads)   // this run's threads
     let model = Model<Float>(config: config, compute: compute)
+    model.weightDrop = Float(s.weightDrop)
     var rng = RandomGenerator(seed: s.seed)
     model.initialize(rng: &rng, forgetBias: s.forgetBias, recurrent: s.recurrentInit, bias: s.biasInit)
     var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount,

@@ -44,6 +44,9 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("bias-init"),
             help: ArgumentHelp("How the recurrent layers' biases start: pytorch, each the sum of two U(±1/√H) draws as the peer's two bias vectors, or uniform, one such draw (default: \(InitialisationDefaults.bias.rawValue), as charlstm train does).", valueName: "pytorch|uniform"))
     var biasInit: BiasInitialisation?
+    @Option(name: .customLong("weight-drop"),
+            help: ArgumentHelp("DropConnect probability on the recurrent weights in every step, as charlstm train --weight-drop; 0 is off.", valueName: "p"))
+    var weightDrop = 0.0
     @Flag(help: "Print one JSON line instead of text: the peer's keys plus peak_rss_mib, blas_core (the OpenBLAS kernel family) and simd (charlstm's own kernels).")
     var json = false
 
@@ -58,6 +61,7 @@ public struct BenchCommand: ParsableCommand {
         if sampleBench < 0 { throw ValidationError("--sample-bench must be 0 or more (got \(sampleBench))") }
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
         if let forgetBias { _ = try parseForgetBias(forgetBias) }
+        if !(weightDrop >= 0 && weightDrop < 1) { throw ValidationError("--weight-drop must be at least 0 and below 1 (got \(weightDrop))") }
     }
 
     public func run() throws {
@@ -70,6 +74,7 @@ public struct BenchCommand: ParsableCommand {
         s.forgetBias = try forgetBias.map(parseForgetBias) ?? InitialisationDefaults.forgetBias
         s.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
         s.biasInit = biasInit ?? InitialisationDefaults.bias
+        s.weightDrop = weightDrop
         let r = try runBenchmark(ids: ids, vocab: vocab, settings: s)
         let out = OutputStream.standardOutput
         if json {

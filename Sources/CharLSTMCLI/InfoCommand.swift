@@ -84,6 +84,11 @@ public struct InfoCommand: ParsableCommand {
         ]
         if let t = c.training {
             lines.append(("training state", "yes (\(t.options.optimizer.rawValue), \(t.history.count) history points)"))
+            if let a = t.average {
+                lines.append(("weight average", a.count == 0 ? "from step \(a.from), not started"
+                    : "\(QuantityText.grouped(a.count)) steps after step \(a.from); the weights above are "
+                        + (a.weightsAreAverage ? "the average" : "the training weights")))
+            }
         } else {
             lines.append(("training state", "no (weights only: can \(c.config.direction == .forward ? "sample" : "fill"), cannot resume)"))
         }

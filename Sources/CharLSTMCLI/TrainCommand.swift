@@ -81,6 +81,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Dropout between layers, in [0, 1) (default: 0; try 0.2-0.5 for large models).", valueName: "p"))
     public var dropout: Double?
 
+    @Option(name: .long, help: ArgumentHelp("DropConnect on the recurrent weights, in [0, 1): each training step drops each W_h weight with this probability (AWD-LSTM's weight drop); evaluation and sampling use all weights (default: 0, off).", valueName: "p"))
+    public var weightDrop: Double?
+
     @Flag(name: .long, help: "Train a bidirectional model for `charlstm fill` (restores missing graphemes from both sides); it cannot sample, predict or score (default: off, a left-to-right language model).")
     public var bidirectional = false
 
@@ -127,6 +130,9 @@ public struct TrainCommand: ParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("How the recurrent layers' biases start: pytorch, each the sum of two U(±1/√H) draws like PyTorch's two bias vectors, or uniform, one such draw (default: \(InitialisationDefaults.bias.rawValue)).", valueName: "pytorch|uniform"))
     var biasInit: BiasInitialisation?
+
+    @Option(name: .long, help: ArgumentHelp("Keep the running mean of the weights after every step after STEP; evaluate it and save it as OUT/NAME-best.ckpt, while training continues on the raw weights; must be below --steps; kept by --resume (default: none). Start it once the learning rate has decayed.", valueName: "step"))
+    public var averageFrom: Int?
 
     // MARK: Schedule and outputs
 
@@ -177,6 +183,7 @@ public struct TrainCommand: ParsableCommand {
         if let v = hidden { try require((1...Self.maxWidth).contains(v), "--hidden must be between 1 and \(Self.maxWidth) (got \(v))") }
         if let v = embed { try require((1...Self.maxWidth).contains(v), "--embed must be between 1 and \(Self.maxWidth) (got \(v))") }
         if let v = dropout { try require(v >= 0 && v < 1, "--dropout must be at least 0 and below 1 (got \(v)); 0 for small models, 0.2-0.5 for large ones") }
+        if let v = weightDrop { try require(v >= 0 && v < 1, "--weight-drop must be at least 0 and below 1 (got \(v)); try 0.25-0.5, or 0 for off") }
         if let v = batch { try require((1...Self.maxBatch).contains(v), "--batch must be between 1 and \(Self.maxBatch) (got \(v))") }
         if let v = seq { try require((1...Self.maxSeq).contains(v), "--seq must be between 1 and \(Self.maxSeq) (got \(v))") }
         if let v = lr { try require(v > 0 && v <= 10 && v.isFinite, "--lr must be above 0 and at most 10 (got \(v)); the default is 0.002") }
@@ -186,6 +193,7 @@ public struct TrainCommand: ParsableCommand {
         if let v = steps { try require((1...Self.maxSteps).contains(v), "--steps must be between 1 and \(Self.maxSteps) (got \(v))") }
         if let v = epochs { try require((1...1_000_000).contains(v), "--epochs must be between 1 and 1000000 (got \(v))") }
         try require(steps == nil || epochs == nil, "--steps and --epochs conflict; give one of them")
+        if let v = averageFrom { try require((0...Self.maxSteps).contains(v), "--average-from must be a step between 0 and \(Self.maxSteps) (got \(v))") }
         if let v = evalEvery { try require((1...Self.maxSteps).contains(v), "--eval-every must be between 1 and \(Self.maxSteps) (got \(v))") }
         try require((0...Self.maxSteps).contains(checkpointEvery), "--checkpoint-every must be between 0 (only at the end) and \(Self.maxSteps) (got \(checkpointEvery))")
         try require((0...Self.maxSteps).contains(warmup), "--warmup must be between 0 (none) and \(Self.maxSteps) (got \(warmup))")
@@ -259,6 +267,7 @@ public struct TrainCommand: ParsableCommand {
         request.biasInitGiven = biasInit != nil
         request.group = group
         request.threads = threadCount
+        request.averageFrom = averageFrom
         let setup: TrainingSetup
         do {
             setup = try agreeOnSetup(group) { () throws in try TrainingSetup(request) { notice in
@@ -299,6 +308,7 @@ public struct TrainCommand: ParsableCommand {
         let schedule = try TrainingSchedule(length: length, windowsPerEpoch: windows, resumed: setup.resumed,
                                             evalEvery: evalEvery)
         let total = schedule.totalSteps
+        try schedule.checkAverage(from: trainer.averaging?.from)
         let outputs = TrainingOutputs(directory: out, name: runName, direction: trainer.model.config.direction)
 
         // Outputs: only now is anything created.
@@ -309,6 +319,7 @@ public struct TrainCommand: ParsableCommand {
         let config = trainer.model.config
         progress.info("training \(config.direction == .bidirectional ? "bidirectional " : "")\(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
             + (config.dropout > 0 ? ", dropout \(shortNumber(Double(config.dropout)))" : "")
+            + (trainer.options.weightDrop > 0 ? ", weight drop \(shortNumber(trainer.options.weightDrop))" : "")
             + ", \(QuantityText.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
             + "vocabulary \(trainer.vocabulary.count), train \(QuantityText.grouped(trainer.split.train.count)) / "
             + "val \(QuantityText.grouped(trainer.split.validation.count)) / test \(QuantityText.grouped(trainer.split.test.count)) graphemes, "
@@ -368,6 +379,7 @@ public struct TrainCommand: ParsableCommand {
         f.bidirectional = bidirectional
         f.normalization = normalize
         f.dropout = dropout
+        f.weightDrop = weightDrop
         f.batch = batch
         f.seqLength = seq
         f.optimizer = optimizer
@@ -396,6 +408,7 @@ public struct TrainCommand: ParsableCommand {
         case .bidirectional: "--bidirectional"
         case .normalization: "--normalize"
         case .dropout: "--dropout"
+        case .weightDrop: "--weight-drop"
         case .learningRate: "--lr"
         case .optimizer: "--optimizer"
         case .lrDecay: "--lr-decay"
@@ -406,6 +419,7 @@ public struct TrainCommand: ParsableCommand {
         case .testFraction: "--test-frac"
         case .batch: "--batch"
         case .seqLength: "--seq"
+        case .averageFrom: "--average-from"
         }
     }
 
@@ -427,6 +441,9 @@ public struct TrainCommand: ParsableCommand {
                 + Self.resumeHint
         case .invalidModel(let problem):
             return problem
+        case .averageFromBeforeResume(let from, let step):
+            return "--average-from \(from) is before the checkpoint's step \(step), which holds no weight average; "
+                + "give --average-from \(step) or later"
         case .modelTooLarge(let needed?, let physical):
             return "model too large: training it needs about \(Int(needed / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB; lower --hidden, --layers, --batch or --seq"
         case .modelTooLarge(nil, _):

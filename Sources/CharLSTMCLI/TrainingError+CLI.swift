@@ -44,6 +44,9 @@ extension TrainingError {
             }
         case .outputIsDirectory(let path):
             return "cannot write \(path): it is a directory; remove it or pick another --out"
+        case .averageFromNotBeforeEnd(let from, let total):
+            return "--average-from \(from) is not below the run's last step \(total): nothing would be averaged; "
+                + "give a smaller --average-from or a larger --steps"
         default:
             return description
         }

@@ -83,7 +83,9 @@ final class TrainingProgress {
         let train = p.trainBPC.isFinite ? fixed(p.trainBPC, 3) : "-"
         let best = r.improved ? " " + paint("(best)", "32") : " (best \(fixed(r.bestValBPC, 3)))"
         line("step \(p.step)/\(r.totalSteps) epoch \(fixed(p.epoch, 2)): train \(train) bpc, "
-             + "val \(paint(fixed(p.valBPC, 3), "1")) bpc\(best), lr \(shortNumber(p.learningRate)), "
+             + "val \(paint(fixed(p.valBPC, 3), "1")) bpc"
+             + (r.averagedSteps > 0 ? " (averaged over \(QuantityText.grouped(r.averagedSteps)) steps)" : "")
+             + "\(best), lr \(shortNumber(p.learningRate)), "
              + "\(QuantityText.rate(r.charsPerSecond)) chars/s, \(QuantityText.duration(r.elapsed)) elapsed")
     }
 

@@ -54,13 +54,19 @@ package struct CheckpointFileInfo: Equatable, Sendable {
 public enum CheckpointFile {
     /// The newest format version this build writes; it reads every file with the same
     /// major version (newer minor versions only add things older readers may skip).
-    package static let formatVersion: (major: UInt16, minor: UInt16) = (1, 1)
+    package static let formatVersion: (major: UInt16, minor: UInt16) = (1, 2)
 
-    /// The minor version a file of this config is written with: 1.0 for forward
-    /// models (readable by every 1.x build), 1.1 for bidirectional ones (CONF
-    /// byte 2, reserved and zero in 1.0, says the direction).
-    package static func minorVersion(for config: ModelConfig) -> UInt16 {
-        config.direction == .forward ? 0 : 1
+    /// The minor version a file is written with, the lowest that holds it: 1.2 when
+    /// its training state has a weight drop (TRAN bytes 160–167, reserved and zero
+    /// before) or it holds a weight average (the optional AVRG section, which 1.0 and
+    /// 1.1 readers skip), else 1.0 for forward models (readable by every 1.x build)
+    /// and 1.1 for bidirectional ones (CONF byte 2, reserved and zero in 1.0, says
+    /// the direction).
+    package static func minorVersion(for config: ModelConfig, training: CheckpointTrainingState? = nil,
+                                     average: Bool = false) -> UInt16 {
+        if average { return 2 }
+        if let training, training.options.weightDrop != 0 { return 2 }
+        return config.direction == .forward ? 0 : 1
     }
 
     /// `formatVersion` as a value.

@@ -31,6 +31,14 @@ enum CheckpointDecoder {
         var weights: UnsafeRawBufferPointer
         /// TRAN, checked; `readTraining` copies out its arrays.
         var training: TrainingSection?
+        /// AVRG, checked (only beside TRAN); `readAverage` copies out its weights.
+        var average: AverageSection?
+    }
+
+    /// AVRG after its checks: the fixed part read, the weight count known to fit the section.
+    struct AverageSection {
+        var body: UnsafeRawBufferPointer
+        var from: Int, count: Int, weightsAreAverage: Bool, weights: Int
     }
 
     /// TRAN after its checks: the fixed part read, the array counts known to fit the section.
@@ -49,7 +57,11 @@ enum CheckpointDecoder {
         let P = parts.weights.count / (parts.file.halfWeights ? 2 : 4)
         let parameters = parts.file.halfWeights ? readHalves(parts.weights, count: P) : readFloats(parts.weights, count: P)
         let checkpoint = Checkpoint(config: parts.config, metadata: parts.metadata, vocabulary: parts.vocabulary,
-                                    parameters: parameters, training: parts.training.map(readTraining))
+                                    parameters: parameters, training: parts.training.map { t in
+                                        var state = readTraining(t)
+                                        state.average = parts.average.map(readAverage)
+                                        return state
+                                    })
         return (checkpoint, parts.file)
     }
 
@@ -132,6 +144,7 @@ enum CheckpointDecoder {
         let known: [UInt32: UInt32] = [  // kind → flags this build understands
             Format.config: 0, Format.vocabulary: 0,
             Format.weights: Format.sectionFloat16, Format.training: Format.sectionOptional,
+            Format.average: Format.sectionOptional,
         ]
         for e in entries {
             let name = Format.sectionName(e.kind)
@@ -150,6 +163,8 @@ enum CheckpointDecoder {
         guard let vocabEntry = found[Format.vocabulary] else { throw inconsistent("missing section VOCB (vocabulary)") }
         guard let weightEntry = found[Format.weights] else { throw inconsistent("missing section WGHT (weights)") }
         let trainEntry = found[Format.training]
+        let averageEntry = found[Format.average]
+        if averageEntry != nil && trainEntry == nil { throw inconsistent("section AVRG (weight average) without a TRAN (training state) section") }
         let half = weightEntry.flags & Format.sectionFloat16 != 0
         if (headerFlags & Format.headerHalfWeights != 0) != half {
             throw inconsistent("header and section table disagree about Float16 weights")
@@ -225,11 +240,45 @@ enum CheckpointDecoder {
             training = try checkTraining(body(te), config: config, parameterCount: P, newerMinor: newerMinor, path: path)
         }
 
+        // 5d. AVRG (optional, only beside TRAN).
+        var average: AverageSection? = nil
+        if let ae = averageEntry {
+            average = try checkAverage(body(ae), parameterCount: P, newerMinor: newerMinor, path: path)
+        }
+
         let info = CheckpointFileInfo(
             version: CheckpointVersion(major: major, minor: minor), fileBytes: n, halfWeights: half,
             sections: entries.map { .init(kind: Format.kindName($0.kind), offset: $0.offset, length: $0.length,
                                           optional: $0.flags & Format.sectionOptional != 0) })
-        return Parts(config: config, metadata: metadata, vocabulary: vocabulary, file: info, weights: wb, training: training)
+        return Parts(config: config, metadata: metadata, vocabulary: vocabulary, file: info, weights: wb, training: training,
+                     average: average)
+    }
+
+    /// AVRG: a 32-byte fixed part (u8 role, 7 reserved, i64 first step, i64 count, u64 n), then n Float32.
+    static func checkAverage(_ a: UnsafeRawBufferPointer, parameterCount P: Int, newerMinor: Bool,
+                             path: String) throws(CheckpointError) -> AverageSection {
+        func inconsistent(_ what: String) -> CheckpointError { .inconsistent(path: path, what: "weight average: " + what) }
+        if a.count < Format.averageFixedSize { throw inconsistent("\(a.count) bytes, fewer than \(Format.averageFixedSize)") }
+        let role = a.u8(0)
+        if role > 1 { throw inconsistent("unknown role code \(role)") }
+        let n = a.u64(24)
+        let (bytes, o1) = n.multipliedReportingOverflow(by: 4)
+        let (need, o2) = bytes.addingReportingOverflow(UInt64(Format.averageFixedSize))
+        if o1 || o2 || need > UInt64(a.count) { throw inconsistent("\(n) weights need more than its \(a.count) bytes") }
+        if need != UInt64(a.count) && !newerMinor { throw inconsistent("\(UInt64(a.count) - need) unexpected bytes at the end") }
+        let from = Int(a.i64(8)), count = Int(a.i64(16))
+        if let p = CheckpointRules.averageProblem(from: from, count: count, weights: Int(n), parameterCount: P) {
+            throw inconsistent(p)
+        }
+        return AverageSection(body: a, from: from, count: count, weightsAreAverage: role == 1, weights: Int(n))
+    }
+
+    /// The weight average of a checked AVRG section, its weights copied out.
+    static func readAverage(_ section: AverageSection) -> CheckpointWeightAverage {
+        let start = Format.averageFixedSize
+        let raw = UnsafeRawBufferPointer(rebasing: section.body[start..<(start + 4 * section.weights)])
+        return CheckpointWeightAverage(from: section.from, count: section.count, weightsAreAverage: section.weightsAreAverage,
+                                       weights: readFloats(raw, count: section.weights))
     }
 
     /// TRAN: a 192-byte fixed part, then moment1, moment2, carried state (Float32),
@@ -256,8 +305,10 @@ enum CheckpointDecoder {
         let o = CheckpointTrainingOptions(
             optimizer: optimizer, batch: Int(t.i64(8)), seqLength: Int(t.i64(16)), learningRate: t.f64(24),
             lrDecay: t.f64(32), lrDecayEvery: Int(t.i64(40)), gradClip: t.f64(48), valFraction: t.f64(56),
-            testFraction: t.f64(64), totalSteps: Int(t.i64(72)), seed: t.u64(80))
+            testFraction: t.f64(64), totalSteps: Int(t.i64(72)), seed: t.u64(80),
+            weightDrop: t.f64(160))   // reserved and zero before format 1.2: no weight drop
         let step = Int(t.i64(88)), epoch = Int(t.i64(96)), dataPosition = Int(t.i64(104))
+        if !(o.weightDrop >= 0 && o.weightDrop < 1) { throw inconsistent("weight drop \(o.weightDrop) is not in [0, 1)") }
         if let p = CheckpointRules.trainingProblem(optimizer: optimizer, batch: o.batch, seqLength: o.seqLength,
                                                    moment1: n1, moment2: n2, carried: nc, step: step, epoch: epoch,
                                                    dataPosition: dataPosition, config: config, parameterCount: P) {

@@ -76,7 +76,9 @@ enum CheckpointEncoder {
     static func encode(_ c: Checkpoint, path: String, weightsOnly: Bool, half: Bool,
                        extraSections: [(kind: UInt32, flags: UInt32, bytes: [UInt8])] = [],
                        minor: UInt16? = nil) throws(CheckpointError) -> EncodedFile {
-        let minor = minor ?? CheckpointFile.minorVersion(for: c.config)
+        let training = weightsOnly ? nil : c.training
+        let average = training?.average
+        let minor = minor ?? CheckpointFile.minorVersion(for: c.config, training: training, average: average != nil)
         func fail(_ what: String) -> CheckpointError { .invalidCheckpoint(path: path, what: what) }
 
         // Validate everything before touching the disk.
@@ -92,12 +94,15 @@ enum CheckpointEncoder {
         if m.step < 0 || m.epoch < 0 { throw fail("negative step or epoch in metadata") }
         let corpus = Array(m.corpusName.utf8)
         if corpus.count > Int(UInt32.max) { throw fail("corpus name too long") }
-        let training = weightsOnly ? nil : c.training
         if let t = training, let p = CheckpointRules.trainingProblem(
             optimizer: t.options.optimizer, batch: t.options.batch, seqLength: t.options.seqLength,
             moment1: t.moment1.count, moment2: t.moment2.count, carried: t.carriedState.count,
             step: t.step, epoch: t.epoch, dataPosition: t.dataPosition, config: c.config, parameterCount: P) {
             throw fail("training state: \(p)")
+        }
+        if let a = average, let p = CheckpointRules.averageProblem(from: a.from, count: a.count, weights: a.weights.count,
+                                                                   parameterCount: P) {
+            throw fail("weight average: \(p)")
         }
 
         var sections: [(kind: UInt32, flags: UInt32, chunks: [Chunk])] = []
@@ -174,6 +179,7 @@ enum CheckpointEncoder {
             w.u64(UInt64(t.carriedState.count))
             w.u64(UInt64(t.rngState.count))
             w.u64(UInt64(t.history.count))
+            w.f64(o.weightDrop)   // 160: format 1.2 (reserved and zero before)
             w.zeros(Format.trainingFixedSize - w.bytes.count)
             var tail = ByteWriter()
             for word in t.rngState { tail.u64(word) }
@@ -186,6 +192,16 @@ enum CheckpointEncoder {
             }
             sections.append((Format.training, Format.sectionOptional,
                              [.bytes(w.bytes), .floats(t.moment1), .floats(t.moment2), .floats(t.carriedState), .bytes(tail.bytes)]))
+        }
+        // AVRG
+        if let a = average {
+            w = ByteWriter()
+            w.u8(a.weightsAreAverage ? 1 : 0)
+            w.zeros(7)
+            w.i64(a.from)
+            w.i64(a.count)
+            w.u64(UInt64(a.weights.count))
+            sections.append((Format.average, Format.sectionOptional, [.bytes(w.bytes), .floats(a.weights)]))
         }
         for extra in extraSections { sections.append((extra.kind, extra.flags, [.bytes(extra.bytes)])) }
 
@@ -241,6 +257,15 @@ enum CheckpointRules {
         let state = config.layers * (config.cell.hasCellState ? 2 : 1) * batch * config.hidden
         if carried != 0 && carried != state {
             return "carried state has \(carried) floats, expected 0 or \(state) (layers × states × batch × hidden)"
+        }
+        return nil
+    }
+
+    /// The first problem with a weight average's counters and size, or nil.
+    static func averageProblem(from: Int, count: Int, weights: Int, parameterCount P: Int) -> String? {
+        if from < 0 || count < 0 { return "negative first step or count" }
+        if weights != (count == 0 ? 0 : P) {
+            return "\(weights) floats for \(count) averaged steps, expected \(count == 0 ? 0 : P)"
         }
         return nil
     }

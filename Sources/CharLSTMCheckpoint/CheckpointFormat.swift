@@ -7,6 +7,7 @@
 //     VOCB  vocabulary           (required)
 //     WGHT  weights, P floats    (required; Float32, or Float16 if flagged)
 //     TRAN  training state       (optional; absent in weights-only files)
+//     AVRG  weight average       (optional, format 1.2; only beside TRAN, with --average-from)
 // All integers and floats little-endian.
 
 enum Format {
@@ -35,6 +36,7 @@ enum Format {
     /// Section kinds: four ASCII bytes, stored in file order (so "CONF" reads as
     /// the bytes 43 4F 4E 46, i.e. the little-endian UInt32 0x464E4F43).
     static let config = kind("CONF"), vocabulary = kind("VOCB"), weights = kind("WGHT"), training = kind("TRAN")
+    static let average = kind("AVRG")
 
     static func kind(_ s: StaticString) -> UInt32 {
         let p = s.utf8Start
@@ -55,6 +57,7 @@ enum Format {
         case vocabulary: "VOCB (vocabulary)"
         case weights: "WGHT (weights)"
         case training: "TRAN (training state)"
+        case average: "AVRG (weight average)"
         default: kindName(k)
         }
     }
@@ -63,6 +66,8 @@ enum Format {
     static let configFixedSize = 72
     /// Fixed part of TRAN before the arrays.
     static let trainingFixedSize = 192
+    /// Fixed part of AVRG before the weights.
+    static let averageFixedSize = 32
     /// Bytes per history point in TRAN.
     static let historyPointSize = 40
 

@@ -30,10 +30,12 @@ package struct CheckpointTrainingState: Equatable, Sendable {
     package var carriedState: [Float]
     /// The loss history, oldest first.
     package var history: [CheckpointHistoryPoint]
+    /// The weight average (`--average-from`), nil when the run keeps none; stored in the AVRG section.
+    package var average: CheckpointWeightAverage?
 
     package init(options: CheckpointTrainingOptions, moment1: [Float], moment2: [Float], step: Int, epoch: Int,
                 dataPosition: Int, rngState: [UInt64], learningRate: Double, carriedState: [Float],
-                history: [CheckpointHistoryPoint]) {
+                history: [CheckpointHistoryPoint], average: CheckpointWeightAverage? = nil) {
         self.options = options
         self.moment1 = moment1
         self.moment2 = moment2
@@ -44,10 +46,12 @@ package struct CheckpointTrainingState: Equatable, Sendable {
         self.learningRate = learningRate
         self.carriedState = carriedState
         self.history = history
+        self.average = average
     }
 }
 
-/// The training settings a checkpoint records (TRAN bytes 0–87): every field as stored, no defaults.
+/// The training settings a checkpoint records (TRAN bytes 0–87 and 160–167): every field as stored,
+/// no defaults but the weight drop's (0 in files before format 1.2).
 package struct CheckpointTrainingOptions: Equatable, Sendable {
     package var optimizer: OptimizerKind
     /// B, parallel streams per batch.
@@ -66,10 +70,12 @@ package struct CheckpointTrainingOptions: Equatable, Sendable {
     /// Total optimizer steps planned for the run.
     package var totalSteps: Int
     package var seed: UInt64
+    /// Weight drop: DropConnect probability on the recurrent weights in training, 0 ≤ p < 1 (0 = off).
+    package var weightDrop: Double
 
     package init(optimizer: OptimizerKind, batch: Int, seqLength: Int, learningRate: Double, lrDecay: Double,
                 lrDecayEvery: Int, gradClip: Double, valFraction: Double, testFraction: Double, totalSteps: Int,
-                seed: UInt64) {
+                seed: UInt64, weightDrop: Double = 0) {
         self.optimizer = optimizer
         self.batch = batch
         self.seqLength = seqLength
@@ -81,6 +87,7 @@ package struct CheckpointTrainingOptions: Equatable, Sendable {
         self.testFraction = testFraction
         self.totalSteps = totalSteps
         self.seed = seed
+        self.weightDrop = weightDrop
     }
 }
 

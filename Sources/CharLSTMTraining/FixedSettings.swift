@@ -15,8 +15,9 @@ import CharLSTMCheckpoint
 /// A setting a checkpoint fixes; the CLI spells each as its flag (`--hidden`).
 public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
     case cell, layers, hidden, embed, bidirectional, normalization
-    case dropout, learningRate, optimizer, lrDecay, lrDecayEvery, gradClip, seed
+    case dropout, weightDrop, learningRate, optimizer, lrDecay, lrDecayEvery, gradClip, seed
     case validationFraction, testFraction, batch, seqLength
+    case averageFrom
 
     /// The setting in the library's words, e.g. "hidden size".
     public var name: String {
@@ -28,6 +29,7 @@ public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
         case .bidirectional: "bidirectional"
         case .normalization: "normalization"
         case .dropout: "dropout"
+        case .weightDrop: "weight drop"
         case .learningRate: "learning rate"
         case .optimizer: "optimizer"
         case .lrDecay: "learning-rate decay"
@@ -38,6 +40,7 @@ public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
         case .testFraction: "test fraction"
         case .batch: "batch size"
         case .seqLength: "sequence length"
+        case .averageFrom: "weight averaging's first step"
         }
     }
 }
@@ -76,6 +79,8 @@ public struct FixedSettings: Equatable, Sendable {
 
     // The run: fixed by --resume only.
     public var dropout: Double?
+    /// DropConnect probability on the recurrent weights in training (nil: 0, off; resuming: the checkpoint's).
+    public var weightDrop: Double?
     /// B and T as asked for; a small corpus may have shrunk them (see `geometryConflicts`).
     public var batch: Int?
     public var seqLength: Int?
@@ -104,6 +109,7 @@ public struct FixedSettings: Equatable, Sendable {
         o.valFraction = valFraction ?? o.valFraction
         o.testFraction = testFraction ?? o.testFraction
         o.seed = seed ?? o.seed
+        o.weightDrop = weightDrop ?? o.weightDrop
         return o
     }
 
@@ -134,6 +140,7 @@ public struct FixedSettings: Equatable, Sendable {
         modelConflicts(with: config) + [
             // The checkpoint holds dropout as a Float: compare at that precision.
             conflict(.dropout, dropout.map { Float($0) }, config.dropout) { plain(Double($0)) },
+            conflict(.weightDrop, weightDrop, options.weightDrop, plain),
             conflict(.learningRate, learningRate, options.learningRate, plain),
             conflict(.optimizer, optimizer, options.optimizer, \.rawValue),
             conflict(.lrDecay, lrDecay, options.lrDecay, plain),

@@ -74,6 +74,8 @@ public struct StepReport: Sendable {
 /// Result of one evaluation.
 public struct EvaluationReport: Sendable {
     public var point: HistoryPoint
+    /// Steps averaged into the weights evaluated (`--average-from`); 0: the training weights.
+    public var averagedSteps: Int = 0
     /// Whether the validation loss is the best so far (NAME-best.ckpt was written).
     public var improved: Bool
     public var bestValBPC: Double
@@ -248,29 +250,37 @@ extension Trainer {
             let evaluating = step % evalEvery == 0 || step == settings.totalSteps
             if !evaluating && step % historyEvery == 0 { recordPoint(valBPC: .nan) }
             if evaluating {
-                guard let val = evaluateValidation(shouldStop: { observer.shouldStop }) else {
+                // From --average-from on, the averaged weights are evaluated and, when they
+                // improve, saved as NAME-best; training continues on the training weights.
+                let averaged = averagedSteps
+                var evaluated: Double?, point: HistoryPoint?, improved = false
+                try withAveragedWeights { () throws(TrainingError) in
+                    evaluated = evaluateValidation(shouldStop: { observer.shouldStop })
+                    guard let val = evaluated, val.isFinite else { return }
+                    lastVal = val
+                    point = recordPoint(valBPC: val)
+                    improved = bestValBPC.map { val < $0 } ?? true
+                    if improved {
+                        bestValBPC = val
+                        if let outputs = settings.outputs {
+                            try save(to: outputs.bestPath)
+                            wroteBest = true
+                            observer.didSave(path: outputs.bestPath)
+                        }
+                    }
+                }
+                guard let val = evaluated else {
                     end = .interrupted
                     break loop
                 }
-                if !val.isFinite {
+                guard let point else {
                     try fail("the validation loss is \(val.isNaN ? "NaN" : "infinite")", failedStep: step)
                     continue loop
-                }
-                lastVal = val
-                let point = recordPoint(valBPC: val)
-                let improved = bestValBPC.map { val < $0 } ?? true
-                if improved {
-                    bestValBPC = val
-                    if let outputs = settings.outputs {
-                        try save(to: outputs.bestPath)
-                        wroteBest = true
-                        observer.didSave(path: outputs.bestPath)
-                    }
                 }
                 failures = 0
                 takeSnapshot()
                 observer.didEvaluate(EvaluationReport(
-                    point: point, improved: improved, bestValBPC: bestValBPC ?? val, totalSteps: settings.totalSteps,
+                    point: point, averagedSteps: averaged, improved: improved, bestValBPC: bestValBPC ?? val, totalSteps: settings.totalSteps,
                     charsPerSecond: charsPerSecond(), elapsed: monotonicSeconds() - started))
                 if settings.patience > 0, evaluationsSinceBest >= settings.patience, step < settings.totalSteps {
                     end = .earlyStopped
@@ -284,15 +294,17 @@ extension Trainer {
             }
         }
 
-        if end != .interrupted, lastVal == nil {
-            // No evaluation this run (a resumed run with nothing left to do): still report one.
-            if let val = evaluateValidation(shouldStop: { observer.shouldStop }), val.isFinite {
-                lastVal = val
-                if bestValBPC == nil { bestValBPC = val }
+        try withAveragedWeights { () throws(TrainingError) in
+            if end != .interrupted, lastVal == nil {
+                // No evaluation this run (a resumed run with nothing left to do): still report one.
+                if let val = evaluateValidation(shouldStop: { observer.shouldStop }), val.isFinite {
+                    lastVal = val
+                    if bestValBPC == nil { bestValBPC = val }
+                }
             }
-        }
-        if end != .interrupted {
-            summary.testBPC = evaluateTest(shouldStop: { observer.shouldStop })
+            if end != .interrupted {
+                summary.testBPC = evaluateTest(shouldStop: { observer.shouldStop })
+            }
         }
         if let outputs = settings.outputs {
             try save(to: outputs.latestPath)

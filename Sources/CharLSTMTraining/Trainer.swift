@@ -59,12 +59,16 @@ public final class Trainer {
     package internal(set) var learningRate: Double
     /// Steps over which the learning rate ramps up linearly from learningRate / warmupSteps (0: none).
     package var warmupSteps = 0
-    /// The one generator (initialisation, then dropout).
+    /// The one generator (initialisation, then dropout and weight drop).
     package internal(set) var rng: RandomGenerator
     /// Loss history: train-only points (valBPC NaN) and evaluation points.
     package internal(set) var history: [HistoryPoint] = []
     /// Best validation bits per grapheme so far.
     package internal(set) var bestValBPC: Double?
+    /// The running mean of the weights (`--average-from`), nil when the run keeps none (WeightAverage.swift).
+    package internal(set) var averaging: WeightAverage?
+    /// True while the average is swapped into the model for an evaluation (and a best checkpoint).
+    package internal(set) var averageSwappedIn = false
 
     /// Called after backward with the 1-based number of the step being taken and the
     /// gradients, before they are checked. Tests use it to inject NaN (the unit tests
@@ -118,7 +122,9 @@ public final class Trainer {
         let share = { (count: Int) in group?.share(of: count) ?? 0..<count }
         // The compute threads of this run: its model's products and recurrence, and the optimizer's passes.
         let compute = ComputeThreads(threads: threads)
-        self.model = TrainingModel(config: config, compute: compute)
+        let trainingModel = TrainingModel(config: config, compute: compute)
+        trainingModel.weightDrop = Float(options.weightDrop)   // drawn from `rng` in training steps only
+        self.model = trainingModel
         self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount, compute: compute)
         self.vocabulary = vocabulary
         self.tokens = tokens
@@ -167,9 +173,13 @@ public final class Trainer {
         let saved = try checkpoint.resumableState(path: path)
         let opts = TrainingOptions(saved.options)
         let requested = (opts.batch, opts.seqLength)
+        // A best checkpoint whose averaged weights were evaluated holds them in WGHT and the
+        // training weights in AVRG: training continues from the training weights.
+        var weights = checkpoint.parameters, average = saved.average?.weights ?? []
+        if let a = saved.average, a.weightsAreAverage, a.count > 0 { Swift.swap(&weights, &average) }
         do {
             try self.init(config: checkpoint.config, vocabulary: checkpoint.vocabulary, tokens: tokens,
-                          options: opts, corpusName: corpusName, initialParameters: checkpoint.parameters,
+                          options: opts, corpusName: corpusName, initialParameters: weights,
                           group: group, threads: threads)
         } catch {
             if case .corpusTooSmall = error {
@@ -212,7 +222,40 @@ public final class Trainer {
         learningRate = saved.learningRate
         history = saved.history.map(HistoryPoint.init)
         bestValBPC = checkpoint.metadata.bestValBPC
+        if let a = saved.average {
+            guard average.count == (a.count > 0 ? model.parameterCount : 0) else {
+                throw refuse("its weight average has \(average.count) values for \(model.parameterCount) parameters")
+            }
+            let kept = WeightAverage(from: a.from, parameterCount: model.parameterCount)
+            kept.restore(count: a.count, average: average)
+            averaging = kept
+        }
         takeSnapshot()
+    }
+
+    /// Keeps the running mean of the weights after every step after `step` from now on
+    /// (`--average-from`); a run that keeps one already (a resumed run) keeps it.
+    package func average(from step: Int) {
+        guard averaging == nil else { return }
+        averaging = WeightAverage(from: step, parameterCount: model.parameterCount)
+        averaging?.takeSnapshot()
+    }
+
+    /// Steps averaged into the weights an evaluation now uses: the average's count once
+    /// it has started, else 0 (the training weights).
+    package var averagedSteps: Int { averaging?.count ?? 0 }
+
+    /// Runs `body` with the average in the model in place of the training weights (when it
+    /// has started; else with the training weights), then puts the training weights back.
+    func withAveragedWeights<R>(_ body: () throws(TrainingError) -> R) throws(TrainingError) -> R {
+        guard let averaging, averaging.count > 0, !averageSwappedIn else { return try body() }
+        averaging.swap(with: model.parameters)
+        averageSwappedIn = true
+        defer {
+            averaging.swap(with: model.parameters)
+            averageSwappedIn = false
+        }
+        return try body()
     }
 
     deinit {
@@ -252,6 +295,7 @@ public final class Trainer {
         case .updated(let l, _): loss = l
         }
         step += 1
+        averaging?.add(model.parameters, afterStep: step)
         dataPosition += 1
         if dataPosition >= trainStreams.windowCount {
             dataPosition = 0
@@ -366,6 +410,7 @@ public final class Trainer {
         snapshot.rng = rng
         snapshot.historyCount = history.count
         snapshot.bestValBPC = bestValBPC
+        averaging?.takeSnapshot()
     }
 
     /// Returns to the last good snapshot with half its learning rate (which becomes
@@ -383,6 +428,7 @@ public final class Trainer {
         rng = snapshot.rng
         history.removeSubrange(min(snapshot.historyCount, history.count)...)
         bestValBPC = snapshot.bestValBPC
+        averaging?.rollBack()
         snapshot.learningRate /= 2
         learningRate = snapshot.learningRate
         pointNats = 0
@@ -405,7 +451,8 @@ public final class Trainer {
         CheckpointTrainingState(options: options.checkpointRecord, moment1: optimizer.moment1.array,
                                 moment2: optimizer.moment2.array, step: step, epoch: epoch, dataPosition: dataPosition,
                                 rngState: rng.stateWords, learningRate: learningRate, carriedState: carriedStateOfAllStreams(),
-                                history: history.map(\.checkpointRecord))
+                                history: history.map(\.checkpointRecord),
+                                average: averaging?.checkpointRecord(weightsAreAverage: averageSwappedIn))
     }
 }
 

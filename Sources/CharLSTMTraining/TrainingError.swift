@@ -32,6 +32,8 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     case output(path: String, reason: String)
     /// A data-parallel run cannot start or continue (DistributedError).
     case distributed(DistributedError)
+    /// Weight averaging after step `from` in a run that ends at step `total`: nothing would be averaged.
+    case averageFromNotBeforeEnd(from: Int, total: Int)
 
     public var description: String {
         switch self {
@@ -63,6 +65,9 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
             return "cannot write \(path): \(reason)"
         case .distributed(let error):
             return error.description
+        case .averageFromNotBeforeEnd(let from, let total):
+            return "weight averaging after step \(from) would average nothing: the run ends at step \(total); "
+                + "average from an earlier step or train longer"
         }
     }
 }

@@ -27,7 +27,7 @@ package final class TrainingLog {
     /// The line for one evaluation (without the newline).
     package static func line(_ r: EvaluationReport) -> String {
         let p = r.point
-        let fields: [(String, String)] = [
+        var fields: [(String, String)] = [
             ("step", String(p.step)),
             ("epoch", JSON.number((p.epoch * 10_000).rounded() / 10_000)),
             ("train_bpc", JSON.number(p.trainBPC)),
@@ -36,6 +36,8 @@ package final class TrainingLog {
             ("chars_per_s", JSON.number((r.charsPerSecond * 10).rounded() / 10)),
             ("elapsed_s", JSON.number((r.elapsed * 1000).rounded() / 1000)),
         ]
+        // From --average-from on: how many steps the evaluated weights average.
+        if r.averagedSteps > 0 { fields.insert(("averaged_steps", String(r.averagedSteps)), at: 4) }
         return "{" + fields.map { JSON.quote($0.0) + ":" + $0.1 }.joined(separator: ",") + "}"
     }
 

@@ -22,8 +22,11 @@ package struct TrainingOptions: Equatable, Sendable {
     package var testFraction: Double = 0.05
     /// Total optimizer steps planned for the run.
     package var totalSteps: Int = 0
-    /// Seeds the run's one generator (initialisation, then dropout); `charlstm train --seed`.
+    /// Seeds the run's one generator (initialisation, then dropout and weight drop); `charlstm train --seed`.
     package var seed: UInt64 = 1
+    /// Weight drop: DropConnect probability on the recurrent weights W_h in training, 0 ≤ p < 1
+    /// (0 = off); `charlstm train --weight-drop`. See WeightDrop.swift.
+    package var weightDrop: Double = 0
 
     package init() {}
 
@@ -40,6 +43,7 @@ package struct TrainingOptions: Equatable, Sendable {
         testFraction = record.testFraction
         totalSteps = record.totalSteps
         seed = record.seed
+        weightDrop = record.weightDrop
     }
 
     /// These options as a checkpoint records them.
@@ -47,6 +51,6 @@ package struct TrainingOptions: Equatable, Sendable {
         CheckpointTrainingOptions(optimizer: optimizer, batch: batch, seqLength: seqLength, learningRate: learningRate,
                                   lrDecay: lrDecay, lrDecayEvery: lrDecayEvery, gradClip: gradClip,
                                   valFraction: valFraction, testFraction: testFraction, totalSteps: totalSteps,
-                                  seed: seed)
+                                  seed: seed, weightDrop: weightDrop)
     }
 }

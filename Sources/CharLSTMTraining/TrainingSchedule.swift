@@ -53,6 +53,12 @@ package struct TrainingSchedule: Equatable, Sendable {
         self.init(totalSteps: total, evalEvery: eval, historyEvery: Self.defaultHistoryEvery(evalEvery: eval))
     }
 
+    /// Refuses weight averaging that would average nothing: `from` (the last step not
+    /// averaged) not below the run's total.
+    package func checkAverage(from: Int?) throws(TrainingError) {
+        if let from, from >= totalSteps { throw .averageFromNotBeforeEnd(from: from, total: totalSteps) }
+    }
+
     /// Evaluate ten times a run, but at most every 1000 and at least every 10 steps.
     package static func defaultEvalEvery(totalSteps: Int) -> Int { min(1000, max(10, totalSteps / 10)) }
 

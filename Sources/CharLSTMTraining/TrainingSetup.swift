@@ -59,6 +59,9 @@ public struct TrainingRequest: Sendable {
     package var group: ProcessGroup?
     /// The compute threads (≥ 1) the Trainer trains on.
     public var threads = 1
+    /// Keep the running mean of the weights after every step after this one, evaluate and save
+    /// it as the best checkpoint (nil: none; a resumed run keeps its checkpoint's). See WeightAverage.
+    public var averageFrom: Int?
 
     public init(corpus: String, start: TrainingStart = .fresh, runName: String) {
         self.corpus = corpus
@@ -90,6 +93,8 @@ public enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
     case vocabularyConflict(maxVocab: Int?, minCount: Int?, corpus: String, built: Int, kept: Int)
     /// The model asked for is invalid (`ModelConfig.problem()`).
     case invalidModel(String)
+    /// Weight averaging from `from` asked of a resumed run already at `step` whose checkpoint keeps no average.
+    case averageFromBeforeResume(from: Int, step: Int)
     /// Training would need about `neededBytes` (nil: the parameter count overflows) of `physicalBytes`.
     case modelTooLarge(neededBytes: Double?, physicalBytes: Double)
 
@@ -103,6 +108,9 @@ public enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
                 + (built != kept ? "\(built) entries, not the checkpoint's \(kept)" : "other entries than the checkpoint's \(kept)")
         case .invalidModel(let problem):
             return problem
+        case .averageFromBeforeResume(let from, let step):
+            return "cannot average the weights from step \(from): the checkpoint is at step \(step) and holds no average; "
+                + "average from step \(step) or later"
         case .modelTooLarge(let needed, let physical):
             guard let needed else { return "model too large: parameter count overflows" }
             return "model too large: training it needs about \(Int(needed / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB"
@@ -124,6 +132,9 @@ public struct TrainingSetup {
     /// Reads the corpus (and checkpoint) and builds the trainer; `notify` hears each notice as it arises.
     public init(_ request: TrainingRequest, notify: (TrainingSetupNotice) -> Void = { _ in }) throws {
         let settings = request.settings
+        if let p = settings.weightDrop, !(p >= 0 && p < 1) {
+            throw TrainingSetupError.invalidModel("weight drop must be in [0, 1) (got \(p))")
+        }
         let tokens: any TokenSource
         let sharded: ShardedTokens?
         switch request.start {
@@ -193,6 +204,20 @@ public struct TrainingSetup {
                                   recurrentInit: request.recurrentInit, biasInit: request.biasInit, group: request.group,
                                   threads: request.threads)
             resumed = nil
+        }
+        // Weight averaging: a resumed run keeps its checkpoint's; one may be started at or after its step.
+        if let from = request.averageFrom {
+            if let kept = trainer.averaging {
+                if kept.from != from {
+                    throw TrainingSetupError.conflicts([SettingConflict(setting: .averageFrom, given: String(from),
+                                                                        saved: String(kept.from))], resuming: true)
+                }
+            } else {
+                if resumed != nil, from < trainer.step {
+                    throw TrainingSetupError.averageFromBeforeResume(from: from, step: trainer.step)
+                }
+                trainer.average(from: from)
+            }
         }
         // Across processes: now that the streams are known, tokenize what this process reads.
         try sharded?.load(trainer.heldTokenRanges)

@@ -131,12 +131,28 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotEqual(pytorch, uniform)
     }
 
+    /// `--weight-drop 0` is the default; 0.5 changes the run. Mutation caught: BenchCommand
+    /// not passing the flag to the benchmark (or the benchmark not to the model).
+    func testWeightDropChangesTheRun() throws {
+        let path = try corpus().path
+        func loss(_ extra: [String]) throws -> Double {
+            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+            return try XCTUnwrap(object?["train_loss_last"] as? Double)
+        }
+        XCTAssertEqual(try loss([]), try loss(["--weight-drop", "0"]))
+        XCTAssertNotEqual(try loss([]), try loss(["--weight-drop", "0.5"]))
+    }
+
     func testBadInputIsOneLine() throws {
         let path = try corpus().path
         for args in [["bench", path, "--hidden", "0"], ["bench", path, "--lr", "-1"],
                      ["bench", path, "--batch", "5000"], ["bench", "/no/such/file"],
                      ["bench", path, "--forget-bias", "pytorch"], ["bench", path, "--forget-bias", "nan"],
-                     ["bench", path, "--recurrent-init", "identity"], ["bench", path, "--bias-init", "zero"]] {
+                     ["bench", path, "--recurrent-init", "identity"], ["bench", path, "--bias-init", "zero"],
+                     ["bench", path, "--weight-drop", "1"],
+                     ["bench", path, "--weight-drop", "-0.1"], ["bench", path, "--weight-drop", "x"]] {
             let r = try runTool("charlstm", args)
             XCTAssertEqual(r.status, 1, "\(args)")
             XCTAssertEqual(r.stdout, "", "\(args)")

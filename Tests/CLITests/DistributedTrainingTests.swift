@@ -71,10 +71,10 @@ final class DistributedTrainingTests: XCTestCase {
     }
 
     /// N processes train the model one process trains: parameters within 1e-5 relative, losses to 4 decimals.
-    func assertMatchesOneProcess(_ n: Int) throws {
+    func assertMatchesOneProcess(_ n: Int, extra: [String] = []) throws {
         _ = try mpirun()
-        let one = try run(1, steps: 12, out: "one")
-        let many = try run(n, steps: 12, out: "many")
+        let one = try run(1, steps: 12, out: "one", extra: extra)
+        let many = try run(n, steps: 12, out: "many", extra: extra)
         let a = try checkpoint("one/corpus-latest.ckpt"), b = try checkpoint("many/corpus-latest.ckpt")
         XCTAssertEqual(b.metadata.step, 12)
         XCTAssertLessThanOrEqual(relativeDifference(a.parameters, b.parameters), 1e-5)
@@ -101,6 +101,14 @@ final class DistributedTrainingTests: XCTestCase {
     func testTwoProcessesTrainWhatOneProcessTrains() throws { try assertMatchesOneProcess(2) }
 
     func testEightProcessesTrainWhatOneProcessTrains() throws { try assertMatchesOneProcess(8) }
+
+    /// Weight drop's masks are one per weight, drawn by every process from the same generator:
+    /// N processes still train what one process trains. Mutation caught: a process drawing
+    /// other masks (e.g. from a generator that depends on its rank) than one process does.
+    func testTwoProcessesWithWeightDropTrainWhatOneProcessTrains() throws {
+        try assertMatchesOneProcess(2, extra: ["--weight-drop", "0.5"])
+        XCTAssertEqual(try checkpoint("many/corpus-latest.ckpt").training?.options.weightDrop, 0.5)
+    }
 
     func testTheSameProcessCountTwiceIsBitIdentical() throws {
         _ = try mpirun()

@@ -100,7 +100,7 @@ final class TrainCommandTests: XCTestCase {
     func testHelpListsEveryFlagWithItsDefault() throws {
         let r = try train(["--help"])
         XCTAssertEqual(r.status, 0)
-        for flag in ["--cell", "--layers", "--hidden", "--embed", "--dropout", "--batch", "--seq", "--lr ", "--optimizer",
+        for flag in ["--cell", "--layers", "--hidden", "--embed", "--dropout", "--weight-drop", "--batch", "--seq", "--lr ", "--optimizer",
                      "--lr-decay ", "--lr-decay-every", "--grad-clip", "--steps", "--epochs", "--eval-every",
                      "--checkpoint-every", "--seed", "--threads", "--max-vocab", "--min-count", "--normalize", "--out",
                      "--name", "--resume", "--init-from", "--patience", "--log", "--quiet", "--json", "--val-frac", "--test-frac"] {
@@ -233,7 +233,7 @@ final class TrainCommandTests: XCTestCase {
     /// every model, data and optimizer flag equals the checkpoint's, so none is refused, and the
     /// result is bitwise the uninterrupted run's.
     func testResumeAcceptsTheFirstRunsFlags() throws {
-        let command = ["corpus.txt", "--seed", "7", "--dropout", "0.1", "--lr", "0.003", "--optimizer", "rmsprop",
+        let command = ["corpus.txt", "--seed", "7", "--dropout", "0.1", "--weight-drop", "0.3", "--lr", "0.003", "--optimizer", "rmsprop",
                        "--lr-decay", "0.5", "--lr-decay-every", "4", "--grad-clip", "2", "--val-frac", "0.1", "--test-frac", "0.05",
                        "--normalize", "nfc", "--cell", "lstm", "--max-vocab", "40", "--min-count", "1", "--forget-bias", "drawn",
                        "--recurrent-init", "orthogonal", "--bias-init", "uniform", "--eval-every", "3", "--quiet"] + tinyModel
@@ -254,6 +254,29 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual(more.status, 0, more.stderr)
         XCTAssertTrue(more.stderr.contains(", from step 12 to 15, 1 thread\n"), more.stderr)
         XCTAssertTrue(more.stderr.contains("\ndone: step 15 (epoch "), more.stderr)
+    }
+
+    /// --weight-drop is stated in the header, kept by the checkpoint (format 1.2) and by a run
+    /// resumed without the flag. Mutation caught: the trainer or the checkpoint dropping the setting.
+    func testWeightDropIsStatedStoredAndKeptOnResume() throws {
+        let r = try train(["corpus.txt", "--steps", "3", "--out", "wd", "--weight-drop", "0.5"] + tinyModel)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("training lstm 1×16 (embed 8, weight drop 0.5, "), r.stderr)
+        let path = dir.appendingPathComponent("wd/corpus-latest.ckpt").path
+        XCTAssertEqual(try CheckpointFile.read(path).training?.options.weightDrop, 0.5)
+        let resumed = try train(["corpus.txt", "--steps", "5", "--resume", "wd/corpus-latest.ckpt"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.hasPrefix("training lstm 1×16 (embed 8, weight drop 0.5, "), resumed.stderr)
+        let info = try runTool("charlstm", ["info", "--json", path], directory: dir)
+        XCTAssertTrue(info.stdout.contains(#""format_version":"1.2""#), info.stdout)
+        // --weight-drop 0 is today's run: the same weights as no flag, a format 1.0 file.
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "3", "--quiet", "--out", "zero", "--weight-drop", "0"] + tinyModel).status, 0)
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "3", "--quiet", "--out", "none"] + tinyModel).status, 0)
+        let zero = try CheckpointFile.read(dir.appendingPathComponent("zero/corpus-latest.ckpt").path)
+        let none = try CheckpointFile.read(dir.appendingPathComponent("none/corpus-latest.ckpt").path)
+        XCTAssertEqual(zero.parameters.map(\.bitPattern), none.parameters.map(\.bitPattern))
+        let zeroInfo = try runTool("charlstm", ["info", "--json", "zero/corpus-latest.ckpt"], directory: dir)
+        XCTAssertTrue(zeroInfo.stdout.contains(#""format_version":"1.0""#), zeroInfo.stdout)
     }
 
     /// A corpus too small for --batch 50 --seq 100 ran with less; the same flags resume it.
@@ -286,6 +309,7 @@ final class TrainCommandTests: XCTestCase {
             (["--bidirectional"], "--bidirectional conflicts with the checkpoint's left-to-right model"),
             (["--normalize", "none"], "--normalize none conflicts with the checkpoint's nfc"),
             (["--dropout", "0.25"], "--dropout 0.25 conflicts with the checkpoint's 0"),
+            (["--weight-drop", "0.25"], "--weight-drop 0.25 conflicts with the checkpoint's 0"),
             (["--lr", "0.0015"], "--lr 0.0015 conflicts with the checkpoint's 0.002"),
             (["--optimizer", "sgd"], "--optimizer sgd conflicts with the checkpoint's adam"),
             (["--lr-decay", "0.97"], "--lr-decay 0.97 conflicts with the checkpoint's 1"),
@@ -518,6 +542,11 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["corpus.txt", "--lr=-1"], "--lr must be above 0")
         try assertRefused(["corpus.txt", "--lr", "nan"], "--lr must be above 0")
         try assertRefused(["corpus.txt", "--dropout", "1"], "--dropout must be at least 0 and below 1")
+        try assertRefused(["corpus.txt", "--weight-drop", "1"],
+                          "charlstm: error: --weight-drop must be at least 0 and below 1 (got 1.0); try 0.25-0.5, or 0 for off\n")
+        try assertRefused(["corpus.txt", "--weight-drop=-0.1"],
+                          "charlstm: error: --weight-drop must be at least 0 and below 1 (got -0.1); try 0.25-0.5, or 0 for off\n")
+        try assertRefused(["corpus.txt", "--weight-drop", "x"], "charlstm: error: The value 'x' is invalid for '--weight-drop <p>'\n")
         try assertRefused(["corpus.txt", "--val-frac", "0.7"], "--val-frac must be above 0 and at most 0.5")
         try assertRefused(["corpus.txt", "--val-frac", "0.5", "--test-frac", "0.45"], "must leave at least 10%")
         try assertRefused(["corpus.txt", "--steps", "10", "--epochs", "2"], "--steps and --epochs conflict")

@@ -11,13 +11,13 @@ import Foundation
 @testable import CharLSTMBench
 
 final class CheckpointCopyTests: XCTestCase {
-    /// A copy keeps every byte, even those this build does not understand: a 1.2 file
+    /// A copy keeps every byte, even those this build does not understand: a 1.3 file
     /// with an unknown optional section (which reading and re-encoding would drop).
     func testCopyKeepsEveryByteOfTheSource() throws {
         let dir = try makeTemporaryDirectory(self)
         let bytes = try CheckpointEncoder.encode(makeCheckpoint(), path: "x", weightsOnly: false, half: false,
                                                  extraSections: [(Format.kind("XTRA"), Format.sectionOptional, Array("future stuff".utf8))],
-                                                 minor: 2).bytes()
+                                                 minor: 3).bytes()
         try Data(bytes).write(to: URL(fileURLWithPath: dir + "/best.ckpt"))
         try Data("old".utf8).write(to: URL(fileURLWithPath: dir + "/latest.ckpt"))
         try CheckpointFile.copy(dir + "/best.ckpt", to: dir + "/latest.ckpt")

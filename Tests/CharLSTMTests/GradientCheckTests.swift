@@ -112,9 +112,12 @@ final class GradientCheckTests: XCTestCase {
     func testRNNLayerGradientsFromTokens() { checkLayer(.rnn, tokens: true) }
 
     /// Whole model: mean cross-entropy w.r.t. every parameter tensor and the initial states.
-    private func checkModel(_ cell: CellKind, dropout: Float) {
+    /// With `weightDrop`, the W_h masks are fixed by restarting the generator for every loss.
+    @discardableResult
+    private func checkModel(_ cell: CellKind, dropout: Float, weightDrop: Float = 0) -> Model<Double> {
         let cfg = ModelConfig(cell: cell, layers: 2, embed: 4, hidden: 5, vocab: 7, dropout: dropout)
         let model = Model<Double>(config: cfg)
+        model.weightDrop = weightDrop
         var rng = RandomGenerator(seed: 7)
         model.initialize(rng: &rng)
         // Random biases too, so no gradient is trivially symmetric.
@@ -151,7 +154,7 @@ final class GradientCheckTests: XCTestCase {
             for k in v.range {
                 worst = max(worst, relativeError(model.gradients[k], numeric(model.parameters.base + k), floor: modelFloor))
             }
-            XCTAssertLessThan(worst, tolerance, "\(cell) p=\(dropout) \(v.name)")
+            XCTAssertLessThan(worst, tolerance, "\(cell) p=\(dropout) weight drop \(weightDrop) \(v.name)")
         }
         for (l, layer) in s0.layers.enumerated() {
             for k in 0..<layer.h.count {
@@ -161,6 +164,7 @@ final class GradientCheckTests: XCTestCase {
                 XCTAssertLessThan(relativeError(dS.layers[l].c[k], numeric(layer.c.base + k), floor: modelFloor), tolerance, "\(cell) dc0 layer \(l)")
             }
         }
+        return model
     }
 
     func testModelGradientsLSTM() { checkModel(.lstm, dropout: 0) }
@@ -168,14 +172,39 @@ final class GradientCheckTests: XCTestCase {
     func testModelGradientsGRU() { checkModel(.gru, dropout: 0) }
     func testModelGradientsRNN() { checkModel(.rnn, dropout: 0.25) }
 
+    /// Weight drop with a fixed mask: every W_h entry the mask dropped has a zero gradient
+    /// (and the finite difference agrees), every kept one M ⊙ dL/dW_h'. Mutations caught:
+    /// the W_h gradient not multiplied by the mask (nonzero where it must be 0), or by the
+    /// forward on W_h instead of W_h' (the finite differences). The scale 1/(1-p) is
+    /// checked in WeightDropTests.
+    func checkModelWithWeightDrop(_ cell: CellKind, dropout: Float) {
+        let model = checkModel(cell, dropout: dropout, weightDrop: 0.5)
+        for l in model.layout.layers {
+            let zeros = l.wh.range.filter { model.gradients[$0] == 0 }.count
+            // With p = 0.5 about half of the entries are dropped: each has exactly zero gradient.
+            XCTAssertGreaterThan(zeros, l.wh.count / 4, "\(cell): dropped W_h entries get no gradient")
+            XCTAssertLessThan(zeros, l.wh.count * 3 / 4, "\(cell): kept W_h entries do")
+            // (A GRU's r-gate column of W_x gets no gradient when the mask drops a whole column of W_hn.)
+            if cell != .gru {
+                XCTAssertEqual(l.wx.range.filter { model.gradients[$0] == 0 }.count, 0, "\(cell): W_x is not dropped")
+            }
+        }
+    }
+
+    func testModelGradientsLSTMWithWeightDrop() { checkModelWithWeightDrop(.lstm, dropout: 0) }
+    func testModelGradientsLSTMWithWeightDropAndDropout() { checkModelWithWeightDrop(.lstm, dropout: 0.3) }
+    func testModelGradientsGRUWithWeightDrop() { checkModelWithWeightDrop(.gru, dropout: 0) }
+    func testModelGradientsRNNWithWeightDrop() { checkModelWithWeightDrop(.rnn, dropout: 0.25) }
+
     /// Bidirectional model: mean cross-entropy w.r.t. every parameter tensor of both
     /// stacks, the shared embedding and the (2H, V) output layer. T = 4 so that
     /// every position kind occurs: both edges and interior ones.
-    private func checkBidirectional(_ cell: CellKind, dropout: Float) {
+    private func checkBidirectional(_ cell: CellKind, dropout: Float, weightDrop: Float = 0) {
         let steps = 4
         let cfg = ModelConfig(cell: cell, layers: 2, embed: 4, hidden: 5, vocab: 7, dropout: dropout,
                               direction: .bidirectional)
         let model = BidirectionalModel<Double>(config: cfg)
+        model.weightDrop = weightDrop
         var rng = RandomGenerator(seed: 11)
         model.initialize(rng: &rng)
         for k in 0..<model.parameters.count { model.parameters[k] += (rng.nextDouble() - 0.5) * 0.2 }
@@ -215,4 +244,5 @@ final class GradientCheckTests: XCTestCase {
     func testBidirectionalGradientsLSTM() { checkBidirectional(.lstm, dropout: 0) }
     func testBidirectionalGradientsLSTMWithDropout() { checkBidirectional(.lstm, dropout: 0.3) }
     func testBidirectionalGradientsGRU() { checkBidirectional(.gru, dropout: 0) }
+    func testBidirectionalGradientsLSTMWithWeightDrop() { checkBidirectional(.lstm, dropout: 0.3, weightDrop: 0.4) }
 }

@@ -6,9 +6,9 @@
 // a virtual machine waking an idle vCPU can take hundreds of microseconds;
 // the serial phases between forks (optimizer, softmax) are long enough for
 // the vCPU to halt. The workers here spin on an atomic sequence number for
-// about a millisecond after each job before they sleep on a condition
-// variable, so back-to-back jobs start at once, and an idle process costs no
-// CPU.
+// about a millisecond after each job (pausing, then yielding the core, which
+// may be the caller's) before they sleep on a condition variable, so
+// back-to-back jobs start at once, and an idle process costs no CPU.
 //
 // A job is `count` independent items; the caller and the workers take items
 // from one atomic counter until none is left, so a thread that is descheduled

@@ -32,6 +32,8 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     /// The threads every product and recurrence of this model forks over.
     package let compute: ComputeThreads
     let reverseStack: RecurrentStack<T>
+    /// Weight drop (DropConnect on every W_h, WeightDrop.swift) in training windows, 0 ≤ p < 1; 0: off.
+    package var weightDrop: Float = 0
 
     /// ids in reverse time order, (T, B); grown on demand
     private var reversedIds = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
@@ -69,8 +71,9 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     /// Runs the model over a (T, B) window and returns Σ_t -log p(x_t | the inputs
     /// on both sides of t) in nats: the targets of a bidirectional model are its
     /// inputs, so `targets` (a forward model's next ids) is not read. `state`
-    /// supplies only the batch size B. With `training`, dropout masks are drawn
-    /// from `rng`. `inputs` must stay valid until `backward`.
+    /// supplies only the batch size B. With `training`, dropout and weight-drop
+    /// masks are drawn from `rng` (the forward stack's, then the reverse one's).
+    /// `inputs` must stay valid until `backward`.
     package func forward(inputs: UnsafePointer<Int32>, targets: UnsafePointer<Int32>, steps: Int,
                         state: RecurrentState<T>, training: Bool, rng: inout RandomGenerator,
                         rowLoss: UnsafeMutablePointer<Double>? = nil) -> Double {
@@ -83,7 +86,7 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
         }
         forwardState.reset()
         reverseState.reset()
-        let p = training ? config.dropout : 0
+        let p = training ? config.dropout : 0, wp = training ? weightDrop : 0
 
         if reversedCapacity < N {
             reversedIds.deallocate()
@@ -94,9 +97,9 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
         for t in 0..<steps { (ids + t * B).update(from: inputs + (steps - 1 - t) * B, count: B) }
         let table = w + layout.embedding.offset
         let f = forwardStack.forward(ids: inputs, embedding: table, vocab: V, steps: steps, state: forwardState,
-                                     weights: w, dropout: p, rng: &rng)
+                                     weights: w, dropout: p, weightDrop: wp, rng: &rng)
         let r = reverseStack.forward(ids: ids, embedding: table, vocab: V, steps: steps, state: reverseState,
-                                     weights: w, dropout: p, rng: &rng)
+                                     weights: w, dropout: p, weightDrop: wp, rng: &rng)
 
         // z_t = [f_{t-1} ; r_{t+1}], zero at the edges.
         let z = features.pointer(N * 2 * H)

@@ -54,14 +54,14 @@ package final class GRULayer<T: BLASScalar>: RecurrentLayer {
     }
 
     package func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>,
-                        weights: UnsafePointer<T>) -> UnsafePointer<T> {
+                        weights: UnsafePointer<T>, recurrent: RecurrentWeightOverride<T>?) -> UnsafePointer<T> {
         let (B, H, In, G3) = (state.batch, hiddenSize, inputSize, 3 * hiddenSize)
         self.input = input
         self.steps = steps
         self.batch = B
         let gx = self.gx.pointer(steps * B * G3), gh = self.gh.pointer(steps * B * G3)
         let hs = self.hs.pointer((steps + 1) * B * H)
-        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let wx = weights + parameters.wx.offset, wh = recurrent?.weights ?? weights + parameters.wh.offset
         hs.update(from: state.h.base, count: B * H)
         // gx (T·B, 3H) = X (T·B, In) · Wx (In, 3H) + b
         projection.forward(input, rows: steps * B, inputSize: In, gates: G3, wx: wx,
@@ -102,11 +102,11 @@ package final class GRULayer<T: BLASScalar>: RecurrentLayer {
 
     package func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
                          initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>,
-                         gradients: UnsafeMutablePointer<T>) {
+                         gradients: UnsafeMutablePointer<T>, recurrent: RecurrentWeightOverride<T>?) {
         guard let input else { return }
         let (B, H, In, G3, steps) = (batch, hiddenSize, inputSize, 3 * hiddenSize, self.steps)
         let gx = self.gx.pointer(0), gh = self.gh.pointer(0), hs = self.hs.pointer(0)
-        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let wx = weights + parameters.wx.offset, wh = recurrent?.weights ?? weights + parameters.wh.offset
         let pw = packedWh.pointer(T.packedSize(k: G3, n: H))
         T.pack(trans: true, k: G3, n: H, b: wh, ldb: G3, into: pw, compute: compute)
 
@@ -140,7 +140,7 @@ package final class GRULayer<T: BLASScalar>: RecurrentLayer {
         }
         let rows = steps * B
         compute.gemm(transA: true, transB: false, m: H, n: G3, k: rows, alpha: 1,
-               a: hs, lda: H, b: gh, ldb: G3, beta: 1, c: gradients + parameters.wh.offset, ldc: G3)
+               a: hs, lda: H, b: gh, ldb: G3, beta: 1, c: recurrent?.gradient ?? gradients + parameters.wh.offset, ldc: G3)
         projection.backward(input, dGates: gx, rows: rows, inputSize: In, gates: G3, wx: wx,
                             dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,
                             dInput: dInput)

@@ -73,7 +73,7 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
     }
 
     package func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>,
-                        weights: UnsafePointer<T>) -> UnsafePointer<T> {
+                        weights: UnsafePointer<T>, recurrent: RecurrentWeightOverride<T>?) -> UnsafePointer<T> {
         let (B, H, In, G4) = (state.batch, hiddenSize, inputSize, 4 * hiddenSize)
         self.input = input
         self.steps = steps
@@ -82,7 +82,7 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         let hs = self.hs.pointer((steps + 1) * B * H)
         let cs = self.cs.pointer((steps + 1) * B * H)
         let tanhC = self.tanhC.pointer(B * H)
-        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let wx = weights + parameters.wx.offset, wh = recurrent?.weights ?? weights + parameters.wh.offset
         let bias = weights + parameters.bias.offset
 
         hs.update(from: state.h.base, count: B * H)
@@ -134,12 +134,12 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
 
     package func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
                          initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>,
-                         gradients: UnsafeMutablePointer<T>) {
+                         gradients: UnsafeMutablePointer<T>, recurrent: RecurrentWeightOverride<T>?) {
         guard let input else { return }
         let (B, H, In, G4, steps) = (batch, hiddenSize, inputSize, 4 * hiddenSize, self.steps)
         let gates = self.gates.pointer(0), hs = self.hs.pointer(0), cs = self.cs.pointer(0)
         let tanhC = self.tanhC.pointer(B * H)
-        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let wx = weights + parameters.wx.offset, wh = recurrent?.weights ?? weights + parameters.wh.offset
         // The gate gradients overwrite the gate activations step by step (each
         // step's activations are read only by that step's backward).
         let dGates = gates
@@ -205,7 +205,7 @@ package final class LSTMLayer<T: BLASScalar>: RecurrentLayer {
         let rows = steps * B
         // dWh (H, 4H) += H_{0..T-1}ᵀ (H, T·B) · dG (T·B, 4H)
         compute.gemm(transA: true, transB: false, m: H, n: G4, k: rows, alpha: 1,
-               a: hs, lda: H, b: dGates, ldb: G4, beta: 1, c: gradients + parameters.wh.offset, ldc: G4)
+               a: hs, lda: H, b: dGates, ldb: G4, beta: 1, c: recurrent?.gradient ?? gradients + parameters.wh.offset, ldc: G4)
         // dWx (In, 4H) += Xᵀ (In, T·B) · dG (T·B, 4H), db, and dX (T·B, In) = dG (T·B, 4H) · Wxᵀ (4H, In)
         projection.backward(input, dGates: dGates, rows: rows, inputSize: In, gates: G4, wx: wx,
                             dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,

@@ -5,7 +5,7 @@
 // Inputs and targets are time-major (T, B) Int32 ids: row n = t·B + b.
 //
 // Forward (training):  x0 = embed(ids)            (N, E)   (folded into layer 0's input projection)
-//                      h_l = layer_l(x_l)          (N, H)   ┐ RecurrentStack
+//                      h_l = layer_l(x_l)          (N, H)   ┐ RecurrentStack (W_h' = M ⊙ W_h under weight drop)
 //                      x_{l+1} = dropout(h_l)      (N, H)   ┘ (identity when p = 0 or not training)
 //                      loss = CE(x_L·W + b, targets)
 // Backward runs the same chain in reverse and adds into `gradients`.
@@ -25,6 +25,9 @@ package final class Model<T: BLASScalar> {
     let stack: RecurrentStack<T>
     /// The threads every product and recurrence of this model forks over.
     package let compute: ComputeThreads
+    /// Weight drop (DropConnect on every W_h, WeightDrop.swift) in training windows, 0 ≤ p < 1; 0: off.
+    /// A training setting, not part of the model's shape: the trainer sets it.
+    package var weightDrop: Float = 0
 
     /// logits, then probabilities, then dz; (N, V)
     private let logits = Workspace<T>()
@@ -47,7 +50,7 @@ package final class Model<T: BLASScalar> {
 
     /// Runs the model over a (T, B) window from `state` (replaced by the final
     /// state) and returns the summed cross-entropy in nats over the T·B targets.
-    /// With `training`, dropout masks are drawn from `rng`. Caches what
+    /// With `training`, dropout and weight-drop masks are drawn from `rng`. Caches what
     /// `backward` needs. `rowLoss` (T·B), when given, receives each target's loss.
     /// `inputs` and `targets` must stay valid until `backward`.
     // Specialised for Float for callers in other modules (DynamicEvaluator, tests), which
@@ -60,7 +63,8 @@ package final class Model<T: BLASScalar> {
         let (H, V) = (config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base)
         let x = stack.forward(ids: inputs, embedding: w + layout.embedding.offset, vocab: V, steps: steps,
-                              state: state, weights: w, dropout: training ? config.dropout : 0, rng: &rng)
+                              state: state, weights: w, dropout: training ? config.dropout : 0,
+                              weightDrop: training ? weightDrop : 0, rng: &rng)
         top = x
         lastInputs = inputs
         lastTargets = targets

@@ -46,13 +46,13 @@ package final class RNNLayer<T: BLASScalar>: RecurrentLayer {
     }
 
     package func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>,
-                        weights: UnsafePointer<T>) -> UnsafePointer<T> {
+                        weights: UnsafePointer<T>, recurrent: RecurrentWeightOverride<T>?) -> UnsafePointer<T> {
         let (B, H, In) = (state.batch, hiddenSize, inputSize)
         self.input = input
         self.steps = steps
         self.batch = B
         let a = pre.pointer(steps * B * H), hs = self.hs.pointer((steps + 1) * B * H)
-        let wh = weights + parameters.wh.offset
+        let wh = recurrent?.weights ?? weights + parameters.wh.offset
         hs.update(from: state.h.base, count: B * H)
         // a (T·B, H) = X (T·B, In) · Wx (In, H) + b
         projection.forward(input, rows: steps * B, inputSize: In, gates: H, wx: weights + parameters.wx.offset,
@@ -71,11 +71,11 @@ package final class RNNLayer<T: BLASScalar>: RecurrentLayer {
 
     package func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
                          initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>,
-                         gradients: UnsafeMutablePointer<T>) {
+                         gradients: UnsafeMutablePointer<T>, recurrent: RecurrentWeightOverride<T>?) {
         guard let input else { return }
         let (B, H, In, steps) = (batch, hiddenSize, inputSize, self.steps)
         let dA = pre.pointer(0), hs = self.hs.pointer(0)
-        let wx = weights + parameters.wx.offset, wh = weights + parameters.wh.offset
+        let wx = weights + parameters.wx.offset, wh = recurrent?.weights ?? weights + parameters.wh.offset
         let pw = packedWh.pointer(T.packedSize(k: H, n: H))
         T.pack(trans: true, k: H, n: H, b: wh, ldb: H, into: pw, compute: compute)
         for t in stride(from: steps - 1, through: 0, by: -1) {
@@ -91,7 +91,7 @@ package final class RNNLayer<T: BLASScalar>: RecurrentLayer {
         }
         let rows = steps * B
         compute.gemm(transA: true, transB: false, m: H, n: H, k: rows, alpha: 1,
-               a: hs, lda: H, b: dA, ldb: H, beta: 1, c: gradients + parameters.wh.offset, ldc: H)
+               a: hs, lda: H, b: dA, ldb: H, beta: 1, c: recurrent?.gradient ?? gradients + parameters.wh.offset, ldc: H)
         projection.backward(input, dGates: dA, rows: rows, inputSize: In, gates: H, wx: wx,
                             dWx: gradients + parameters.wx.offset, dBias: gradients + parameters.bias.offset,
                             dInput: dInput)

@@ -22,19 +22,48 @@ package protocol RecurrentLayer<Scalar>: AnyObject {
     /// Runs T steps over `input` (T, B, In rows, or T·B token ids) starting from
     /// `state`, which is replaced by the final state. Returns the outputs
     /// h_1...h_T, (T, B, H), valid until the next forward. `input` must stay
-    /// valid until `backward`.
+    /// valid until `backward`. With `recurrent`, every step multiplies by its
+    /// `weights` instead of the layer's own W_h (weight drop).
     func forward(input: LayerInput<Scalar>, steps: Int, state: LayerState<Scalar>,
-                 weights: UnsafePointer<Scalar>) -> UnsafePointer<Scalar>
+                 weights: UnsafePointer<Scalar>, recurrent: RecurrentWeightOverride<Scalar>?) -> UnsafePointer<Scalar>
 
     /// Backward through the last forward window. `dOutput` (T, B, H) is the
     /// loss gradient w.r.t. the outputs and is overwritten (used as scratch).
     /// Writes dInput (T, B, In) when non-nil (for token input: adds into the
     /// embedding gradient (V, In) instead), adds weight gradients into
     /// `gradients` (flat, same layout as the weights), and writes the gradient
-    /// w.r.t. the initial state into `initialStateGradient` when non-nil.
+    /// w.r.t. the initial state into `initialStateGradient` when non-nil. With
+    /// `recurrent` (the forward's), the steps go back through its `weights` and
+    /// the W_h gradient is added into its `gradient` instead of `gradients`.
     func backward(dInput: UnsafeMutablePointer<Scalar>?, dOutput: UnsafeMutablePointer<Scalar>,
                   initialStateGradient: LayerState<Scalar>?, weights: UnsafePointer<Scalar>,
-                  gradients: UnsafeMutablePointer<Scalar>)
+                  gradients: UnsafeMutablePointer<Scalar>, recurrent: RecurrentWeightOverride<Scalar>?)
+}
+
+extension RecurrentLayer {
+    /// `forward` with the layer's own W_h.
+    package func forward(input: LayerInput<Scalar>, steps: Int, state: LayerState<Scalar>,
+                         weights: UnsafePointer<Scalar>) -> UnsafePointer<Scalar> {
+        forward(input: input, steps: steps, state: state, weights: weights, recurrent: nil)
+    }
+
+    /// `backward` with the layer's own W_h.
+    package func backward(dInput: UnsafeMutablePointer<Scalar>?, dOutput: UnsafeMutablePointer<Scalar>,
+                          initialStateGradient: LayerState<Scalar>?, weights: UnsafePointer<Scalar>,
+                          gradients: UnsafeMutablePointer<Scalar>) {
+        backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights,
+                 gradients: gradients, recurrent: nil)
+    }
+}
+
+/// A layer's recurrent weights replaced for one window (weight drop, WeightDrop.swift):
+/// the layer multiplies by `weights` instead of its own W_h, and adds the gradient
+/// w.r.t. them into `gradient` instead of its W_h's place in the flat gradient buffer.
+package struct RecurrentWeightOverride<T: BLASScalar> {
+    /// W_h' = M ⊙ W_h, (H, G·H)
+    package var weights: UnsafePointer<T>
+    /// dL/dW_h', (H, G·H); backward adds into it
+    package var gradient: UnsafeMutablePointer<T>
 }
 
 /// One layer of a stack, by cell kind. An enum rather than an existential so
@@ -47,22 +76,29 @@ package enum RecurrentLayerKind<T: BLASScalar> {
     case rnn(RNNLayer<T>)
 
     @inline(__always)
-    func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>, weights: UnsafePointer<T>) -> UnsafePointer<T> {
+    func forward(input: LayerInput<T>, steps: Int, state: LayerState<T>, weights: UnsafePointer<T>,
+                 recurrent: RecurrentWeightOverride<T>?) -> UnsafePointer<T> {
         switch self {
-        case .lstm(let l): l.forward(input: input, steps: steps, state: state, weights: weights)
-        case .gru(let l): l.forward(input: input, steps: steps, state: state, weights: weights)
-        case .rnn(let l): l.forward(input: input, steps: steps, state: state, weights: weights)
+        case .lstm(let l): l.forward(input: input, steps: steps, state: state, weights: weights, recurrent: recurrent)
+        case .gru(let l): l.forward(input: input, steps: steps, state: state, weights: weights, recurrent: recurrent)
+        case .rnn(let l): l.forward(input: input, steps: steps, state: state, weights: weights, recurrent: recurrent)
         }
     }
 
     @inline(__always)
     func backward(dInput: UnsafeMutablePointer<T>?, dOutput: UnsafeMutablePointer<T>,
-                  initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>, gradients: UnsafeMutablePointer<T>) {
+                  initialStateGradient: LayerState<T>?, weights: UnsafePointer<T>, gradients: UnsafeMutablePointer<T>,
+                  recurrent: RecurrentWeightOverride<T>?) {
         switch self {
-        case .lstm(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients)
-        case .gru(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients)
-        case .rnn(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients)
+        case .lstm(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients, recurrent: recurrent)
+        case .gru(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients, recurrent: recurrent)
+        case .rnn(let l): l.backward(dInput: dInput, dOutput: dOutput, initialStateGradient: initialStateGradient, weights: weights, gradients: gradients, recurrent: recurrent)
         }
+    }
+
+    /// The layer's weight and gradient offsets.
+    var parameters: LayerParameters {
+        switch self { case .lstm(let l): l.parameters; case .gru(let l): l.parameters; case .rnn(let l): l.parameters }
     }
 }
 

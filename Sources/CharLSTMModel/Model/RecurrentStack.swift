@@ -4,7 +4,7 @@
 // H hidden, L layers, V vocabulary, N = T·B rows.
 //
 //   x_0 = Emb[ids]                  (N, E)   (never materialised: see InputProjection)
-//   h_l = layer_l(x_l)              (N, H)
+//   h_l = layer_l(x_l)              (N, H)   (on W_h' = M_l ⊙ W_h under weight drop: WeightDrop.swift)
 //   x_{l+1} = dropout(h_l)          (N, H)   (identity when dropout is off)
 //   output = x_L                    (N, H)
 //
@@ -27,6 +27,8 @@ final class RecurrentStack<T: BLASScalar> {
     /// the recurrent weights of the layer in hand, packed for its per-step
     /// products (one buffer for all layers: they run one at a time)
     private let packedWeights: Workspace<T>
+    /// the recurrent weights' masks under weight drop
+    private let weightDrop: WeightDrop<T>
     private var rows = 0
     private var dropoutActive = false
 
@@ -49,21 +51,28 @@ final class RecurrentStack<T: BLASScalar> {
         }
         dropped = layers.map { _ in Workspace<T>() }
         masks = layers.map { _ in Workspace<T>() }
+        weightDrop = WeightDrop<T>(layers: layers.count)
     }
 
     /// Runs the stack over the tokens `ids` (T, B) embedded by `embedding` (V, E),
     /// from `state` (replaced by the final state); dropout `p` after every layer
-    /// when `p > 0`, masks drawn from `rng`. Returns the top output (T, B, H),
-    /// valid until the next forward. `ids` must stay valid until `backward`.
+    /// when `p > 0`, and weight drop `weightDrop` on every layer's W_h when it is
+    /// above 0, masks drawn from `rng` (layer by layer: its W_h mask, then its
+    /// dropout mask). Returns the top output (T, B, H), valid until the next
+    /// forward. `ids` must stay valid until `backward`.
     func forward(ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocab: Int, steps: Int,
                  state: RecurrentState<T>, weights: UnsafePointer<T>,
-                 dropout p: Float, rng: inout RandomGenerator) -> UnsafePointer<T> {
+                 dropout p: Float, weightDrop wp: Float = 0, rng: inout RandomGenerator) -> UnsafePointer<T> {
         let N = steps * state.batch, H = hidden
         rows = N
         dropoutActive = p > 0
+        weightDrop.begin(p: wp)
         var x = LayerInput<T>.tokens(ids: ids, embedding: embedding, vocab: vocab)
         for (l, layer) in layers.enumerated() {
-            let h = layer.forward(input: x, steps: steps, state: state.layers[l], weights: weights)
+            let wh = layer.parameters.wh
+            let recurrent = weightDrop.active
+                ? weightDrop.draw(layer: l, wh: weights + wh.offset, count: wh.count, p: wp, rng: &rng) : nil
+            let h = layer.forward(input: x, steps: steps, state: state.layers[l], weights: weights, recurrent: recurrent)
             if dropoutActive {
                 let mask = masks[l].pointer(N * H), out = dropped[l].pointer(N * H)
                 dropoutMask(mask, count: N * H, p: p, rng: &rng)
@@ -91,8 +100,12 @@ final class RecurrentStack<T: BLASScalar> {
         var dOut = gradA.pointer(N * H), dIn = gradB.pointer(N * H)
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
             if dropoutActive { applyMask(dOut, dOut, masks[l].pointer(0), count: N * H) }
+            let wh = layers[l].parameters.wh
+            let recurrent = weightDrop.active ? weightDrop.backward(layer: l, count: wh.count) : nil
             layers[l].backward(dInput: l == 0 ? embeddingGradient : dIn, dOutput: dOut,
-                               initialStateGradient: initialStateGradient?.layers[l], weights: weights, gradients: gradients)
+                               initialStateGradient: initialStateGradient?.layers[l], weights: weights, gradients: gradients,
+                               recurrent: recurrent)
+            if recurrent != nil { weightDrop.accumulate(layer: l, into: gradients + wh.offset, count: wh.count) }
             swap(&dOut, &dIn)
         }
     }

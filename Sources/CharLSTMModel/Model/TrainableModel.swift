@@ -95,6 +95,13 @@ package enum TrainingModel {
     }
     /// P.
     package var parameterCount: Int { layout.count }
+    /// Weight drop in training windows (Model.weightDrop); 0: off.
+    package var weightDrop: Float {
+        get { switch self { case .forward(let m): m.weightDrop; case .bidirectional(let m): m.weightDrop } }
+        nonmutating set {
+            switch self { case .forward(let m): m.weightDrop = newValue; case .bidirectional(let m): m.weightDrop = newValue }
+        }
+    }
 
     package func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
                            recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent,

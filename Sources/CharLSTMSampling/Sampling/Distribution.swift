@@ -106,6 +106,15 @@ package final class Sampler {
     package func sample(_ logits: UnsafePointer<Float>, options: SamplingOptions,
                        rng: inout RandomGenerator) -> Int {
         if options.isArgmax { return argmax(logits) }
+        return sample(logits, options: options, uniform: rng.nextDouble())
+    }
+
+    /// The same draw with its one uniform number `u` in [0, 1) given
+    /// (`rng.nextDouble()`, drawn before or after: it depends on nothing
+    /// here), so that several streams' draws can run on different threads
+    /// from numbers drawn in stream order. Unused for an argmax.
+    package func sample(_ logits: UnsafePointer<Float>, options: SamplingOptions, uniform: Double) -> Int {
+        if options.isArgmax { return argmax(logits) }
         let V = vocab
         // 2. Tempered, max-subtracted weights in Double.
         let m = Double(logits[argmax(logits)])
@@ -124,7 +133,7 @@ package final class Sampler {
             return weights.withUnsafeBufferPointer { w in
                 var total = 0.0
                 for i in 1..<V { total += w[i] }
-                let u = rng.nextDouble() * total
+                let u = uniform * total
                 var acc = 0.0
                 var last = 1
                 for i in 1..<V where w[i] > 0 {
@@ -155,7 +164,7 @@ package final class Sampler {
             // 5. Inverse CDF over the kept prefix, in that order.
             var total = 0.0
             for j in 0..<kept { total += w[Int(order[j])] }
-            let u = rng.nextDouble() * total
+            let u = uniform * total
             var acc = 0.0
             for j in 0..<kept {
                 acc += w[Int(order[j])]

@@ -62,6 +62,7 @@ package final class InferenceModel {
     /// N > 1: the blocks of streams a step is cut into, each stepped through
     /// all layers and the logits by one thread (one fork-join per step); 1:
     /// the streams go through each product together, its columns split.
+    /// `step(unchecked:then:)` calls `then` once per block.
     let streamBlocks: Int
     /// The binary32 weights; nil when stepping reads binary16 alone (a store
     /// made from binary16 weights, batch 1: embedding rows and biases are widened as read).
@@ -311,20 +312,37 @@ package final class InferenceModel {
     /// TextScorer.feed/score, HoleFiller.fill), which are not checked yet.
     @discardableResult
     package func step(unchecked ids: UnsafePointer<Int32>) -> UnsafePointer<Float> {
+        step(unchecked: ids) { _, _ in }
+    }
+
+    /// `step(unchecked:)`, then `then(block, streams)` for each block of
+    /// streams (0..<`streamBlocks`, a contiguous range of streams each) as
+    /// soon as their logits are final, on the thread that stepped them, in
+    /// the same fork: the caller's per-stream work on the logits (TextGenerator's
+    /// draws) runs in parallel too. Blocks may run at the same time: `then`
+    /// must touch only its streams' data and per-block scratch.
+    @discardableResult
+    package func step(unchecked ids: UnsafePointer<Int32>,
+                      then: (_ block: Int, _ streams: Range<Int>) -> Void) -> UnsafePointer<Float> {
         let N = streams
         if streamBlocks > 1, let batchPool, layerObserver == nil {
             // One fork-join per step: block b's streams through every layer and the logits.
             let blocks = streamBlocks
-            let body: (Int) -> Void = { b in
-                self.advance(streams: N * b / blocks ..< N * (b + 1) / blocks, ids: ids, pool: nil)
-            }
-            withUnsafePointer(to: body) { context in
-                ck_work_pool_run(batchPool, Int64(blocks), { context, b in
-                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(b))
-                }, UnsafeMutableRawPointer(mutating: context))
+            withoutActuallyEscaping(then) { then in
+                let body: (Int) -> Void = { b in
+                    let range = N * b / blocks ..< N * (b + 1) / blocks
+                    self.advance(streams: range, ids: ids, pool: nil)
+                    then(b, range)
+                }
+                withUnsafePointer(to: body) { context in
+                    ck_work_pool_run(batchPool, Int64(blocks), { context, b in
+                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(b))
+                    }, UnsafeMutableRawPointer(mutating: context))
+                }
             }
         } else {
             advance(streams: 0..<N, ids: ids, pool: batchPool)
+            then(0, 0..<N)
         }
         return UnsafePointer(logitBuffer.base)
     }

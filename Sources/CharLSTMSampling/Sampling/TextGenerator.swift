@@ -6,7 +6,9 @@
 // if the model knows it, else a first grapheme drawn uniformly from the
 // vocabulary). Each step draws one grapheme per unfinished stream, in stream
 // order, from one generator, then advances all N streams with one batched
-// step (a GEMM per layer; GEMV when N = 1). A stream finishes after `length`
+// step (a GEMM per layer; GEMV when N = 1). The draws' uniform numbers are
+// taken from the generator in stream order, and the draws themselves (softmax
+// over V, inverse CDF) run per block of streams inside the step's fork. A stream finishes after `length`
 // graphemes, after the grapheme that completes a stop string, or after the
 // grapheme that ends its `maxLines`-th line. Same seed, model and settings ⇒
 // the same graphemes. `feed` and `continueGenerating` run the same loop from
@@ -38,6 +40,8 @@ public final class TextGenerator {
     package let streams: Int
     let inference: InferenceModel
     private let sampler: Sampler
+    /// One sampler (its scratch) per block of streams a step runs on its own thread.
+    private let samplers: [Sampler]
     /// The one generator every draw comes from.
     package private(set) var rng: RandomGenerator
 
@@ -54,6 +58,7 @@ public final class TextGenerator {
         self.streams = streams
         inference = model.makeInference(streams: streams)
         sampler = Sampler(vocab: model.vocab)
+        samplers = [sampler] + (1..<max(inference.streamBlocks, 1)).map { _ in Sampler(vocab: model.vocab) }
         rng = RandomGenerator(seed: seed)
     }
 
@@ -116,27 +121,45 @@ public final class TextGenerator {
     }
 
     /// The draw loop: from the current logits until every stream stops.
-    private func draw(stop: StopConditions, uniformFirst first: Bool,
+    /// Each round emits the drawn graphemes in stream order, takes the next
+    /// round's uniform numbers from `rng` in stream order (one per unfinished
+    /// stream, none for an argmax: what drawing stream by stream takes), then
+    /// steps; each block of streams draws its next graphemes from its logits
+    /// on the thread that stepped it (`InferenceModel.step(unchecked:then:)`).
+    private func draw(stop: StopConditions, uniformFirst: Bool,
                       emit: (Int, String) -> Void, finished: (Int) -> Void) {
-        let N = streams, V = model.vocab
-        var ids = [Int32](repeating: 0, count: N)
+        let N = streams, V = model.vocab, options = options
+        // Per stream: the drawn id (the next step's input), whether it is
+        // finished, and its next draw's uniform number. Blocks of streams
+        // write their own entries from the threads that step them.
+        let ids = UnsafeMutableBufferPointer<Int32>.allocate(capacity: N)
+        let done = UnsafeMutableBufferPointer<Bool>.allocate(capacity: N)
+        let uniforms = UnsafeMutableBufferPointer<Double>.allocate(capacity: N)
+        defer { ids.deallocate(); done.deallocate(); uniforms.deallocate() }
+        ids.initialize(repeating: 0)
+        done.initialize(repeating: false)
+        uniforms.initialize(repeating: 0)
         var trackers = (0..<N).map { _ in StopTracker(stop) }
-        var done = [Bool](repeating: false, count: N)
         var remaining = N
-        var uniformFirst = first
-        var logits = inference.logits
+        let logits = inference.logits, samplers = samplers, argmax = options.isArgmax
+        for s in 0..<N {
+            ids[s] = Int32(uniformFirst ? 1 + rng.nextInt(below: V - 1)
+                                        : sampler.sample(logits + s * V, options: options, rng: &rng))
+        }
         while true {
             for s in 0..<N where !done[s] {
-                let id = uniformFirst ? 1 + rng.nextInt(below: V - 1)
-                                      : sampler.sample(logits + s * V, options: options, rng: &rng)
-                ids[s] = Int32(id)
-                let g = model.vocabulary.token(id)
+                let g = model.vocabulary.token(Int(ids[s]))
                 emit(s, g)
                 if trackers[s].add(g) { done[s] = true; remaining -= 1; finished(s) }
             }
-            uniformFirst = false
             if remaining == 0 { return }
-            logits = inference.step(unchecked: ids)
+            if !argmax { for s in 0..<N where !done[s] { uniforms[s] = rng.nextDouble() } }
+            inference.step(unchecked: ids.baseAddress!) { block, range in
+                let sampler = samplers[block]
+                for s in range where !done[s] {
+                    ids[s] = Int32(sampler.sample(logits + s * V, options: options, uniform: uniforms[s]))
+                }
+            }
         }
     }
 }

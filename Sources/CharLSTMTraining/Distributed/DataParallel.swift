@@ -21,6 +21,8 @@
 // Not across processes: --bidirectional (its windows restart from zero, no
 // carried state to share, but its fill loss is not split here) and dropout (each
 // process would draw other masks than one process does); both are refused.
+// Weight drop is supported: its masks (one per recurrent weight, WeightDrop.swift)
+// come from the generator every process seeds alike and advances alike.
 
 /// The processes a Trainer trains with, and what its step and loop need of them.
 import CharLSTMSupport

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reader/writer of charlstm checkpoint format 1.1, written from
+"""Independent reader/writer of charlstm checkpoint format 1.2, written from
 docs/checkpoint-format.md only (no charlstm code), to keep the document honest.
 
   ckpt_reference.py dump FILE          validate FILE and print a JSON summary
@@ -41,7 +41,7 @@ def read(path):
         if zlib.crc32(b[off:off + length]) != crc: die(f"{kind} CRC")
         spans.append((off, length))
         if kind in sections: die("duplicate section")
-        if kind not in (b"CONF", b"VOCB", b"WGHT", b"TRAN"):
+        if kind not in (b"CONF", b"VOCB", b"WGHT", b"TRAN", b"AVRG"):
             if sflags & 1: continue
             die(f"unknown required section {kind}")
         sections[kind] = (sflags, b[off:off + length], off)
@@ -85,9 +85,20 @@ def read(path):
         if nc not in (0, L * S * B * H): die("TRAN carried state")
         hist_at = 192 + 4 * (n1 + n2 + nc) + 8 * nr
         history = [struct.unpack_from("<qdddd", t, hist_at + 40 * i) for i in range(nh)]
-        summary["training"] = dict(optimizer=["adam", "rmsprop", "sgd"][opt], batch=B, seq_length=T,
+        (weight_drop,) = struct.unpack_from("<d", t, 160)
+        if not 0 <= weight_drop < 1: die("TRAN weight drop")
+        summary["training"] = dict(optimizer=["adam", "rmsprop", "sgd"][opt], batch=B, seq_length=T, weight_drop=weight_drop,
                                    step=struct.unpack_from("<q", t, 88)[0], history_steps=[h[0] for h in history],
                                    rng=list(struct.unpack_from(f"<{nr}Q", t, 192 + 4 * (n1 + n2 + nc))))
+    if b"AVRG" in sections:
+        if b"TRAN" not in sections: die("AVRG without TRAN")
+        _, a, _ = sections[b"AVRG"]
+        role, first, count, nw = struct.unpack_from("<B7xqqQ", a, 0)
+        if role not in (0, 1) or first < 0 or count < 0: die("AVRG fields")
+        if nw != (0 if count == 0 else P) or len(a) != 32 + 4 * nw: die("AVRG size")
+        other = struct.unpack_from(f"<{nw}f", a, 32)
+        summary["average"] = dict(first_step=first, count=count, weights_are_average=bool(role),
+                                  other_weight_sum=round(sum(other), 3))
     return summary
 
 def write(path, L, E, H, V):
