@@ -128,6 +128,30 @@ final class WeightAverageTests: XCTestCase {
         XCTAssertEqual(back.averaging?.count, 5)
     }
 
+    /// Weight drop and averaging together (both use format 1.2): the file holds the weight drop
+    /// and the average, says 1.2, and a resumed run equals the straight one bit for bit.
+    /// Mutations caught: the writer dropping the TRAN weight drop when AVRG is present (the
+    /// resumed run trains without masks), or computing the minor version from one feature only.
+    func testWeightDropAndAveragingResumeTogether() throws {
+        let ids = generatedIDs(count: 1200, vocab: 7)
+        let straight = try tinyTrainer(ids: ids, weightDrop: 0.3)
+        straight.average(from: 5)
+        _ = try straight.run(RunSettings(totalSteps: 24, evalEvery: 6, checkpointEvery: 0))
+        let first = try tinyTrainer(ids: ids, weightDrop: 0.3)
+        first.average(from: 5)
+        _ = try first.run(RunSettings(totalSteps: 13, evalEvery: 6, checkpointEvery: 0))
+        let bytes = try CheckpointFile.encode(first.makeCheckpoint())
+        XCTAssertEqual(bytes[10], 2, "format 1.2")
+        let loaded = try decodeBytes(bytes)
+        XCTAssertEqual(loaded.training?.options.weightDrop, 0.3)
+        XCTAssertEqual(loaded.training?.average?.count, 8)
+        let resumed = try Trainer(resuming: loaded, path: "mem", tokens: ids, corpusName: "gen")
+        _ = try resumed.run(RunSettings(totalSteps: 24, evalEvery: 6, checkpointEvery: 0))
+        XCTAssertEqual(bits(resumed.model.parameters), bits(straight.model.parameters))
+        XCTAssertEqual(bits(try XCTUnwrap(resumed.averaging).values), bits(try XCTUnwrap(straight.averaging).values))
+        XCTAssertEqual(resumed.bestValBPC, straight.bestValBPC)
+    }
+
     /// A rollback after a failed step also rolls the average back. Mutation caught: the average
     /// not part of the snapshot (it would keep the steps that were undone).
     func testRollbackRestoresTheAverage() throws {
