@@ -84,33 +84,27 @@ final class BenchCommandTests: XCTestCase {
 
     /// `--forget-bias drawn` (the peer's initialisation) is the default; 1 and 0 change the run.
     func testForgetBiasChangesOnlyTheInitialisation() throws {
-        let path = try corpus().path
-        func loss(_ extra: [String]) throws -> Double {
-            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
-            XCTAssertEqual(r.status, 0, r.stderr)
-            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-            return try XCTUnwrap(object?["train_loss_last"] as? Double)
-        }
-        let byDefault = try loss([]), one = try loss(["--forget-bias", "1"])
-        let drawn = try loss(["--forget-bias", "drawn"]), zero = try loss(["--forget-bias", "0"])
+        let byDefault = try trainLoss([]), one = try trainLoss(["--forget-bias", "1"])
+        let drawn = try trainLoss(["--forget-bias", "drawn"]), zero = try trainLoss(["--forget-bias", "0"])
         XCTAssertEqual(byDefault, drawn)
         XCTAssertNotEqual(byDefault, one)
         XCTAssertNotEqual(byDefault, zero)
         XCTAssertNotEqual(drawn, zero)
     }
 
+    /// The last training loss `bench --json` reports for the small model with `extra` flags.
+    private func trainLoss(_ extra: [String]) throws -> Double {
+        let r = try runTool("charlstm", ["bench", try corpus().path] + small + ["--json"] + extra)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+        return try XCTUnwrap(object?["train_loss_last"] as? Double)
+    }
+
     /// `--recurrent-init uniform` is the default; `orthogonal` changes the run. Mutation caught:
     /// BenchCommand not passing the flag to the benchmark.
     func testRecurrentInitChangesTheRun() throws {
-        let path = try corpus().path
-        func loss(_ extra: [String]) throws -> Double {
-            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
-            XCTAssertEqual(r.status, 0, r.stderr)
-            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-            return try XCTUnwrap(object?["train_loss_last"] as? Double)
-        }
-        let byDefault = try loss([]), uniform = try loss(["--recurrent-init", "uniform"])
-        let orthogonal = try loss(["--recurrent-init", "orthogonal"])
+        let byDefault = try trainLoss([]), uniform = try trainLoss(["--recurrent-init", "uniform"])
+        let orthogonal = try trainLoss(["--recurrent-init", "orthogonal"])
         XCTAssertEqual(byDefault, uniform)
         XCTAssertNotEqual(uniform, orthogonal)
     }
@@ -118,15 +112,8 @@ final class BenchCommandTests: XCTestCase {
     /// `--bias-init pytorch` is the default; `uniform` changes the run. Mutation caught:
     /// BenchCommand not passing the flag to the benchmark, or the default not pytorch.
     func testBiasInitChangesTheRun() throws {
-        let path = try corpus().path
-        func loss(_ extra: [String]) throws -> Double {
-            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
-            XCTAssertEqual(r.status, 0, r.stderr)
-            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-            return try XCTUnwrap(object?["train_loss_last"] as? Double)
-        }
-        let byDefault = try loss([]), pytorch = try loss(["--bias-init", "pytorch"])
-        let uniform = try loss(["--bias-init", "uniform"])
+        let byDefault = try trainLoss([]), pytorch = try trainLoss(["--bias-init", "pytorch"])
+        let uniform = try trainLoss(["--bias-init", "uniform"])
         XCTAssertEqual(byDefault, pytorch)
         XCTAssertNotEqual(pytorch, uniform)
     }
@@ -134,15 +121,8 @@ final class BenchCommandTests: XCTestCase {
     /// `--weight-drop 0` is the default; 0.5 changes the run. Mutation caught: BenchCommand
     /// not passing the flag to the benchmark (or the benchmark not to the model).
     func testWeightDropChangesTheRun() throws {
-        let path = try corpus().path
-        func loss(_ extra: [String]) throws -> Double {
-            let r = try runTool("charlstm", ["bench", path] + small + ["--json"] + extra)
-            XCTAssertEqual(r.status, 0, r.stderr)
-            let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
-            return try XCTUnwrap(object?["train_loss_last"] as? Double)
-        }
-        XCTAssertEqual(try loss([]), try loss(["--weight-drop", "0"]))
-        XCTAssertNotEqual(try loss([]), try loss(["--weight-drop", "0.5"]))
+        XCTAssertEqual(try trainLoss([]), try trainLoss(["--weight-drop", "0"]))
+        XCTAssertNotEqual(try trainLoss([]), try trainLoss(["--weight-drop", "0.5"]))
     }
 
     func testBadInputIsOneLine() throws {
