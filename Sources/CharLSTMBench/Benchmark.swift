@@ -36,6 +36,10 @@ package struct BenchmarkSettings: Sendable {
     package var biasInit: BiasInitialisation = InitialisationDefaults.bias
     /// Weight drop on the recurrent weights in the timed steps, as `charlstm train --weight-drop` (0: off).
     package var weightDrop: Double = 0
+    /// Dropout between layers in the timed steps, as `charlstm train --dropout` (0: off).
+    package var dropout: Double = 0
+    /// How its masks vary within a window, as `charlstm train --dropout-mask`.
+    package var dropoutMask: DropoutMask = .step
     package init() {}
 }
 
@@ -96,11 +100,13 @@ package func runBenchmark(ids: any TokenSource, vocab: Int, settings s: Benchmar
     guard s.batch >= 1, s.seq >= 1, span >= s.seq + 1, nVal > s.seq + 1 else {
         throw .corpusTooSmall(batch: s.batch, seq: s.seq, needed: ((s.seq + 1) * s.batch) * 10 / 9 + 1, have: ids.count)
     }
-    let config = ModelConfig(cell: .lstm, layers: s.layers, embed: s.embed, hidden: s.hidden, vocab: vocab)
+    let config = ModelConfig(cell: .lstm, layers: s.layers, embed: s.embed, hidden: s.hidden, vocab: vocab,
+                             dropout: Float(s.dropout))
     if let problem = config.problem() { throw .invalidModel(problem) }
     let compute = ComputeThreads(threads: s.threads)   // this run's threads
     let model = Model<Float>(config: config, compute: compute)
     model.weightDrop = Float(s.weightDrop)
+    model.dropoutMask = s.dropoutMask
     var rng = RandomGenerator(seed: s.seed)
     model.initialize(rng: &rng, forgetBias: s.forgetBias, recurrent: s.recurrentInit, bias: s.biasInit)
     var optimizer: Optimizer<Float>? = Optimizer<Float>(kind: .adam, parameterCount: model.parameterCount,

@@ -47,6 +47,12 @@ public struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("weight-drop"),
             help: ArgumentHelp("DropConnect probability on the recurrent weights in every step, as charlstm train --weight-drop; 0 is off.", valueName: "p"))
     var weightDrop = 0.0
+    @Option(name: .customLong("dropout"),
+            help: ArgumentHelp("Dropout between layers in every step, as charlstm train --dropout; 0 is off.", valueName: "p"))
+    var dropout = 0.0
+    @Option(name: .customLong("dropout-mask"),
+            help: ArgumentHelp("step: a fresh dropout mask at every time step; window: one per stream and unit for the whole window, as charlstm train --dropout-mask; needs --dropout above 0.", valueName: "step|window"))
+    var dropoutMask = DropoutMask.step
     @Flag(help: "Print one JSON line instead of text: the peer's keys plus peak_rss_mib, blas_core (the OpenBLAS kernel family) and simd (charlstm's own kernels).")
     var json = false
 
@@ -62,6 +68,10 @@ public struct BenchCommand: ParsableCommand {
         if !(lr > 0 && lr.isFinite) { throw ValidationError("--lr must be a positive number (got \(lr))") }
         if let forgetBias { _ = try parseForgetBias(forgetBias) }
         if !(weightDrop >= 0 && weightDrop < 1) { throw ValidationError("--weight-drop must be at least 0 and below 1 (got \(weightDrop))") }
+        if !(dropout >= 0 && dropout < 1) { throw ValidationError("--dropout must be at least 0 and below 1 (got \(dropout))") }
+        if dropoutMask == .window && dropout == 0 {
+            throw ValidationError("--dropout-mask window needs --dropout above 0 (with dropout 0 there is no mask to keep); give --dropout P, e.g. 0.3")
+        }
     }
 
     public func run() throws {
@@ -75,6 +85,8 @@ public struct BenchCommand: ParsableCommand {
         s.recurrentInit = recurrentInit ?? InitialisationDefaults.recurrent
         s.biasInit = biasInit ?? InitialisationDefaults.bias
         s.weightDrop = weightDrop
+        s.dropout = dropout
+        s.dropoutMask = dropoutMask
         let r = try runBenchmark(ids: ids, vocab: vocab, settings: s)
         let out = OutputStream.standardOutput
         if json {

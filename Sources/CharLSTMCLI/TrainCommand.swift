@@ -81,6 +81,9 @@ public struct TrainCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Dropout between layers, in [0, 1) (default: 0; try 0.2-0.5 for large models).", valueName: "p"))
     public var dropout: Double?
 
+    @Option(name: .long, help: ArgumentHelp("How dropout's masks vary in a training window: step draws a fresh mask at every time step; window draws one per stream and unit and keeps it for the whole window (variational dropout); needs --dropout above 0 (default: step).", valueName: "step|window"))
+    public var dropoutMask: DropoutMask?
+
     @Option(name: .long, help: ArgumentHelp("DropConnect on the recurrent weights, in [0, 1): each training step drops each W_h weight with this probability (AWD-LSTM's weight drop); evaluation and sampling use all weights (default: 0, off).", valueName: "p"))
     public var weightDrop: Double?
 
@@ -319,6 +322,7 @@ public struct TrainCommand: ParsableCommand {
         let config = trainer.model.config
         progress.info("training \(config.direction == .bidirectional ? "bidirectional " : "")\(config.cell.rawValue) \(config.layers)×\(config.hidden) (embed \(config.embed)"
             + (config.dropout > 0 ? ", dropout \(shortNumber(Double(config.dropout)))" : "")
+            + (config.dropout > 0 && trainer.options.dropoutMask == .window ? " (window masks)" : "")
             + (trainer.options.weightDrop > 0 ? ", weight drop \(shortNumber(trainer.options.weightDrop))" : "")
             + ", \(QuantityText.grouped(trainer.model.parameterCount)) parameters) on \(corpus): "
             + "vocabulary \(trainer.vocabulary.count), train \(QuantityText.grouped(trainer.split.train.count)) / "
@@ -379,6 +383,7 @@ public struct TrainCommand: ParsableCommand {
         f.bidirectional = bidirectional
         f.normalization = normalize
         f.dropout = dropout
+        f.dropoutMask = dropoutMask
         f.weightDrop = weightDrop
         f.batch = batch
         f.seqLength = seq
@@ -408,6 +413,7 @@ public struct TrainCommand: ParsableCommand {
         case .bidirectional: "--bidirectional"
         case .normalization: "--normalize"
         case .dropout: "--dropout"
+        case .dropoutMask: "--dropout-mask"
         case .weightDrop: "--weight-drop"
         case .learningRate: "--lr"
         case .optimizer: "--optimizer"
@@ -448,6 +454,8 @@ public struct TrainCommand: ParsableCommand {
             return "model too large: training it needs about \(Int(needed / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB; lower --hidden, --layers, --batch or --seq"
         case .modelTooLarge(nil, _):
             return "model too large: parameter count overflows"
+        case .dropoutMaskWithoutDropout:
+            return "--dropout-mask window needs dropout above 0 (the model's dropout is 0, so there is no mask to keep); give --dropout P, e.g. 0.3, or leave out --dropout-mask"
         }
     }
 

@@ -54,9 +54,11 @@ package struct CheckpointFileInfo: Equatable, Sendable {
 public enum CheckpointFile {
     /// The newest format version this build writes; it reads every file with the same
     /// major version (newer minor versions only add things older readers may skip).
-    package static let formatVersion: (major: UInt16, minor: UInt16) = (1, 2)
+    package static let formatVersion: (major: UInt16, minor: UInt16) = (1, 3)
 
-    /// The minor version a file is written with, the lowest that holds it: 1.2 when
+    /// The minor version a file is written with, the lowest that holds it: 1.3 when
+    /// its training state has window dropout masks (TRAN byte 168, reserved and zero
+    /// before); 1.2 when
     /// its training state has a weight drop (TRAN bytes 160–167, reserved and zero
     /// before) or it holds a weight average (the optional AVRG section, which 1.0 and
     /// 1.1 readers skip), else 1.0 for forward models (readable by every 1.x build)
@@ -64,6 +66,7 @@ public enum CheckpointFile {
     /// the direction).
     package static func minorVersion(for config: ModelConfig, training: CheckpointTrainingState? = nil,
                                      average: Bool = false) -> UInt16 {
+        if let training, training.options.dropoutMask != .step { return 3 }
         if average { return 2 }
         if let training, training.options.weightDrop != 0 { return 2 }
         return config.direction == .forward ? 0 : 1

@@ -237,7 +237,7 @@ enum CheckpointDecoder {
         // 5c. TRAN (optional).
         var training: TrainingSection? = nil
         if let te = trainEntry {
-            training = try checkTraining(body(te), config: config, parameterCount: P, newerMinor: newerMinor, path: path)
+            training = try checkTraining(body(te), config: config, parameterCount: P, newerMinor: newerMinor, newer: newer, path: path)
         }
 
         // 5d. AVRG (optional, only beside TRAN).
@@ -284,7 +284,7 @@ enum CheckpointDecoder {
     /// TRAN: a 192-byte fixed part, then moment1, moment2, carried state (Float32),
     /// RNG words (UInt64) and history points (40 bytes each). Checks it all; reads the fixed part.
     static func checkTraining(_ t: UnsafeRawBufferPointer, config: ModelConfig, parameterCount P: Int,
-                              newerMinor: Bool, path: String) throws(CheckpointError) -> TrainingSection {
+                              newerMinor: Bool, newer: String = "", path: String) throws(CheckpointError) -> TrainingSection {
         func inconsistent(_ what: String) -> CheckpointError { .inconsistent(path: path, what: "training state: " + what) }
         if t.count < Format.trainingFixedSize { throw inconsistent("\(t.count) bytes, fewer than \(Format.trainingFixedSize)") }
         guard let optimizer = OptimizerKind(code: t.u8(0)) else { throw inconsistent("unknown optimizer code \(t.u8(0))") }
@@ -302,11 +302,16 @@ enum CheckpointDecoder {
         }
         if need != UInt64(t.count) && !newerMinor { throw inconsistent("\(UInt64(t.count) - need) unexpected bytes at the end") }
         let (n1, n2, nc, nr, nh) = (Int(counts[0]), Int(counts[1]), Int(counts[2]), Int(counts[3]), Int(counts[4]))
+        // Byte 168 was reserved (zero) before format 1.3, so older files read as step masks.
+        guard let dropoutMask = DropoutMask(code: t.u8(168)) else {
+            throw inconsistent("unknown dropout mask code \(t.u8(168))\(newer)")
+        }
         let o = CheckpointTrainingOptions(
             optimizer: optimizer, batch: Int(t.i64(8)), seqLength: Int(t.i64(16)), learningRate: t.f64(24),
             lrDecay: t.f64(32), lrDecayEvery: Int(t.i64(40)), gradClip: t.f64(48), valFraction: t.f64(56),
             testFraction: t.f64(64), totalSteps: Int(t.i64(72)), seed: t.u64(80),
-            weightDrop: t.f64(160))   // reserved and zero before format 1.2: no weight drop
+            weightDrop: t.f64(160),   // reserved and zero before format 1.2: no weight drop
+            dropoutMask: dropoutMask)
         let step = Int(t.i64(88)), epoch = Int(t.i64(96)), dataPosition = Int(t.i64(104))
         if !(o.weightDrop >= 0 && o.weightDrop < 1) { throw inconsistent("weight drop \(o.weightDrop) is not in [0, 1)") }
         if let p = CheckpointRules.trainingProblem(optimizer: optimizer, batch: o.batch, seqLength: o.seqLength,

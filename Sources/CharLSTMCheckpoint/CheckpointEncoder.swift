@@ -180,6 +180,7 @@ enum CheckpointEncoder {
             w.u64(UInt64(t.rngState.count))
             w.u64(UInt64(t.history.count))
             w.f64(o.weightDrop)   // 160: format 1.2 (reserved and zero before)
+            w.u8(o.dropoutMask.code)   // 168: format 1.3 (reserved and zero before: step)
             w.zeros(Format.trainingFixedSize - w.bytes.count)
             var tail = ByteWriter()
             for word in t.rngState { tail.u64(word) }

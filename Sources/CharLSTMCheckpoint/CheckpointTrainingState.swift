@@ -50,8 +50,8 @@ package struct CheckpointTrainingState: Equatable, Sendable {
     }
 }
 
-/// The training settings a checkpoint records (TRAN bytes 0–87 and 160–167): every field as stored,
-/// no defaults but the weight drop's (0 in files before format 1.2).
+/// The training settings a checkpoint records (TRAN bytes 0–87 and 160–168): every field as stored,
+/// no defaults but the weight drop's (0 in files before format 1.2) and the dropout mask's (step before 1.3).
 package struct CheckpointTrainingOptions: Equatable, Sendable {
     package var optimizer: OptimizerKind
     /// B, parallel streams per batch.
@@ -72,10 +72,12 @@ package struct CheckpointTrainingOptions: Equatable, Sendable {
     package var seed: UInt64
     /// Weight drop: DropConnect probability on the recurrent weights in training, 0 ≤ p < 1 (0 = off).
     package var weightDrop: Double
+    /// How dropout's masks vary within a training window (`.step` in files before format 1.3).
+    package var dropoutMask: DropoutMask
 
     package init(optimizer: OptimizerKind, batch: Int, seqLength: Int, learningRate: Double, lrDecay: Double,
                 lrDecayEvery: Int, gradClip: Double, valFraction: Double, testFraction: Double, totalSteps: Int,
-                seed: UInt64, weightDrop: Double = 0) {
+                seed: UInt64, weightDrop: Double = 0, dropoutMask: DropoutMask = .step) {
         self.optimizer = optimizer
         self.batch = batch
         self.seqLength = seqLength
@@ -88,6 +90,7 @@ package struct CheckpointTrainingOptions: Equatable, Sendable {
         self.totalSteps = totalSteps
         self.seed = seed
         self.weightDrop = weightDrop
+        self.dropoutMask = dropoutMask
     }
 }
 

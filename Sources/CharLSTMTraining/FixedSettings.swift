@@ -15,7 +15,7 @@ import CharLSTMCheckpoint
 /// A setting a checkpoint fixes; the CLI spells each as its flag (`--hidden`).
 public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
     case cell, layers, hidden, embed, bidirectional, normalization
-    case dropout, weightDrop, learningRate, optimizer, lrDecay, lrDecayEvery, gradClip, seed
+    case dropout, dropoutMask, weightDrop, learningRate, optimizer, lrDecay, lrDecayEvery, gradClip, seed
     case validationFraction, testFraction, batch, seqLength
     case averageFrom
 
@@ -29,6 +29,7 @@ public enum FixedSetting: String, Equatable, Sendable, CaseIterable {
         case .bidirectional: "bidirectional"
         case .normalization: "normalization"
         case .dropout: "dropout"
+        case .dropoutMask: "dropout mask"
         case .weightDrop: "weight drop"
         case .learningRate: "learning rate"
         case .optimizer: "optimizer"
@@ -79,6 +80,8 @@ public struct FixedSettings: Equatable, Sendable {
 
     // The run: fixed by --resume only.
     public var dropout: Double?
+    /// How dropout's masks vary within a training window (nil: `.step`; resuming: the checkpoint's).
+    public var dropoutMask: DropoutMask?
     /// DropConnect probability on the recurrent weights in training (nil: 0, off; resuming: the checkpoint's).
     public var weightDrop: Double?
     /// B and T as asked for; a small corpus may have shrunk them (see `geometryConflicts`).
@@ -110,6 +113,7 @@ public struct FixedSettings: Equatable, Sendable {
         o.testFraction = testFraction ?? o.testFraction
         o.seed = seed ?? o.seed
         o.weightDrop = weightDrop ?? o.weightDrop
+        o.dropoutMask = dropoutMask ?? o.dropoutMask
         return o
     }
 
@@ -140,6 +144,7 @@ public struct FixedSettings: Equatable, Sendable {
         modelConflicts(with: config) + [
             // The checkpoint holds dropout as a Float: compare at that precision.
             conflict(.dropout, dropout.map { Float($0) }, config.dropout) { plain(Double($0)) },
+            conflict(.dropoutMask, dropoutMask, options.dropoutMask, \.rawValue),
             conflict(.weightDrop, weightDrop, options.weightDrop, plain),
             conflict(.learningRate, learningRate, options.learningRate, plain),
             conflict(.optimizer, optimizer, options.optimizer, \.rawValue),

@@ -124,6 +124,7 @@ public final class Trainer {
         let compute = ComputeThreads(threads: threads)
         let trainingModel = TrainingModel(config: config, compute: compute)
         trainingModel.weightDrop = Float(options.weightDrop)   // drawn from `rng` in training steps only
+        trainingModel.dropoutMask = options.dropoutMask
         self.model = trainingModel
         self.optimizer = Optimizer<Float>(kind: options.optimizer, parameterCount: model.parameterCount, compute: compute)
         self.vocabulary = vocabulary

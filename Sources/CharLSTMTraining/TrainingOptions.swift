@@ -27,6 +27,9 @@ package struct TrainingOptions: Equatable, Sendable {
     /// Weight drop: DropConnect probability on the recurrent weights W_h in training, 0 ≤ p < 1
     /// (0 = off); `charlstm train --weight-drop`. See WeightDrop.swift.
     package var weightDrop: Double = 0
+    /// How dropout's masks vary within a training window: a fresh one every time step, or one
+    /// per stream and unit for the whole window (variational dropout); `charlstm train --dropout-mask`.
+    package var dropoutMask: DropoutMask = .step
 
     package init() {}
 
@@ -44,6 +47,7 @@ package struct TrainingOptions: Equatable, Sendable {
         totalSteps = record.totalSteps
         seed = record.seed
         weightDrop = record.weightDrop
+        dropoutMask = record.dropoutMask
     }
 
     /// These options as a checkpoint records them.
@@ -51,6 +55,6 @@ package struct TrainingOptions: Equatable, Sendable {
         CheckpointTrainingOptions(optimizer: optimizer, batch: batch, seqLength: seqLength, learningRate: learningRate,
                                   lrDecay: lrDecay, lrDecayEvery: lrDecayEvery, gradClip: gradClip,
                                   valFraction: valFraction, testFraction: testFraction, totalSteps: totalSteps,
-                                  seed: seed, weightDrop: weightDrop)
+                                  seed: seed, weightDrop: weightDrop, dropoutMask: dropoutMask)
     }
 }

@@ -97,6 +97,8 @@ public enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
     case averageFromBeforeResume(from: Int, step: Int)
     /// Training would need about `neededBytes` (nil: the parameter count overflows) of `physicalBytes`.
     case modelTooLarge(neededBytes: Double?, physicalBytes: Double)
+    /// Window dropout masks asked for a model whose dropout is 0: there is no mask to share.
+    case dropoutMaskWithoutDropout
 
     public var description: String {
         switch self {
@@ -111,6 +113,8 @@ public enum TrainingSetupError: Error, Equatable, CustomStringConvertible {
         case .averageFromBeforeResume(let from, let step):
             return "cannot average the weights from step \(from): the checkpoint is at step \(step) and holds no average; "
                 + "average from step \(step) or later"
+        case .dropoutMaskWithoutDropout:
+            return "window dropout masks need dropout above 0: with dropout 0 no mask is drawn"
         case .modelTooLarge(let needed, let physical):
             guard let needed else { return "model too large: parameter count overflows" }
             return "model too large: training it needs about \(Int(needed / 1e9)) GB but this machine has \(Int(physical / 1e9)) GB"
@@ -179,6 +183,7 @@ public struct TrainingSetup {
                 notify(.unknownGraphemes(count: corpus.unknownCount, vocabularySize: checkpoint.vocabulary.count))
             }
             let options = settings.trainingOptions()
+            try Self.checkDropoutMask(config: config, options: options)
             requested = (options.batch, options.seqLength)
             trainer = try Trainer(config: config, vocabulary: checkpoint.vocabulary, tokens: tokens,
                                   options: options, corpusName: request.runName,
@@ -195,6 +200,7 @@ public struct TrainingSetup {
             let config = settings.newModelConfig(vocab: corpus.vocabulary.count)
             if let problem = config.problem() { throw TrainingSetupError.invalidModel(problem) }
             let options = settings.trainingOptions()
+            try Self.checkDropoutMask(config: config, options: options)
             requested = (options.batch, options.seqLength)
             if let shortfall = TrainingMemory.shortfall(config: config, batch: options.batch, seq: options.seqLength) {
                 throw shortfall
@@ -221,6 +227,11 @@ public struct TrainingSetup {
         }
         // Across processes: now that the streams are known, tokenize what this process reads.
         try sharded?.load(trainer.heldTokenRanges)
+    }
+
+    /// Refuses window dropout masks without dropout (a resumed run keeps its checkpoint's pair).
+    static func checkDropoutMask(config: ModelConfig, options: TrainingOptions) throws(TrainingSetupError) {
+        if options.dropoutMask == .window && config.dropout == 0 { throw .dropoutMaskWithoutDropout }
     }
 
     /// The corpus as `order` encodes it, and the tokens the Trainer reads: in one process the

@@ -34,6 +34,8 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
     let reverseStack: RecurrentStack<T>
     /// Weight drop (DropConnect on every W_h, WeightDrop.swift) in training windows, 0 ≤ p < 1; 0: off.
     package var weightDrop: Float = 0
+    /// How dropout's masks vary within a training window (DropoutMask.swift).
+    package var dropoutMask: DropoutMask = .step
 
     /// ids in reverse time order, (T, B); grown on demand
     private var reversedIds = UnsafeMutablePointer<Int32>.allocate(capacity: 0)
@@ -97,9 +99,9 @@ package final class BidirectionalModel<T: BLASScalar>: TrainableModel {
         for t in 0..<steps { (ids + t * B).update(from: inputs + (steps - 1 - t) * B, count: B) }
         let table = w + layout.embedding.offset
         let f = forwardStack.forward(ids: inputs, embedding: table, vocab: V, steps: steps, state: forwardState,
-                                     weights: w, dropout: p, weightDrop: wp, rng: &rng)
+                                     weights: w, dropout: p, dropoutMask: dropoutMask, weightDrop: wp, rng: &rng)
         let r = reverseStack.forward(ids: ids, embedding: table, vocab: V, steps: steps, state: reverseState,
-                                     weights: w, dropout: p, weightDrop: wp, rng: &rng)
+                                     weights: w, dropout: p, dropoutMask: dropoutMask, weightDrop: wp, rng: &rng)
 
         // z_t = [f_{t-1} ; r_{t+1}], zero at the edges.
         let z = features.pointer(N * 2 * H)

@@ -28,6 +28,8 @@ package final class Model<T: BLASScalar> {
     /// Weight drop (DropConnect on every W_h, WeightDrop.swift) in training windows, 0 ≤ p < 1; 0: off.
     /// A training setting, not part of the model's shape: the trainer sets it.
     package var weightDrop: Float = 0
+    /// How dropout's masks vary within a training window (DropoutMask.swift); a training setting.
+    package var dropoutMask: DropoutMask = .step
 
     /// logits, then probabilities, then dz; (N, V)
     private let logits = Workspace<T>()
@@ -63,7 +65,7 @@ package final class Model<T: BLASScalar> {
         let (H, V) = (config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base)
         let x = stack.forward(ids: inputs, embedding: w + layout.embedding.offset, vocab: V, steps: steps,
-                              state: state, weights: w, dropout: training ? config.dropout : 0,
+                              state: state, weights: w, dropout: training ? config.dropout : 0, dropoutMask: dropoutMask,
                               weightDrop: training ? weightDrop : 0, rng: &rng)
         top = x
         lastInputs = inputs

@@ -5,7 +5,9 @@
 //
 //   x_0 = Emb[ids]                  (N, E)   (never materialised: see InputProjection)
 //   h_l = layer_l(x_l)              (N, H)   (on W_h' = M_l ⊙ W_h under weight drop: WeightDrop.swift)
-//   x_{l+1} = dropout(h_l)          (N, H)   (identity when dropout is off)
+//   x_{l+1} = dropout(h_l)          (N, H)   (identity when dropout is off; its mask is
+//                                             (T, B, H), or under DropoutMask.window one
+//                                             (B, H) mask used at every step: DropoutMask.swift)
 //   output = x_L                    (N, H)
 //
 // Model has one stack; BidirectionalModel has a forward and a reverse one.
@@ -20,7 +22,7 @@ final class RecurrentStack<T: BLASScalar> {
     let inputSize: Int
     /// each layer's output after dropout, (N, H) per layer (used only when dropout is active)
     private let dropped: [Workspace<T>]
-    /// each layer's dropout mask, (N, H) per layer
+    /// each layer's dropout mask, (N, H) per layer; under `.window` (B, H), the same at every step
     private let masks: [Workspace<T>]
     /// gradient ping-pong buffers, (N, H) each
     private let gradA = Workspace<T>(), gradB = Workspace<T>()
@@ -31,6 +33,9 @@ final class RecurrentStack<T: BLASScalar> {
     private let weightDrop: WeightDrop<T>
     private var rows = 0
     private var dropoutActive = false
+    /// how the last forward's masks vary over its steps, and its B
+    private var maskMode = DropoutMask.step
+    private var batch = 0
 
     /// The layers of `config.cell` whose weights are at `parameters` (bottom first).
     init(config: ModelConfig, parameters: [LayerParameters], compute: ComputeThreads) {
@@ -58,14 +63,18 @@ final class RecurrentStack<T: BLASScalar> {
     /// from `state` (replaced by the final state); dropout `p` after every layer
     /// when `p > 0`, and weight drop `weightDrop` on every layer's W_h when it is
     /// above 0, masks drawn from `rng` (layer by layer: its W_h mask, then its
-    /// dropout mask). Returns the top output (T, B, H), valid until the next
-    /// forward. `ids` must stay valid until `backward`.
+    /// dropout mask: T·B·H draws, or B·H under `dropoutMask` `.window`). Returns
+    /// the top output (T, B, H), valid until the next forward. `ids` must stay
+    /// valid until `backward`.
     func forward(ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocab: Int, steps: Int,
                  state: RecurrentState<T>, weights: UnsafePointer<T>,
-                 dropout p: Float, weightDrop wp: Float = 0, rng: inout RandomGenerator) -> UnsafePointer<T> {
+                 dropout p: Float, dropoutMask mode: DropoutMask = .step, weightDrop wp: Float = 0,
+                 rng: inout RandomGenerator) -> UnsafePointer<T> {
         let N = steps * state.batch, H = hidden
         rows = N
+        batch = state.batch
         dropoutActive = p > 0
+        maskMode = mode
         weightDrop.begin(p: wp)
         var x = LayerInput<T>.tokens(ids: ids, embedding: embedding, vocab: vocab)
         for (l, layer) in layers.enumerated() {
@@ -74,9 +83,17 @@ final class RecurrentStack<T: BLASScalar> {
                 ? weightDrop.draw(layer: l, wh: weights + wh.offset, count: wh.count, p: wp, rng: &rng) : nil
             let h = layer.forward(input: x, steps: steps, state: state.layers[l], weights: weights, recurrent: recurrent)
             if dropoutActive {
-                let mask = masks[l].pointer(N * H), out = dropped[l].pointer(N * H)
-                dropoutMask(mask, count: N * H, p: p, rng: &rng)
-                applyMask(out, h, mask, count: N * H)
+                let out = dropped[l].pointer(N * H)
+                switch mode {
+                case .step:
+                    let mask = masks[l].pointer(N * H)
+                    dropoutMask(mask, count: N * H, p: p, rng: &rng)
+                    applyMask(out, h, mask, count: N * H)
+                case .window:
+                    let BH = state.batch * H, mask = masks[l].pointer(BH)
+                    dropoutMask(mask, count: BH, p: p, rng: &rng)
+                    for t in 0..<steps { applyMask(out + t * BH, h + t * BH, mask, count: BH) }
+                }
                 x = .rows(UnsafePointer(out))
             } else {
                 x = .rows(h)
@@ -99,7 +116,15 @@ final class RecurrentStack<T: BLASScalar> {
         let N = rows, H = hidden
         var dOut = gradA.pointer(N * H), dIn = gradB.pointer(N * H)
         for l in stride(from: layers.count - 1, through: 0, by: -1) {
-            if dropoutActive { applyMask(dOut, dOut, masks[l].pointer(0), count: N * H) }
+            if dropoutActive {
+                let mask = masks[l].pointer(0)
+                switch maskMode {
+                case .step: applyMask(dOut, dOut, mask, count: N * H)
+                case .window:
+                    let BH = batch * H
+                    for t in 0..<(N / batch) { applyMask(dOut + t * BH, dOut + t * BH, mask, count: BH) }
+                }
+            }
             let wh = layers[l].parameters.wh
             let recurrent = weightDrop.active ? weightDrop.backward(layer: l, count: wh.count) : nil
             layers[l].backward(dInput: l == 0 ? embeddingGradient : dIn, dOutput: dOut,

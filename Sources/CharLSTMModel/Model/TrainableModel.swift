@@ -102,6 +102,13 @@ package enum TrainingModel {
             switch self { case .forward(let m): m.weightDrop = newValue; case .bidirectional(let m): m.weightDrop = newValue }
         }
     }
+    /// How dropout's masks vary within a training window (Model.dropoutMask).
+    package var dropoutMask: DropoutMask {
+        get { switch self { case .forward(let m): m.dropoutMask; case .bidirectional(let m): m.dropoutMask } }
+        nonmutating set {
+            switch self { case .forward(let m): m.dropoutMask = newValue; case .bidirectional(let m): m.dropoutMask = newValue }
+        }
+    }
 
     package func initialize(rng: inout RandomGenerator, forgetBias: Double? = InitialisationDefaults.forgetBias,
                            recurrent: RecurrentInitialisation = InitialisationDefaults.recurrent,
