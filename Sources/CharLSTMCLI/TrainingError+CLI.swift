@@ -36,8 +36,8 @@ extension TrainingError {
             case .bidirectional:
                 return "--bidirectional is not supported across processes; train a fill model in one process (without mpirun)"
             case .dropout(let p):
-                return "dropout (\(shortNumber(p))) is not supported across processes: each would draw other masks than one process; "
-                    + "train with --dropout 0, or in one process"
+                return "dropout (\(shortNumber(p))) with step masks is not supported across processes: each would draw other masks than one process; "
+                    + "add --dropout-mask window (drawn alike by every process), train with --dropout 0, or in one process"
             case .fewerStreamsThanProcesses(let batch, let processes):
                 return "--batch \(batch) gives fewer streams than the \(processes) processes; "
                     + "give --batch of at least \(processes) (or use fewer processes)"

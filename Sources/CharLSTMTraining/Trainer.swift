@@ -118,7 +118,9 @@ public final class Trainer {
         var options = options
         options.batch = geometry.batch
         options.seqLength = geometry.steps
-        if let group { try DataParallel.refuseUnsupported(config: config, batch: geometry.batch, group: group) }
+        if let group {
+            try DataParallel.refuseUnsupported(config: config, dropoutMask: options.dropoutMask, batch: geometry.batch, group: group)
+        }
         let share = { (count: Int) in group?.share(of: count) ?? 0..<count }
         // The compute threads of this run: its model's products and recurrence, and the optimizer's passes.
         let compute = ComputeThreads(threads: threads)
@@ -143,6 +145,8 @@ public final class Trainer {
             ? BatchStreams(range: split.test, batch: geometry.testBatch, steps: geometry.steps,
                            streams: share(geometry.testBatch)) : nil
         state = model.makeState(batch: trainStreams.streams.count)
+        // Across processes each draws the window masks of all B streams and applies its share's rows.
+        if group != nil { trainingModel.dropoutShare = DropoutShare(offset: trainStreams.streams.lowerBound, batch: geometry.batch) }
         validationState = model.makeState(batch: validationStreams.streams.count)
         let model = self.model
         testState = testStreams.map { model.makeState(batch: $0.streams.count) }

@@ -125,6 +125,15 @@ final class BenchCommandTests: XCTestCase {
         XCTAssertNotEqual(try trainLoss([]), try trainLoss(["--weight-drop", "0.5"]))
     }
 
+    /// `--dropout` with step masks is the default; window masks change the run. Mutations caught:
+    /// BenchCommand not passing --dropout or --dropout-mask on (or the benchmark not to the model).
+    func testDropoutAndItsMasksChangeTheRun() throws {
+        let step = try trainLoss(["--dropout", "0.3"])
+        XCTAssertNotEqual(try trainLoss([]), step)
+        XCTAssertEqual(step, try trainLoss(["--dropout", "0.3", "--dropout-mask", "step"]))
+        XCTAssertNotEqual(step, try trainLoss(["--dropout", "0.3", "--dropout-mask", "window"]))
+    }
+
     func testBadInputIsOneLine() throws {
         let path = try corpus().path
         for args in [["bench", path, "--hidden", "0"], ["bench", path, "--lr", "-1"],
@@ -132,7 +141,9 @@ final class BenchCommandTests: XCTestCase {
                      ["bench", path, "--forget-bias", "pytorch"], ["bench", path, "--forget-bias", "nan"],
                      ["bench", path, "--recurrent-init", "identity"], ["bench", path, "--bias-init", "zero"],
                      ["bench", path, "--weight-drop", "1"],
-                     ["bench", path, "--weight-drop", "-0.1"], ["bench", path, "--weight-drop", "x"]] {
+                     ["bench", path, "--weight-drop", "-0.1"], ["bench", path, "--weight-drop", "x"],
+                     ["bench", path, "--dropout", "1"], ["bench", path, "--dropout-mask", "time", "--dropout", "0.3"],
+                     ["bench", path, "--dropout-mask", "window"], ["bench", path, "--dropout-mask", "window", "--dropout", "0"]] {
             let r = try runTool("charlstm", args)
             XCTAssertEqual(r.status, 1, "\(args)")
             XCTAssertEqual(r.stdout, "", "\(args)")

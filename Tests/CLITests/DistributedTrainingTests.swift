@@ -100,6 +100,15 @@ final class DistributedTrainingTests: XCTestCase {
 
     func testTwoProcessesTrainWhatOneProcessTrains() throws { try assertMatchesOneProcess(2) }
 
+    /// Window dropout masks: every process draws the masks of all B streams (B·H numbers per
+    /// layer, as one process does) and uses its share's rows, so N processes train what one does.
+    /// Mutations caught: a process drawing only its own B_r·H numbers (the generators drift
+    /// apart and the masks differ from one process's), or using rows 0..<B_r of the global mask.
+    func testWindowDropoutAcrossProcessesTrainsWhatOneProcessTrains() throws {
+        try assertMatchesOneProcess(3, extra: ["--dropout", "0.3", "--dropout-mask", "window"])
+        XCTAssertEqual(try checkpoint("many/corpus-latest.ckpt").training?.options.dropoutMask, .window)
+    }
+
     func testEightProcessesTrainWhatOneProcessTrains() throws { try assertMatchesOneProcess(8) }
 
     /// Weight drop's masks are one per weight, drawn by every process from the same generator:
@@ -286,7 +295,7 @@ final class DistributedTrainingTests: XCTestCase {
         assertRefused(try train(2, ["corpus.txt", "--steps", "4", "--out", "out", "--bidirectional"] + parallelModel),
                       "charlstm: error: --bidirectional is not supported across processes; train a fill model in one process (without mpirun)")
         assertRefused(try train(2, ["corpus.txt", "--steps", "4", "--out", "out", "--dropout", "0.2"] + parallelModel),
-                      "charlstm: error: dropout (0.2) is not supported across processes: each would draw other masks than one process; train with --dropout 0, or in one process")
+                      "charlstm: error: dropout (0.2) with step masks is not supported across processes: each would draw other masks than one process; add --dropout-mask window (drawn alike by every process), train with --dropout 0, or in one process")
         assertRefused(try train(4, ["corpus.txt", "--steps", "4", "--out", "out"] + parallelModel + ["--batch", "2"]),
                       "charlstm: error: --batch 2 gives fewer streams than the 4 processes; give --batch of at least 4 (or use fewer processes)")
         assertRefused(try train(2, ["corpus.txt", "--steps", "0", "--out", "out"]),

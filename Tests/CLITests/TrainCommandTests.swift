@@ -100,7 +100,7 @@ final class TrainCommandTests: XCTestCase {
     func testHelpListsEveryFlagWithItsDefault() throws {
         let r = try train(["--help"])
         XCTAssertEqual(r.status, 0)
-        for flag in ["--cell", "--layers", "--hidden", "--embed", "--dropout", "--weight-drop", "--batch", "--seq", "--lr ", "--optimizer",
+        for flag in ["--cell", "--layers", "--hidden", "--embed", "--dropout", "--dropout-mask", "--weight-drop", "--batch", "--seq", "--lr ", "--optimizer",
                      "--lr-decay ", "--lr-decay-every", "--grad-clip", "--steps", "--epochs", "--eval-every",
                      "--checkpoint-every", "--seed", "--threads", "--max-vocab", "--min-count", "--normalize", "--out",
                      "--name", "--resume", "--init-from", "--patience", "--log", "--quiet", "--json", "--val-frac", "--test-frac"] {
@@ -279,6 +279,55 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(zeroInfo.stdout.contains(#""format_version":"1.0""#), zeroInfo.stdout)
     }
 
+    /// --dropout-mask window is stated in the header, kept by the checkpoint (format 1.3) and by a
+    /// run resumed without the flag; another value on resume is a conflict; step is the default.
+    /// Mutations caught: the CLI not passing the flag on, the trainer or the checkpoint dropping it,
+    /// step not being the default (its weights differ from no flag's).
+    func testDropoutMaskIsStatedStoredAndKeptOnResume() throws {
+        let r = try train(["corpus.txt", "--steps", "3", "--out", "dm", "--dropout", "0.3", "--dropout-mask", "window"] + tinyModel)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.hasPrefix("training lstm 1×16 (embed 8, dropout 0.3 (window masks), "), r.stderr)
+        let path = dir.appendingPathComponent("dm/corpus-latest.ckpt").path
+        XCTAssertEqual(try CheckpointFile.read(path).training?.options.dropoutMask, .window)
+        let info = try runTool("charlstm", ["info", "--json", path], directory: dir)
+        XCTAssertTrue(info.stdout.contains(#""format_version":"1.3""#), info.stdout)
+        let resumed = try train(["corpus.txt", "--steps", "5", "--resume", "dm/corpus-latest.ckpt"])
+        XCTAssertEqual(resumed.status, 0, resumed.stderr)
+        XCTAssertTrue(resumed.stderr.hasPrefix("training lstm 1×16 (embed 8, dropout 0.3 (window masks), "), resumed.stderr)
+        let other = try train(["corpus.txt", "--steps", "7", "--resume", "dm/corpus-latest.ckpt", "--dropout-mask", "step"])
+        XCTAssertEqual(other.status, 1)
+        XCTAssertEqual(other.stderr, "charlstm: error: --dropout-mask step conflicts with the checkpoint's window "
+                                     + "(a resumed run keeps the checkpoint's settings; use --init-from to start a new run from its weights)\n")
+        // step is the default: the same weights as no flag, a format 1.0 file; window trains otherwise.
+        for (out, flags) in [("step", ["--dropout-mask", "step"]), ("none", []), ("window", ["--dropout-mask", "window"])] {
+            let run = try train(["corpus.txt", "--steps", "3", "--quiet", "--out", out, "--dropout", "0.3"] + flags + tinyModel)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let step = try CheckpointFile.read(dir.appendingPathComponent("step/corpus-latest.ckpt").path)
+        let none = try CheckpointFile.read(dir.appendingPathComponent("none/corpus-latest.ckpt").path)
+        let window = try CheckpointFile.read(dir.appendingPathComponent("window/corpus-latest.ckpt").path)
+        XCTAssertEqual(step.parameters.map(\.bitPattern), none.parameters.map(\.bitPattern))
+        XCTAssertNotEqual(window.parameters, none.parameters)
+        let stepInfo = try runTool("charlstm", ["info", "--json", "step/corpus-latest.ckpt"], directory: dir)
+        XCTAssertTrue(stepInfo.stdout.contains(#""format_version":"1.0""#), stepInfo.stdout)
+    }
+
+    /// Window masks without dropout would change nothing: refused with one line, nothing written,
+    /// whether the dropout of 0 is the default, given, or an --init-from checkpoint's.
+    /// Mutation caught: the check removed (the run would start and say nothing).
+    func testWindowMasksWithoutDropoutAreRefused() throws {
+        let line = "charlstm: error: --dropout-mask window needs dropout above 0 (the model's dropout is 0, so there is no mask to keep); give --dropout P, e.g. 0.3, or leave out --dropout-mask\n"
+        try assertRefused(["corpus.txt", "--dropout-mask", "window"], line)
+        try assertRefused(["corpus.txt", "--dropout-mask", "window", "--dropout", "0"], line)
+        XCTAssertEqual(try train(["corpus.txt", "--steps", "2", "--quiet", "--out", "base"] + tinyModel).status, 0)
+        try assertRefused(["corpus.txt", "--init-from", "base/corpus-latest.ckpt", "--dropout-mask", "window"], line)
+        // With the checkpoint's dropout replaced by --dropout, fine-tuning with window masks runs.
+        let tuned = try train(["corpus.txt", "--init-from", "base/corpus-latest.ckpt", "--steps", "2", "--quiet", "--out", "tuned",
+                               "--dropout", "0.2", "--dropout-mask", "window", "--threads", "1", "--batch", "4", "--seq", "16"])
+        XCTAssertEqual(tuned.status, 0, tuned.stderr)
+        XCTAssertEqual(try CheckpointFile.read(dir.appendingPathComponent("tuned/corpus-latest.ckpt").path).training?.options.dropoutMask, .window)
+    }
+
     /// A corpus too small for --batch 50 --seq 100 ran with less; the same flags resume it.
     func testResumeAcceptsTheBatchFlagsThatTheCorpusShrank() throws {
         try writeCorpus(dir.appendingPathComponent("tiny.txt"), bytes: 2_000)
@@ -310,6 +359,7 @@ final class TrainCommandTests: XCTestCase {
             (["--normalize", "none"], "--normalize none conflicts with the checkpoint's nfc"),
             (["--dropout", "0.25"], "--dropout 0.25 conflicts with the checkpoint's 0"),
             (["--weight-drop", "0.25"], "--weight-drop 0.25 conflicts with the checkpoint's 0"),
+            (["--dropout-mask", "window"], "--dropout-mask window conflicts with the checkpoint's step"),
             (["--lr", "0.0015"], "--lr 0.0015 conflicts with the checkpoint's 0.002"),
             (["--optimizer", "sgd"], "--optimizer sgd conflicts with the checkpoint's adam"),
             (["--lr-decay", "0.97"], "--lr-decay 0.97 conflicts with the checkpoint's 1"),
@@ -547,6 +597,7 @@ final class TrainCommandTests: XCTestCase {
         try assertRefused(["corpus.txt", "--weight-drop=-0.1"],
                           "charlstm: error: --weight-drop must be at least 0 and below 1 (got -0.1); try 0.25-0.5, or 0 for off\n")
         try assertRefused(["corpus.txt", "--weight-drop", "x"], "charlstm: error: The value 'x' is invalid for '--weight-drop <p>'\n")
+        try assertRefused(["corpus.txt", "--dropout", "0.3", "--dropout-mask", "time"], "charlstm: error: The value 'time' is invalid for '--dropout-mask <step|window>'")
         try assertRefused(["corpus.txt", "--val-frac", "0.7"], "--val-frac must be above 0 and at most 0.5")
         try assertRefused(["corpus.txt", "--val-frac", "0.5", "--test-frac", "0.45"], "must leave at least 10%")
         try assertRefused(["corpus.txt", "--steps", "10", "--epochs", "2"], "--steps and --epochs conflict")

@@ -279,9 +279,9 @@ final class CheckpointRoundTripTests: XCTestCase {
     }
 
     func testNewerMinorMayExtendKnownSections() throws {
-        // A 1.3 writer appends a field to CONF; this 1.2 reader ignores it. A 1.0, 1.1 or 1.2 file may not.
+        // A 1.4 writer appends a field to CONF; this 1.3 reader ignores it. A 1.0 to 1.3 file may not.
         let c = makeCheckpoint()
-        for (minor, loads) in [(UInt16(3), true), (UInt16(2), false), (UInt16(1), false), (UInt16(0), false)] {
+        for (minor, loads) in [(UInt16(4), true), (UInt16(3), false), (UInt16(2), false), (UInt16(1), false), (UInt16(0), false)] {
             var bytes = try CheckpointEncoder.encode(c, path: "x", weightsOnly: false, half: false, minor: minor).bytes()
             bytes = try ChecksumPatcher.appendToSection(bytes, kind: "CONF", extra: [1, 2, 3, 4, 5, 6, 7, 8])
             if loads {
@@ -297,7 +297,7 @@ final class CheckpointRoundTripTests: XCTestCase {
                                                extraSections: [(Format.kind("ZSTD"), 0, [1, 2, 3])], minor: 3)
         let error = decodeError(file.bytes())
         XCTAssertEqual(error, .unknownRequiredSection(path: "test.ckpt", kind: "ZSTD"))
-        XCTAssertEqual(error?.description, "test.ckpt: needs section ZSTD, unknown to this build (format 1.2): upgrade charlstm")
+        XCTAssertEqual(error?.description, "test.ckpt: needs section ZSTD, unknown to this build (format 1.3): upgrade charlstm")
     }
 
     func testFutureMajorVersionIsRefusedNamingBothVersions() throws {
@@ -305,7 +305,7 @@ final class CheckpointRoundTripTests: XCTestCase {
         bytes[8] = 3; bytes[9] = 0; bytes[10] = 2; bytes[11] = 0   // 3.2; the rest of a 3.x header may mean anything
         let error = decodeError(bytes)
         XCTAssertEqual(error, .newerVersion(path: "test.ckpt", file: CheckpointVersion(major: 3, minor: 2),
-                                            supported: CheckpointVersion(major: 1, minor: 2)))
+                                            supported: CheckpointVersion(major: 1, minor: 3)))
         XCTAssertEqual(error?.description, "test.ckpt: written by charlstm format 3.2; this build reads up to 1.x: upgrade charlstm")
         // Even a 3.x file shorter than a 1.x header is recognised as newer.
         XCTAssertEqual(decodeError(Array(bytes[0..<12])), error)
@@ -489,6 +489,29 @@ final class CheckpointReferenceImplementationTests: XCTestCase {
         let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
         XCTAssertEqual(summary["version"] as? String, "1.2")
         XCTAssertEqual((summary["training"] as? [String: Any])?["weight_drop"] as? Double, 0.375)
+    }
+
+    /// The independent reader finds the dropout mask at TRAN 168 of a 1.3 file, and refuses an
+    /// unknown code. Mutation caught: the encoder writing it elsewhere (or not at all) while the
+    /// decoder agrees with it.
+    func testPythonReaderAgreesOnTheDropoutMask() throws {
+        try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: "/usr/bin/python3"), "python3 not installed")
+        let dir = try makeTemporaryDirectory(self)
+        for mask in DropoutMask.allCases {
+            var c = makeCheckpoint()
+            c.training?.options.dropoutMask = mask
+            try CheckpointFile.write(c, to: dir + "/m.ckpt")
+            let r = try python(["dump", dir + "/m.ckpt"])
+            XCTAssertEqual(r.status, 0)
+            let summary = try XCTUnwrap(try JSONSerialization.jsonObject(with: r.stdout) as? [String: Any])
+            XCTAssertEqual(summary["version"] as? String, mask == .window ? "1.3" : "1.0")
+            XCTAssertEqual((summary["training"] as? [String: Any])?["dropout_mask"] as? String, mask.rawValue)
+        }
+        var c = makeCheckpoint()
+        c.training?.options.dropoutMask = .window
+        let patched = ChecksumPatcher.patch(try CheckpointFile.encode(c), kind: "TRAN", at: 168, value: 2, width: 1)
+        try Data(patched).write(to: URL(fileURLWithPath: dir + "/bad.ckpt"))
+        XCTAssertNotEqual(try python(["dump", dir + "/bad.ckpt"]).status, 0)
     }
 
     func testSwiftReadsAFileWrittenByThePythonWriter() throws {

@@ -114,10 +114,12 @@ final class GradientCheckTests: XCTestCase {
     /// Whole model: mean cross-entropy w.r.t. every parameter tensor and the initial states.
     /// With `weightDrop`, the W_h masks are fixed by restarting the generator for every loss.
     @discardableResult
-    private func checkModel(_ cell: CellKind, dropout: Float, weightDrop: Float = 0) -> Model<Double> {
+    private func checkModel(_ cell: CellKind, dropout: Float, weightDrop: Float = 0,
+                            dropoutMask: DropoutMask = .step) -> Model<Double> {
         let cfg = ModelConfig(cell: cell, layers: 2, embed: 4, hidden: 5, vocab: 7, dropout: dropout)
         let model = Model<Double>(config: cfg)
         model.weightDrop = weightDrop
+        model.dropoutMask = dropoutMask
         var rng = RandomGenerator(seed: 7)
         // One uniform draw per bias, the draws these checks were written against (the default
         // before issue 17): the weight-drop masks come from the generator after it, and with the
@@ -157,7 +159,7 @@ final class GradientCheckTests: XCTestCase {
             for k in v.range {
                 worst = max(worst, relativeError(model.gradients[k], numeric(model.parameters.base + k), floor: modelFloor))
             }
-            XCTAssertLessThan(worst, tolerance, "\(cell) p=\(dropout) weight drop \(weightDrop) \(v.name)")
+            XCTAssertLessThan(worst, tolerance, "\(cell) p=\(dropout) \(dropoutMask) masks, weight drop \(weightDrop) \(v.name)")
         }
         for (l, layer) in s0.layers.enumerated() {
             for k in 0..<layer.h.count {
@@ -174,6 +176,16 @@ final class GradientCheckTests: XCTestCase {
     func testModelGradientsLSTMWithDropout() { checkModel(.lstm, dropout: 0.3) }
     func testModelGradientsGRU() { checkModel(.gru, dropout: 0) }
     func testModelGradientsRNN() { checkModel(.rnn, dropout: 0.25) }
+
+    /// Variational dropout: one (B, H) mask per layer, the same at every step of the window
+    /// (fixed by restarting the generator for every loss). Mutations caught: the backward
+    /// applying the mask in the (T, B, H) step layout (or not at all) while the forward
+    /// broadcasts it, or the forward's broadcast reading the wrong rows.
+    func testModelGradientsLSTMWithWindowDropout() { checkModel(.lstm, dropout: 0.4, dropoutMask: .window) }
+    func testModelGradientsGRUWithWindowDropout() { checkModel(.gru, dropout: 0.4, dropoutMask: .window) }
+    func testModelGradientsRNNWithWindowDropoutAndWeightDrop() {
+        checkModel(.rnn, dropout: 0.4, weightDrop: 0.3, dropoutMask: .window)
+    }
 
     /// Weight drop with a fixed mask: every W_h entry the mask dropped has a zero gradient
     /// (and the finite difference agrees), every kept one M ⊙ dL/dW_h'. Mutations caught:
@@ -202,12 +214,14 @@ final class GradientCheckTests: XCTestCase {
     /// Bidirectional model: mean cross-entropy w.r.t. every parameter tensor of both
     /// stacks, the shared embedding and the (2H, V) output layer. T = 4 so that
     /// every position kind occurs: both edges and interior ones.
-    private func checkBidirectional(_ cell: CellKind, dropout: Float, weightDrop: Float = 0) {
+    private func checkBidirectional(_ cell: CellKind, dropout: Float, weightDrop: Float = 0,
+                                    dropoutMask: DropoutMask = .step) {
         let steps = 4
         let cfg = ModelConfig(cell: cell, layers: 2, embed: 4, hidden: 5, vocab: 7, dropout: dropout,
                               direction: .bidirectional)
         let model = BidirectionalModel<Double>(config: cfg)
         model.weightDrop = weightDrop
+        model.dropoutMask = dropoutMask
         var rng = RandomGenerator(seed: 11)
         model.initialize(rng: &rng)
         for k in 0..<model.parameters.count { model.parameters[k] += (rng.nextDouble() - 0.5) * 0.2 }
@@ -248,4 +262,5 @@ final class GradientCheckTests: XCTestCase {
     func testBidirectionalGradientsLSTMWithDropout() { checkBidirectional(.lstm, dropout: 0.3) }
     func testBidirectionalGradientsGRU() { checkBidirectional(.gru, dropout: 0) }
     func testBidirectionalGradientsLSTMWithWeightDrop() { checkBidirectional(.lstm, dropout: 0.3, weightDrop: 0.4) }
+    func testBidirectionalGradientsLSTMWithWindowDropout() { checkBidirectional(.lstm, dropout: 0.4, dropoutMask: .window) }
 }

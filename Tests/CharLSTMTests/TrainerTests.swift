@@ -24,9 +24,10 @@ func smallVocabulary(_ vocab: Int) -> Vocabulary {
 
 func tinyTrainer(ids: [UInt8], vocab: Int = 7, cell: CellKind = .lstm, optimizer: OptimizerKind = .adam,
                  dropout: Float = 0.1, batch: Int = 4, seq: Int = 10, direction: Direction = .forward,
-                 weightDrop: Double = 0) throws -> Trainer {
+                 weightDrop: Double = 0, dropoutMask: DropoutMask = .step) throws -> Trainer {
     var options = TrainingOptions()
     options.weightDrop = weightDrop
+    options.dropoutMask = dropoutMask
     options.batch = batch
     options.seqLength = seq
     options.optimizer = optimizer

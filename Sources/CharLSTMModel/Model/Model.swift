@@ -30,6 +30,8 @@ package final class Model<T: BLASScalar> {
     package var weightDrop: Float = 0
     /// How dropout's masks vary within a training window (DropoutMask.swift); a training setting.
     package var dropoutMask: DropoutMask = .step
+    /// This process's streams of the run's, across processes (nil: all the batch's).
+    package var dropoutShare: DropoutShare?
 
     /// logits, then probabilities, then dz; (N, V)
     private let logits = Workspace<T>()
@@ -65,7 +67,7 @@ package final class Model<T: BLASScalar> {
         let (H, V) = (config.hidden, config.vocab)
         let w = UnsafePointer(parameters.base)
         let x = stack.forward(ids: inputs, embedding: w + layout.embedding.offset, vocab: V, steps: steps,
-                              state: state, weights: w, dropout: training ? config.dropout : 0, dropoutMask: dropoutMask,
+                              state: state, weights: w, dropout: training ? config.dropout : 0, dropoutMask: dropoutMask, share: dropoutShare,
                               weightDrop: training ? weightDrop : 0, rng: &rng)
         top = x
         lastInputs = inputs

@@ -36,6 +36,8 @@ final class RecurrentStack<T: BLASScalar> {
     /// how the last forward's masks vary over its steps, and its B
     private var maskMode = DropoutMask.step
     private var batch = 0
+    /// where this process's rows start in a window mask (0 but across processes)
+    private var maskOffset = 0
 
     /// The layers of `config.cell` whose weights are at `parameters` (bottom first).
     init(config: ModelConfig, parameters: [LayerParameters], compute: ComputeThreads) {
@@ -63,18 +65,20 @@ final class RecurrentStack<T: BLASScalar> {
     /// from `state` (replaced by the final state); dropout `p` after every layer
     /// when `p > 0`, and weight drop `weightDrop` on every layer's W_h when it is
     /// above 0, masks drawn from `rng` (layer by layer: its W_h mask, then its
-    /// dropout mask: T·B·H draws, or B·H under `dropoutMask` `.window`). Returns
-    /// the top output (T, B, H), valid until the next forward. `ids` must stay
-    /// valid until `backward`.
+    /// dropout mask: T·B·H draws, or B·H under `dropoutMask` `.window`; with a
+    /// `share`, the window masks of all its B streams, of which rows offset..<offset
+    /// + `state.batch` apply). Returns the top output (T, B, H), valid until the
+    /// next forward. `ids` must stay valid until `backward`.
     func forward(ids: UnsafePointer<Int32>, embedding: UnsafePointer<T>, vocab: Int, steps: Int,
                  state: RecurrentState<T>, weights: UnsafePointer<T>,
-                 dropout p: Float, dropoutMask mode: DropoutMask = .step, weightDrop wp: Float = 0,
-                 rng: inout RandomGenerator) -> UnsafePointer<T> {
+                 dropout p: Float, dropoutMask mode: DropoutMask = .step, share: DropoutShare? = nil,
+                 weightDrop wp: Float = 0, rng: inout RandomGenerator) -> UnsafePointer<T> {
         let N = steps * state.batch, H = hidden
         rows = N
         batch = state.batch
         dropoutActive = p > 0
         maskMode = mode
+        maskOffset = (share?.offset ?? 0) * H
         weightDrop.begin(p: wp)
         var x = LayerInput<T>.tokens(ids: ids, embedding: embedding, vocab: vocab)
         for (l, layer) in layers.enumerated() {
@@ -90,8 +94,10 @@ final class RecurrentStack<T: BLASScalar> {
                     dropoutMask(mask, count: N * H, p: p, rng: &rng)
                     applyMask(out, h, mask, count: N * H)
                 case .window:
-                    let BH = state.batch * H, mask = masks[l].pointer(BH)
-                    dropoutMask(mask, count: BH, p: p, rng: &rng)
+                    let BH = state.batch * H, all = (share?.batch ?? state.batch) * H
+                    let drawn = masks[l].pointer(all)
+                    dropoutMask(drawn, count: all, p: p, rng: &rng)
+                    let mask = drawn + maskOffset
                     for t in 0..<steps { applyMask(out + t * BH, h + t * BH, mask, count: BH) }
                 }
                 x = .rows(UnsafePointer(out))
@@ -122,7 +128,7 @@ final class RecurrentStack<T: BLASScalar> {
                 case .step: applyMask(dOut, dOut, mask, count: N * H)
                 case .window:
                     let BH = batch * H
-                    for t in 0..<(N / batch) { applyMask(dOut + t * BH, dOut + t * BH, mask, count: BH) }
+                    for t in 0..<(N / batch) { applyMask(dOut + t * BH, dOut + t * BH, mask + maskOffset, count: BH) }
                 }
             }
             let wh = layers[l].parameters.wh

@@ -102,6 +102,12 @@ package enum TrainingModel {
             switch self { case .forward(let m): m.weightDrop = newValue; case .bidirectional(let m): m.weightDrop = newValue }
         }
     }
+    /// This process's streams of the run's window dropout masks (Model.dropoutShare); forward models only
+    /// (bidirectional ones are not trained across processes).
+    package var dropoutShare: DropoutShare? {
+        get { if case .forward(let m) = self { m.dropoutShare } else { nil } }
+        nonmutating set { if case .forward(let m) = self { m.dropoutShare = newValue } }
+    }
     /// How dropout's masks vary within a training window (Model.dropoutMask).
     package var dropoutMask: DropoutMask {
         get { switch self { case .forward(let m): m.dropoutMask; case .bidirectional(let m): m.dropoutMask } }

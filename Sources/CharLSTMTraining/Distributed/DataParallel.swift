@@ -19,8 +19,10 @@
 // of processes. Only rank 0 writes files and reports to the observer.
 //
 // Not across processes: --bidirectional (its windows restart from zero, no
-// carried state to share, but its fill loss is not split here) and dropout (each
-// process would draw other masks than one process does); both are refused.
+// carried state to share, but its fill loss is not split here) and dropout with
+// step masks (each process would draw other masks than one process does); both
+// are refused. Window dropout masks are supported: every process draws the masks
+// of all B streams, as one process does, and applies its share's rows (DropoutMask.swift).
 // Weight drop is supported: its masks (one per recurrent weight, WeightDrop.swift)
 // come from the generator every process seeds alike and advances alike.
 
@@ -94,9 +96,10 @@ package final class DataParallel {
     }
 
     /// Refuses what does not run across processes (see the file header).
-    static func refuseUnsupported(config: ModelConfig, batch: Int, group: ProcessGroup) throws(TrainingError) {
+    static func refuseUnsupported(config: ModelConfig, dropoutMask: DropoutMask, batch: Int,
+                                  group: ProcessGroup) throws(TrainingError) {
         if config.direction == .bidirectional { throw .distributed(.unsupported(.bidirectional)) }
-        if config.dropout > 0 { throw .distributed(.unsupported(.dropout(Double(config.dropout)))) }
+        if config.dropout > 0 && dropoutMask == .step { throw .distributed(.unsupported(.dropout(Double(config.dropout)))) }
         if batch < group.size {
             throw .distributed(.unsupported(.fewerStreamsThanProcesses(batch: batch, processes: group.size)))
         }

@@ -39,7 +39,7 @@ public enum DistributedError: Error, Equatable, CustomStringConvertible {
 public enum UnsupportedAcrossProcesses: Equatable, Sendable, CustomStringConvertible {
     /// A bidirectional (fill) model.
     case bidirectional
-    /// Dropout of this probability: each process would draw other masks than one process does.
+    /// Dropout of this probability with step masks: each process would draw other masks than one process does.
     case dropout(Double)
     /// A global batch of `batch` streams, fewer than the `processes`.
     case fewerStreamsThanProcesses(batch: Int, processes: Int)
@@ -49,8 +49,8 @@ public enum UnsupportedAcrossProcesses: Equatable, Sendable, CustomStringConvert
         case .bidirectional:
             return "a bidirectional (fill) model is not trained across processes; train it in one process"
         case .dropout(let p):
-            return "dropout (\(shortNumber(p))) is not supported across processes: each would draw other masks than one process; "
-                + "train without dropout, or in one process"
+            return "dropout (\(shortNumber(p))) with step masks is not supported across processes: each would draw other masks than one process; "
+                + "use window masks (drawn alike by every process), train without dropout, or in one process"
         case .fewerStreamsThanProcesses(let batch, let processes):
             return "a batch of \(batch) streams is fewer than the \(processes) processes; "
                 + "use a batch of at least \(processes) streams (or fewer processes)"

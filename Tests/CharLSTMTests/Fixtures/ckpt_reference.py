@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent reader/writer of charlstm checkpoint format 1.2, written from
+"""Independent reader/writer of charlstm checkpoint format 1.3, written from
 docs/checkpoint-format.md only (no charlstm code), to keep the document honest.
 
   ckpt_reference.py dump FILE          validate FILE and print a JSON summary
@@ -87,7 +87,10 @@ def read(path):
         history = [struct.unpack_from("<qdddd", t, hist_at + 40 * i) for i in range(nh)]
         (weight_drop,) = struct.unpack_from("<d", t, 160)
         if not 0 <= weight_drop < 1: die("TRAN weight drop")
+        mask = t[168]
+        if mask not in (0, 1): die(f"TRAN dropout mask code {mask}")
         summary["training"] = dict(optimizer=["adam", "rmsprop", "sgd"][opt], batch=B, seq_length=T, weight_drop=weight_drop,
+                                   dropout_mask=["step", "window"][mask],
                                    step=struct.unpack_from("<q", t, 88)[0], history_steps=[h[0] for h in history],
                                    rng=list(struct.unpack_from(f"<{nr}Q", t, 192 + 4 * (n1 + n2 + nc))))
     if b"AVRG" in sections:
