@@ -15,8 +15,9 @@
 // streams that end by length alone, so every round takes N numbers), each
 // block of streams instead runs all its rounds on its own thread, taking its
 // numbers from a copy of the generator (`drawBlocksApart`): the same
-// graphemes, with one fork-join in all rather than one per grapheme. `feed` and `continueGenerating` run the same loop from
-// a state the caller fed, without a reset (Predictor's completions).
+// graphemes, with one fork-join in all rather than one per grapheme. `feed`
+// and `continueGenerating` run the same loop from a state the caller fed,
+// without a reset (Predictor's completions).
 
 /// When a stream of generated text ends.
 import CharLSTMSupport
