@@ -132,11 +132,14 @@ final class SampleCommandTests: XCTestCase {
 
     func testHeadClosingThePipeEndsQuietly() throws {
         let exe = SampleFixture.executable("charlstm")
-        let script = "{ \"$0\" sample -m \"$1\" --length 100000 --seed 1; echo \"status=$?\" >&2; } | head -c 10"
-        let r = try runPath("/bin/sh", ["-c", script, exe, model])
-        XCTAssertEqual(r.status, 0)
-        XCTAssertEqual(r.stdoutData.count, 10)
-        XCTAssertEqual(r.stderr, "status=0\n", "no error text, status 0")
+        // One stream, and 8 (whose first block of streams prints from a compute thread).
+        for num in ["1", "8"] {
+            let script = "{ \"$0\" sample -m \"$1\" --length 100000 --seed 1 --num $2; echo \"status=$?\" >&2; } | head -c 10"
+            let r = try runPath("/bin/sh", ["-c", script, exe, model, num])
+            XCTAssertEqual(r.status, 0)
+            XCTAssertEqual(r.stdoutData.count, 10)
+            XCTAssertEqual(r.stderr, "status=0\n", "no error text, status 0 (--num \(num))")
+        }
     }
 
     func testStandaloneSampleExecutable() throws {

@@ -28,8 +28,9 @@ final class BatchDrawTests: XCTestCase {
     }
 
     /// The serial loop: every unfinished stream draws in stream order from `rng`, then all step.
+    /// Returns each stream's text and the generator where the loop leaves it.
     func serial(_ lm: SamplingModel, streams N: Int, options: SamplingOptions, seed: UInt64, prime: [Int],
-                stop: StopConditions) throws -> [String] {
+                stop: StopConditions) throws -> (texts: [String], rng: RandomGenerator) {
         let inference = lm.makeInference(streams: N)
         let sampler = Sampler(vocab: lm.vocab)
         var rng = RandomGenerator(seed: seed)
@@ -46,7 +47,7 @@ final class BatchDrawTests: XCTestCase {
                 out[s] += g
                 if trackers[s].add(g) { done[s] = true }
             }
-            if done.allSatisfy({ $0 }) { return out }
+            if done.allSatisfy({ $0 }) { return (out, rng) }
             logits = inference.step(unchecked: ids)
         }
     }
@@ -69,7 +70,7 @@ final class BatchDrawTests: XCTestCase {
                         }
                         var out = [String](repeating: "", count: N)
                         try generator.generate(prime: [3, 9], stop: stop, emit: { out[$0] += $1 }, finished: { _ in })
-                        let expected = try serial(lm, streams: N, options: option, seed: seed, prime: [3, 9], stop: stop)
+                        let expected = try serial(lm, streams: N, options: option, seed: seed, prime: [3, 9], stop: stop).texts
                         XCTAssertEqual(out, expected, "threads \(threads) N \(N) options \(i) stop \(j)")
                         if j < 2 { lengths.formUnion(out.map(\.count)) }
                     }
@@ -78,6 +79,41 @@ final class BatchDrawTests: XCTestCase {
                         XCTAssertGreaterThan(lengths.count, 2, "options \(i)")
                     }
                 }
+            }
+        }
+    }
+
+    /// With argmax, or streams that end by length alone, no stream's draws
+    /// wait for another's, and each block of streams runs all its rounds on its
+    /// own thread (`drawBlocksApart`): the same graphemes as the serial loop,
+    /// `finished` once per stream after its last grapheme, and the generator
+    /// left where the serial loop leaves it.
+    func testBlocksThatRunApartDrawWhatTheSerialLoopDraws() throws {
+        let lm = try model(threads: 2)
+        let cases: [(SamplingOptions, StopConditions)] = [
+            (SamplingOptions(), StopConditions(length: 120)),
+            (SamplingOptions(temperature: 0.7, topK: 3), StopConditions(length: 2)),
+            (SamplingOptions(greedy: true), StopConditions(length: 80, stops: ["ha"], maxLines: 3)),
+        ]
+        for N in [4, 5, 8] {
+            for (i, (option, stop)) in cases.enumerated() {
+                let seed = UInt64(7 * N + i)
+                let generator = try TextGenerator(model: lm, streams: N, options: option, seed: seed)
+                XCTAssertTrue(generator.inference.stepsBlocksInParallel, "N \(N): the blocks run apart")
+                var out = [String](repeating: "", count: N)
+                var finishedAt = [Int](repeating: -1, count: N), events = 0
+                try generator.generate(prime: [3, 9], stop: stop, emit: { s, g in
+                    XCTAssertEqual(finishedAt[s], -1, "stream \(s) emits after it finished")
+                    out[s] += g
+                    events += 1
+                }, finished: { s in
+                    XCTAssertEqual(finishedAt[s], -1, "stream \(s) finished twice")
+                    finishedAt[s] = events
+                })
+                let expected = try serial(lm, streams: N, options: option, seed: seed, prime: [3, 9], stop: stop)
+                XCTAssertEqual(out, expected.texts, "N \(N) case \(i)")
+                XCTAssertFalse(finishedAt.contains(-1), "every stream finished: N \(N) case \(i)")
+                XCTAssertEqual(generator.rng, expected.rng, "the generator's state afterwards: N \(N) case \(i)")
             }
         }
     }

@@ -277,6 +277,10 @@ package final class InferenceModel {
         ck_work_pool_destroy(batchPool)
     }
 
+    /// Whether `forEachBlock` runs its blocks on different threads at once
+    /// (N > 1 streams of a small model, a second core, no layer observer).
+    package var stepsBlocksInParallel: Bool { streamBlocks > 1 && batchPool != nil && layerObserver == nil }
+
     /// Whether large batch-1 products use a second core.
     var usesSecondCore: Bool { pair != nil }
 
@@ -325,26 +329,48 @@ package final class InferenceModel {
     package func step(unchecked ids: UnsafePointer<Int32>,
                       then: (_ block: Int, _ streams: Range<Int>) -> Void) -> UnsafePointer<Float> {
         let N = streams
-        if streamBlocks > 1, let batchPool, layerObserver == nil {
+        if streamBlocks > 1, batchPool != nil, layerObserver == nil {
             // One fork-join per step: block b's streams through every layer and the logits.
-            let blocks = streamBlocks
-            withoutActuallyEscaping(then) { then in
-                let body: (Int) -> Void = { b in
-                    let range = N * b / blocks ..< N * (b + 1) / blocks
-                    self.advance(streams: range, ids: ids, pool: nil)
-                    then(b, range)
-                }
-                withUnsafePointer(to: body) { context in
-                    ck_work_pool_run(batchPool, Int64(blocks), { context, b in
-                        context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(b))
-                    }, UnsafeMutableRawPointer(mutating: context))
-                }
+            forEachBlock { b, range in
+                self.advance(streams: range, ids: ids, pool: nil)
+                then(b, range)
             }
         } else {
             advance(streams: 0..<N, ids: ids, pool: batchPool)
             then(0, 0..<N)
         }
         return UnsafePointer(logitBuffer.base)
+    }
+
+    /// Calls `body(block, streams)` once for each block of streams
+    /// (0..<`streamBlocks`, a contiguous range of streams each), the blocks at
+    /// the same time on the model's threads (one fork-join for the whole
+    /// call; in order on this thread without a second core or with one
+    /// block). Inside, `step(block:ids:)` steps a block's streams alone, so a
+    /// caller whose streams need nothing from each other runs many steps per
+    /// fork: `body` must touch only its streams' data and per-block scratch.
+    package func forEachBlock(_ body: (_ block: Int, _ streams: Range<Int>) -> Void) {
+        let N = streams, blocks = streamBlocks
+        guard blocks > 1, let batchPool else {
+            for b in 0..<blocks { body(b, N * b / blocks ..< N * (b + 1) / blocks) }
+            return
+        }
+        withoutActuallyEscaping(body) { body in
+            let item: (Int) -> Void = { b in body(b, N * b / blocks ..< N * (b + 1) / blocks) }
+            withUnsafePointer(to: item) { context in
+                ck_work_pool_run(batchPool, Int64(blocks), { context, b in
+                    context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(b))
+                }, UnsafeMutableRawPointer(mutating: context))
+            }
+        }
+    }
+
+    /// Advances the streams of one block (`forEachBlock`'s range; ids[s] for
+    /// stream s, in 0..<V) by one grapheme, on this thread; their rows of
+    /// `logits` are then final. Each stream gets the bits `step` gives it.
+    package func step(block range: Range<Int>, ids: UnsafePointer<Int32>) {
+        precondition(layerObserver == nil, "InferenceModel.step(block:ids:) with a layer observer")
+        advance(streams: range, ids: ids, pool: streamBlocks > 1 ? nil : batchPool)
     }
 
     /// Steps streams `range` (ids[s] for stream s) through every layer and the

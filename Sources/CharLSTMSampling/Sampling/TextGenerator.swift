@@ -11,8 +11,13 @@
 // over V, inverse CDF) run per block of streams inside the step's fork. A stream finishes after `length`
 // graphemes, after the grapheme that completes a stop string, or after the
 // grapheme that ends its `maxLines`-th line. Same seed, model and settings ⇒
-// the same graphemes. `feed` and `continueGenerating` run the same loop from
-// a state the caller fed, without a reset (Predictor's completions).
+// the same graphemes. When no stream's draws depend on another's (argmax, or
+// streams that end by length alone, so every round takes N numbers), each
+// block of streams instead runs all its rounds on its own thread, taking its
+// numbers from a copy of the generator (`drawBlocksApart`): the same
+// graphemes, with one fork-join in all rather than one per grapheme. `feed`
+// and `continueGenerating` run the same loop from a state the caller fed,
+// without a reset (Predictor's completions).
 
 /// When a stream of generated text ends.
 import CharLSTMSupport
@@ -63,8 +68,10 @@ public final class TextGenerator {
     }
 
     /// Generates from `prime` (ids; may be empty) until every stream stops.
-    /// `emit(stream, grapheme)` is called for each generated grapheme as soon as
-    /// it is drawn, in draw order; `finished(stream)` once per stream when it ends.
+    /// `emit(stream, grapheme)` is called for each generated grapheme in order
+    /// per stream, as soon as it is drawn (when blocks of streams run apart, a
+    /// later block's graphemes once its block is done; one call at a time in
+    /// any case); `finished(stream)` once per stream, after its last grapheme.
     /// - Throws: `.idOutOfRange` for a prime id outside the vocabulary (nothing is generated).
     public func generate(prime: [Int], stop: StopConditions,
                          emit: (Int, String) -> Void, finished: (Int) -> Void) throws(SamplingError) {
@@ -146,6 +153,7 @@ public final class TextGenerator {
             ids[s] = Int32(uniformFirst ? 1 + rng.nextInt(below: V - 1)
                                         : sampler.sample(logits + s * V, options: options, rng: &rng))
         }
+        let apart = inference.stepsBlocksInParallel && (argmax || trackers[0].endsByLengthAlone)
         while true {
             for s in 0..<N where !done[s] {
                 let g = model.vocabulary.token(Int(ids[s]))
@@ -153,6 +161,11 @@ public final class TextGenerator {
                 if trackers[s].add(g) { done[s] = true; remaining -= 1; finished(s) }
             }
             if remaining == 0 { return }
+            if apart {
+                // No stream's draws depend on another's: each block runs to its end on its own thread.
+                drawBlocksApart(ids: ids, done: done, uniforms: uniforms, trackers: trackers, emit: emit, finished: finished)
+                return
+            }
             if !argmax { for s in 0..<N where !done[s] { uniforms[s] = rng.nextDouble() } }
             inference.step(unchecked: ids.baseAddress!) { block, range in
                 let sampler = samplers[block]
@@ -161,6 +174,73 @@ public final class TextGenerator {
                 }
             }
         }
+    }
+}
+
+extension TextGenerator {
+    /// The draw loop when no stream's draws depend on another's: with argmax
+    /// (no uniform numbers), or when streams end by length alone (every
+    /// unfinished stream draws in every round, so stream s's uniform in round r
+    /// is the generator's number r·N + s from here, and each block takes its
+    /// own from a copy of the generator). Each block of streams then runs all
+    /// its rounds on its own thread (`InferenceModel.forEachBlock`): one
+    /// fork-join in all instead of one per grapheme. Every stream draws what
+    /// the round-by-round loop draws for it. Block 0's graphemes are emitted as
+    /// drawn, from the thread that steps them (the only thread that calls `emit`
+    /// and `finished` meanwhile); each later block's are kept and emitted
+    /// stream by stream, in order, once all blocks are done. Afterwards `rng`
+    /// stands where the round-by-round loop leaves it.
+    /// `ids` (N): the first round's draws, already emitted; `done`, `trackers`: after that round.
+    fileprivate func drawBlocksApart(ids: UnsafeMutableBufferPointer<Int32>, done: UnsafeMutableBufferPointer<Bool>,
+                                     uniforms: UnsafeMutableBufferPointer<Double>, trackers: [StopTracker],
+                                     emit: (Int, String) -> Void, finished: (Int) -> Void) {
+        let N = streams, V = model.vocab, options = options, argmax = options.isArgmax
+        let logits = inference.logits, samplers = samplers, vocabulary = model.vocabulary
+        let blocks = inference.streamBlocks
+        // Per block: its streams' trackers and, for blocks after the first, the ids they drew (per stream).
+        let tracked = UnsafeMutableBufferPointer<StopTracker>.allocate(capacity: N)
+        _ = tracked.initialize(from: trackers)
+        let kept = UnsafeMutableBufferPointer<[Int32]>.allocate(capacity: N)
+        kept.initialize(repeating: [])
+        let ends = UnsafeMutableBufferPointer<RandomGenerator>.allocate(capacity: blocks)
+        _ = ends.initialize(from: repeatElement(rng, count: blocks))
+        defer {
+            tracked.deinitialize().deallocate(); kept.deinitialize().deallocate()
+            ends.deinitialize().deallocate()
+        }
+        inference.forEachBlock { block, range in
+            var rng = ends[block], left = range.count(where: { !done[$0] })
+            let sampler = samplers[block]
+            while left > 0 {
+                if !argmax {
+                    // Round r's numbers r·N ..< (r + 1)·N: the ones before this block's, its own, the ones after.
+                    for _ in 0..<range.lowerBound { _ = rng.next() }
+                    for s in range { uniforms[s] = rng.nextDouble() }
+                    for _ in range.upperBound..<N { _ = rng.next() }
+                }
+                inference.step(block: range, ids: UnsafePointer(ids.baseAddress!))
+                for s in range where !done[s] {
+                    let id = Int32(sampler.sample(logits + s * V, options: options, uniform: uniforms[s]))
+                    ids[s] = id
+                    let g = vocabulary.token(Int(id))
+                    if block == 0 { emit(s, g) } else { kept[s].append(id) }
+                    if tracked[s].add(g) {
+                        done[s] = true
+                        left -= 1
+                        if block == 0 { finished(s) }
+                    }
+                }
+            }
+            ends[block] = rng
+        }
+        // The later blocks' streams (from block 1's first, N / blocks), each
+        // whole; one that ended in the first round (kept nothing) was finished then.
+        for s in N / blocks ..< N where !kept[s].isEmpty {
+            for id in kept[s] { emit(s, vocabulary.token(Int(id))) }
+            finished(s)
+        }
+        // Every block took as many rounds' numbers (with argmax, none).
+        rng = ends[0]
     }
 }
 
@@ -181,6 +261,9 @@ struct StopTracker {
         maxLines = c.maxLines
         keep = stops.map(\.count).max() ?? 0
     }
+
+    /// Whether the stream ends after `length` graphemes and nothing else.
+    var endsByLengthAlone: Bool { stops.isEmpty && maxLines == nil }
 
     /// Records grapheme `g`; true when the stream must stop after it.
     mutating func add(_ g: String) -> Bool {
