@@ -115,6 +115,8 @@ final class VariationalDropoutTests: XCTestCase {
     // --dropout-mask existed). Mutations caught: any change to the step masks' draws or
     // their use (e.g. the default becoming window, or the generator advanced differently).
     func testTheDefaultStepMasksAreTheTrainingOfEarlierBuilds() throws {
+        XCTAssertEqual(TrainingOptions().dropoutMask, .step, "step is the default")
+        XCTAssertEqual(FixedSettings().trainingOptions().dropoutMask, .step)
         let ids = generatedIDs(count: 1200, vocab: 7)
         let trainer = try tinyTrainer(ids: ids, dropout: 0.3)
         _ = try trainer.run(RunSettings(totalSteps: 8, evalEvery: 4, checkpointEvery: 0))
