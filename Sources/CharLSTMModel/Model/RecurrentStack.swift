@@ -23,6 +23,7 @@ final class RecurrentStack<T: BLASScalar> {
     /// each layer's output after dropout, (N, H) per layer (used only when dropout is active)
     private let dropped: [Workspace<T>]
     /// each layer's dropout mask, (N, H) per layer; under `.window` (B, H), the same at every step
+    /// (across processes the rows of all the run's B streams, of which this process uses its share's)
     private let masks: [Workspace<T>]
     /// gradient ping-pong buffers, (N, H) each
     private let gradA = Workspace<T>(), gradB = Workspace<T>()
