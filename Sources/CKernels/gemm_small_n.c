@@ -126,12 +126,7 @@ DEFINE_SMALL_N(f16, uint16_t, LOAD_F16, __attribute__((target("avx2,fma,f16c")))
     case 9: tile512_##SUFFIX(9, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
     case 8: tile512_##SUFFIX(8, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
     case 7: tile512_##SUFFIX(7, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
-    case 6: tile512_##SUFFIX(6, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
-    case 5: tile512_##SUFFIX(5, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
-    case 4: tile512_##SUFFIX(4, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
-    case 3: tile512_##SUFFIX(3, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
-    case 2: tile512_##SUFFIX(2, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;               \
-    default: tile512_##SUFFIX(1, NP, K, xt, ldx, panel, beta, yt, ldy, cols); break;                \
+    default: TILE512_CASES_UP_TO_6(SUFFIX, NP) break;                                               \
     }
 
 #define DEFINE_SMALL_N_512(SUFFIX, TYPE, LOAD)                                                      \
