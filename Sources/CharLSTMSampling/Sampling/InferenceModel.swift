@@ -329,7 +329,7 @@ package final class InferenceModel {
     package func step(unchecked ids: UnsafePointer<Int32>,
                       then: (_ block: Int, _ streams: Range<Int>) -> Void) -> UnsafePointer<Float> {
         let N = streams
-        if streamBlocks > 1, batchPool != nil, layerObserver == nil {
+        if stepsBlocksInParallel {
             // One fork-join per step: block b's streams through every layer and the logits.
             forEachBlock { b, range in
                 self.advance(streams: range, ids: ids, pool: nil)
@@ -350,19 +350,24 @@ package final class InferenceModel {
     /// caller whose streams need nothing from each other runs many steps per
     /// fork: `body` must touch only its streams' data and per-block scratch.
     package func forEachBlock(_ body: (_ block: Int, _ streams: Range<Int>) -> Void) {
-        let N = streams, blocks = streamBlocks
+        let blocks = streamBlocks
         guard blocks > 1, let batchPool else {
-            for b in 0..<blocks { body(b, N * b / blocks ..< N * (b + 1) / blocks) }
+            for b in 0..<blocks { body(b, blockStreams(b)) }
             return
         }
         withoutActuallyEscaping(body) { body in
-            let item: (Int) -> Void = { b in body(b, N * b / blocks ..< N * (b + 1) / blocks) }
+            let item: (Int) -> Void = { b in body(b, self.blockStreams(b)) }
             withUnsafePointer(to: item) { context in
                 ck_work_pool_run(batchPool, Int64(blocks), { context, b in
                     context!.assumingMemoryBound(to: ((Int) -> Void).self).pointee(Int(b))
                 }, UnsafeMutableRawPointer(mutating: context))
             }
         }
+    }
+
+    /// The streams of block b (0..<`streamBlocks`): near-equal contiguous ranges.
+    package func blockStreams(_ b: Int) -> Range<Int> {
+        streams * b / streamBlocks ..< streams * (b + 1) / streamBlocks
     }
 
     /// Advances the streams of one block (`forEachBlock`'s range; ids[s] for

@@ -233,9 +233,9 @@ extension TextGenerator {
             }
             ends[block] = rng
         }
-        // The later blocks' streams (from block 1's first, N / blocks), each
-        // whole; one that ended in the first round (kept nothing) was finished then.
-        for s in N / blocks ..< N where !kept[s].isEmpty {
+        // The later blocks' streams, each whole; one that ended in the first
+        // round (kept nothing) was finished then.
+        for s in inference.blockStreams(1).lowerBound ..< N where !kept[s].isEmpty {
             for id in kept[s] { emit(s, vocabulary.token(Int(id))) }
             finished(s)
         }
