@@ -73,4 +73,57 @@ final class ExportCommandTests: XCTestCase {
             XCTAssertFalse(String(describing: $0).contains("--"), "the library names no flag: \($0)")
         }
     }
+
+    /// --calibrate fits the temperature on a text and folds it in: the line on
+    /// stderr gives the bits before and after, which `score` reproduces on the
+    /// original and on the copy. Mutations caught: the fold left out (the copy
+    /// scores as the original), the report computed at β = 1 only.
+    func testCalibrateFoldsTheFittedTemperature() throws {
+        let dir = try temporaryDirectory(self)
+        let text = dir.path + "/heldout.txt"
+        try "To be or not, that is the question. ROMEO: O Juliet!\nEl país es grande.\n".write(toFile: text, atomically: true, encoding: .utf8)
+        let out = dir.path + "/calibrated.ckpt"
+        let r = try runTool("charlstm", ["export", SampleFixture.trained, out, "--weights-only", "--calibrate", text])
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.stdout, "")
+        let pattern = #/charlstm: calibrated on (.+): temperature ([0-9.]+) \(logits × ([0-9.]+)\); ([0-9.]+) → ([0-9.]+) bits/grapheme over its 71 graphemes\n/#
+        let m = try XCTUnwrap(r.stderr.wholeMatch(of: pattern), r.stderr)
+        XCTAssertEqual(String(m.1), text)
+        XCTAssertEqual(try XCTUnwrap(Double(m.2)) * XCTUnwrap(Double(m.3)), 1, accuracy: 1e-3)
+        XCTAssertNotEqual(m.2, "1.0000", "the fixture is not calibrated already")
+        func score(_ model: String) throws -> Substring {
+            let s = try runTool("charlstm", ["score", "-m", model, text])
+            XCTAssertEqual(s.status, 0, s.stderr)
+            return s.stdout.prefix { $0 != " " }
+        }
+        XCTAssertEqual(try score(SampleFixture.trained), m.4)
+        XCTAssertEqual(try score(out), m.5)
+        XCTAssertLessThan(try XCTUnwrap(Double(m.5)), try XCTUnwrap(Double(m.4)))
+        XCTAssertNil(try CheckpointFile.read(out).training)
+    }
+
+    /// Each way to misuse --calibrate is one line on stderr, exit 1, and no file.
+    func testCalibrateRefusals() throws {
+        let dir = try temporaryDirectory(self)
+        let out = dir.path + "/out.ckpt"
+        func refused(_ args: [String], _ line: String, stdin: Data = Data()) throws {
+            let r = try runTool("charlstm", ["export", SampleFixture.trained, out] + args, stdin: stdin)
+            XCTAssertEqual(r.status, 1, args.description)
+            XCTAssertEqual(r.stderr, "charlstm: error: " + line + "\n")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        }
+        let one = dir.path + "/one.txt", empty = dir.path + "/empty.txt"
+        try "a".write(toFile: one, atomically: true, encoding: .utf8)
+        FileManager.default.createFile(atPath: empty, contents: Data())
+        try refused(["--calibrate", one], "--calibrate changes the output layer, so the copy could not resume training: add --weights-only")
+        try refused(["--weights-only", "--calibrate", one],
+                    "\(one): nothing to calibrate on: the text needs at least 2 graphemes (the first has no context)")
+        try refused(["--weights-only", "--calibrate", "-"],
+                    "<stdin>: nothing to calibrate on: the text needs at least 2 graphemes (the first has no context)", stdin: Data("x".utf8))
+        let r = try runTool("charlstm", ["export", SampleFixture.trained, out, "--weights-only", "--calibrate", empty])
+        XCTAssertEqual(r.status, 1)
+        XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        XCTAssertTrue(r.stderr.contains("empty"), r.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    }
 }

@@ -57,18 +57,28 @@ public final class TextScorer {
     /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is scored).
     public func score(_ ids: [Int], each: ((Int, Double?) -> Void)? = nil) throws(SamplingError) -> (scored: Int, bits: Double) {
         try SamplingModel.check(ids, vocab: model.vocab)
-        restart()
-        guard let first = ids.first else { return (0, 0) }
-        each?(0, nil)
-        step(first)
+        if !ids.isEmpty { each?(0, nil) }
         var total = 0.0
         let V = model.vocab
-        for t in 1..<ids.count {
-            let b = ModelDistribution.bits(inference.logits, count: V, id: ids[t])
+        try forEachPrediction(ids) { t, logits in
+            let b = ModelDistribution.bits(logits, count: V, id: ids[t])
             total += b
             each?(t, b)
+        }
+        return (max(0, ids.count - 1), total)
+    }
+
+    /// Reads `ids` from the zero state and calls `body(t, logits)` for every
+    /// t ≥ 1 with the logits (V) that predict grapheme t from the ones before it.
+    /// - Throws: `.idOutOfRange` for an id outside the vocabulary (nothing is read).
+    package func forEachPrediction(_ ids: [Int], _ body: (Int, UnsafePointer<Float>) -> Void) throws(SamplingError) {
+        try SamplingModel.check(ids, vocab: model.vocab)
+        restart()
+        guard let first = ids.first else { return }
+        step(first)
+        for t in 1..<ids.count {
+            body(t, inference.logits)
             if t + 1 < ids.count { step(ids[t]) }
         }
-        return (ids.count - 1, total)
     }
 }
