@@ -20,7 +20,7 @@ final class DemoScriptTests: XCTestCase {
         XCTAssertTrue(err.contains { $0.hasPrefix("done: step 2 (epoch ") }, r.stderr)
         XCTAssertFalse(r.stderr.contains("no corpus"), r.stderr)
         // Two samples on stdout: the bundled model's 400 graphemes, then the new model's 300.
-        XCTAssertTrue(r.stdout.hasPrefix("Must ANNE:\n"), r.stdout)
+        XCTAssertTrue(r.stdout.hasPrefix("Blown to myself. Come, let me excape\n"), r.stdout)
         XCTAssertGreaterThan(r.stdout.count, 700)
         // The temporary corpus and checkpoints are gone.
         let tmp = train.split(separator: " ")[3].split(separator: "/").dropLast().joined(separator: "/")
