@@ -54,6 +54,9 @@ public struct ExportCommand: ParsableCommand {
 
     /// `c` with the temperature fitted on the text at `source` folded in; reports the fit on stderr.
     private func calibrated(_ c: Checkpoint, on source: String) throws -> Checkpoint {
+        if c.config.direction != .forward {
+            throw CommandFailure("--calibrate needs a left-to-right model: \(oneLine(checkpoint)) is bidirectional (a fill model), whose loss is not the next grapheme's")
+        }
         let lm = try SamplingModel(checkpoint: c, threads: availableCores())
         let name = source == "-" ? TextInput.standardInputName : source
         let bytes = source == "-" ? try TextInput.readStandardInput() : try TextInput.readFile(source)

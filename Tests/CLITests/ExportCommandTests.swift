@@ -120,6 +120,16 @@ final class ExportCommandTests: XCTestCase {
                     "\(one): nothing to calibrate on: the text needs at least 2 graphemes (the first has no context)")
         try refused(["--weights-only", "--calibrate", "-"],
                     "<stdin>: nothing to calibrate on: the text needs at least 2 graphemes (the first has no context)", stdin: Data("x".utf8))
+        let fill = dir.path + "/fill.ckpt"
+        let config = ModelConfig(layers: 1, embed: 3, hidden: 4, vocab: 4, direction: .bidirectional)
+        try CheckpointFile.write(Checkpoint(config: config, metadata: CheckpointMetadata(corpusName: "fill"),
+                                            vocabulary: try Vocabulary(graphemes: ["a", "b", "c"]),
+                                            parameters: [Float](repeating: 0.1, count: ParameterLayout(config).count), training: nil),
+                                 to: fill)
+        let f = try runTool("charlstm", ["export", fill, out, "--weights-only", "--calibrate", one])
+        XCTAssertEqual(f.status, 1)
+        XCTAssertEqual(f.stderr, "charlstm: error: --calibrate needs a left-to-right model: \(fill) is bidirectional (a fill model), whose loss is not the next grapheme's\n")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
         let r = try runTool("charlstm", ["export", SampleFixture.trained, out, "--weights-only", "--calibrate", empty])
         XCTAssertEqual(r.status, 1)
         XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
