@@ -7,21 +7,29 @@ import XCTest
 @testable import CharLSTMSampling
 
 final class TemperatureCalibrationTests: XCTestCase {
-    /// Targets drawn from softmax(0.5·z) must give β ≈ 0.5, a minimum of the
-    /// bits. Mutation caught: the gradient's sign flipped (Newton walks uphill,
-    /// every step is refused, and β stays 1).
-    func testFitRecoversTheScaleThatDrewTheTargets() {
-        var rng = RandomGenerator(seed: 3)
-        let (n, V, trueScale) = (6000, 9, 0.5)
+    /// `count` rows of logits (count, V), uniform in ±`logitsWithin`, each with a
+    /// target drawn from softmax(`scale` · row): the fitted scale should come out near `scale`.
+    private func drawn(count: Int, vocab V: Int, logitsWithin r: Double, scale: Double,
+                       seed: UInt64) -> (logits: [Float], targets: [Int32]) {
+        var rng = RandomGenerator(seed: seed)
         var logits: [Float] = [], targets: [Int32] = []
-        for _ in 0..<n {
-            let z = (0..<V).map { _ in Float(rng.nextDouble() * 8 - 4) }
-            let w = z.map { exp(trueScale * Double($0)) }
+        for _ in 0..<count {
+            let z = (0..<V).map { _ in Float(rng.nextDouble() * 2 * r - r) }
+            let w = z.map { exp(scale * Double($0)) }
             var u = rng.nextDouble() * w.reduce(0, +), y = 0
             while y < V - 1 && u >= w[y] { u -= w[y]; y += 1 }
             logits += z
             targets.append(Int32(y))
         }
+        return (logits, targets)
+    }
+
+    /// Targets drawn from softmax(0.5·z) must give β ≈ 0.5, a minimum of the
+    /// bits. Mutation caught: the gradient's sign flipped (Newton walks uphill,
+    /// every step is refused, and β stays 1).
+    func testFitRecoversTheScaleThatDrewTheTargets() {
+        let (V, trueScale) = (9, 0.5)
+        let (logits, targets) = drawn(count: 6000, vocab: V, logitsWithin: 4, scale: trueScale, seed: 3)
         let fit = TemperatureCalibration.fit(logits: logits, targets: targets, vocab: V)
         XCTAssertEqual(fit.scale, trueScale, accuracy: 0.03)
         XCTAssertEqual(fit.before, TemperatureCalibration.meanBits(logits: logits, targets: targets, vocab: V, scale: 1))
@@ -33,17 +41,8 @@ final class TemperatureCalibrationTests: XCTestCase {
 
     /// An underconfident model (targets drawn from softmax(3·z)) gets β ≈ 3.
     func testFitSharpensAnUnderconfidentModel() {
-        var rng = RandomGenerator(seed: 4)
         let V = 5
-        var logits: [Float] = [], targets: [Int32] = []
-        for _ in 0..<4000 {
-            let z = (0..<V).map { _ in Float(rng.nextDouble() * 2 - 1) }
-            let w = z.map { exp(3 * Double($0)) }
-            var u = rng.nextDouble() * w.reduce(0, +), y = 0
-            while y < V - 1 && u >= w[y] { u -= w[y]; y += 1 }
-            logits += z
-            targets.append(Int32(y))
-        }
+        let (logits, targets) = drawn(count: 4000, vocab: V, logitsWithin: 1, scale: 3, seed: 4)
         XCTAssertEqual(TemperatureCalibration.fit(logits: logits, targets: targets, vocab: V).scale, 3, accuracy: 0.2)
     }
 
